@@ -1,0 +1,55 @@
+/*
+ * relman/fsutil.h - small file-system helpers shared by the libraries:
+ * durable atomic writes, whole-file reads, directory trees.
+ */
+#ifndef RELMAN_FSUTIL_H
+#define RELMAN_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "relman/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Replaces the file at `path` with `len` bytes of `data`, durably and
+ * atomically: write `path`.new, fsync it, rename it over `path`, fsync the
+ * directory. A crash at any moment leaves either the old or the new file,
+ * never a torn one. The file gets `mode`. Returns 0, or -1 with `err` set
+ * (the old file is then untouched and no temporary file remains).
+ */
+int rm_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                       struct rm_error *err);
+
+/*
+ * Reads the whole file at `path` into a new NUL-terminated buffer stored in
+ * `*data` (free it with free()) and its length in `*len`. Refuses files
+ * larger than `max` bytes with RM_ELIMIT. Returns 0, or -1 with `err` set.
+ */
+int rm_fs_read_file(const char *path, size_t max, char **data, size_t *len, struct rm_error *err);
+
+/*
+ * Creates directory `path` and any missing parents with `mode`, like
+ * `mkdir -p`. An existing directory is success. Returns 0 or -1 with `err`.
+ */
+int rm_fs_mkdirs(const char *path, mode_t mode, struct rm_error *err);
+
+/*
+ * Removes `path` and everything below it without following symbolic links,
+ * like `rm -rf`. A missing path is success. Returns 0 or -1 with `err`.
+ */
+int rm_fs_remove_tree(const char *path, struct rm_error *err);
+
+/* Flushes directory `path` to disk (after a rename in it). 0 or -1 with `err`. */
+int rm_fs_sync_dir(const char *path, struct rm_error *err);
+
+/* Tells whether `path` exists (as anything, links not followed). */
+int rm_fs_exists(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

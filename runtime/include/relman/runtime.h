@@ -1,0 +1,321 @@
+/*
+ * relman/runtime.h - the node runtime, as a library a C program embeds.
+ *
+ * A node runs many lightweight processes on a small pool of worker threads
+ * (one per core by default; never a thread per process). Each process has
+ * private state, a mailbox handled one message at a time in arrival order,
+ * and the code of one version of one module (see relman/module.h). Modules
+ * keep at most two versions, current and old, as in OTP's code server.
+ *
+ * Functions that name a process take its pid; rm_proc_resolve() turns a
+ * registered name or "<N>" into one. Every fallible function returns 0 (or a
+ * pointer) on success and -1 (or NULL) with `err` filled on failure, and
+ * changes nothing when it fails. All functions are thread-safe, but must not
+ * be called from inside a module callback (use the host API there).
+ */
+#ifndef RELMAN_RUNTIME_H
+#define RELMAN_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "relman/error.h"
+#include "relman/module.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A process identifier, unique for the life of a node; 0 is no process. */
+typedef uint64_t rm_pid;
+
+/* Longest registered name, module name or version string, NUL excluded. */
+#define RM_NAME_MAX 63
+
+struct rm_node;
+
+/* Receives each line the node logs (trace lines included), without newline. */
+typedef void (*rm_log_fn)(void *ud, int level, const char *line);
+
+/* How a node is built. Zeroed fields take their defaults. */
+struct rm_node_opts {
+    unsigned workers; /* worker threads; 0: one per online core */
+    rm_log_fn log;    /* log sink; NULL: lines go to stderr */
+    void *log_ud;     /* passed to `log` */
+};
+
+/*
+ * Creates a node and starts its workers and timer thread. `opts` may be
+ * NULL for the defaults. Returns the node, or NULL with `err` set.
+ */
+struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *err);
+
+/*
+ * Stops every process (terminate with reason "shutdown"), joins the threads,
+ * unloads every module and frees the node. NULL is accepted.
+ */
+void rm_node_free(struct rm_node *node);
+
+/* ---- modules ---------------------------------------------------------- */
+
+/*
+ * Loads a new version of a module from `path` with dlopen(RTLD_NOW |
+ * RTLD_LOCAL) and makes it the module's current version; the previous
+ * current version becomes old. Refused, with nothing changed, when: the path
+ * was loaded before in this node (each version has its own path); the file
+ * is missing or not a loadable object; it has no RM_MODULE_SYMBOL; its ABI
+ * version differs from RM_MODULE_ABI_VERSION; its name differs from
+ * `expect_name` or its version from `expect_vsn` (each checked when not
+ * NULL); the module already has an old version ("old code of 'z' not
+ * purged"); or the version is already current. Processes of the module that
+ * are not suspended move to the new code at their next message (a load
+ * without code change: same state layout). On success the module's name is
+ * copied to `name_out` when not NULL (RM_NAME_MAX + 1 bytes).
+ */
+int rm_module_load(struct rm_node *node, const char *path, const char *expect_name,
+                   const char *expect_vsn, char *name_out, struct rm_error *err);
+
+/* How rm_module_purge() treats processes still running the old version. */
+enum rm_purge_mode {
+    RM_PURGE_SOFT = 0,  /* refuse while any process runs the old version */
+    RM_PURGE_BRUTAL = 1 /* terminate those processes (reason "killed") first */
+};
+
+/*
+ * Drops the old version of module `name`. Succeeds (doing nothing) when
+ * there is no old version. The old object is closed only once no process
+ * and no running callback can reach it. On success, *killed (when not NULL)
+ * receives the number of processes a brutal purge terminated.
+ */
+int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode mode,
+                    size_t *killed, struct rm_error *err);
+
+/* One module as rm_module_list() describes it. */
+struct rm_module_info {
+    char name[RM_NAME_MAX + 1];
+    char current_vsn[RM_NAME_MAX + 1]; /* "" when none */
+    char old_vsn[RM_NAME_MAX + 1];     /* "" when none */
+    char current_path[4096];
+    size_t procs_current; /* processes running the current version */
+    size_t procs_old;     /* processes running the old version */
+};
+
+/*
+ * Lists the modules, sorted by name, into a new array (*out, free() it) of
+ * *n entries. Returns 0 or -1.
+ */
+int rm_module_list(struct rm_node *node, struct rm_module_info **out, size_t *n,
+                   struct rm_error *err);
+
+/* ---- processes -------------------------------------------------------- */
+
+/* What happens when a process exits (OTP's child restart types). */
+enum rm_restart {
+    RM_RESTART_TEMPORARY = 0, /* never restarted */
+    RM_RESTART_TRANSIENT = 1, /* restarted after an abnormal exit only */
+    RM_RESTART_PERMANENT = 2  /* always restarted */
+};
+
+/* How a process is started. */
+struct rm_spawn_opts {
+    const char *module;   /* module to run (its current version); required */
+    const char *name;     /* registered name, or NULL for none */
+    const char *arg;      /* init argument; NULL is "" */
+    enum rm_restart restart;
+    unsigned max_restarts; /* restart intensity: at most this many restarts ... */
+    unsigned max_seconds;  /* ... within this many seconds (0, 0: 3 in 5) */
+};
+
+/*
+ * Starts a process running the current version of opts->module: runs its
+ * init callback on a worker and waits for it. On success stores the pid in
+ * *pid (when not NULL). Fails, with nothing left behind, when the module is
+ * not loaded, the name is taken or invalid, or init fails (its reason is in
+ * the message).
+ */
+int rm_proc_spawn(struct rm_node *node, const struct rm_spawn_opts *opts, rm_pid *pid,
+                  struct rm_error *err);
+
+/*
+ * Starts `n` processes of one module at once (no names), for large
+ * populations: pids go to pids[0..n-1]. All start or none does.
+ */
+int rm_proc_spawn_many(struct rm_node *node, const struct rm_spawn_opts *opts, size_t n,
+                       rm_pid *pids, struct rm_error *err);
+
+/*
+ * Turns a registered name or "<N>" into a pid. Returns 0, or -1 with
+ * RM_ENOENT "no process 'x'".
+ */
+int rm_proc_resolve(struct rm_node *node, const char *name, rm_pid *pid, struct rm_error *err);
+
+/*
+ * Sends a call and waits up to timeout_ms (negative: forever) for the answer,
+ * stored in a new buffer (*reply of *reply_len bytes, NUL-terminated for
+ * convenience; free() it). A suspended process answers after it is resumed.
+ * Fails with RM_ENOENT (no such process), RM_ETIMEOUT, or RM_ESTATE when the
+ * process exits before answering.
+ */
+int rm_proc_call(struct rm_node *node, rm_pid pid, const void *msg, size_t len, int timeout_ms,
+                 char **reply, size_t *reply_len, struct rm_error *err);
+
+/* Sends an asynchronous request (handle_cast). 0, or -1 with RM_ENOENT. */
+int rm_proc_cast(struct rm_node *node, rm_pid pid, const void *msg, size_t len,
+                 struct rm_error *err);
+
+/* Sends an info message (handle_info). 0, or -1 with RM_ENOENT. */
+int rm_proc_send(struct rm_node *node, rm_pid pid, const void *msg, size_t len,
+                 struct rm_error *err);
+
+/*
+ * Stops a process: terminate runs with `reason` ("shutdown" when NULL) once
+ * it is between callbacks, then it is gone; it is not restarted. Queued
+ * calls are answered with an error.
+ */
+int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm_error *err);
+
+/* ---- sys: suspend, resume, change code, inspect ----------------------- */
+
+/*
+ * Suspends processes: returns once each one is between callbacks; from then
+ * on it runs nothing and its messages queue in order. All `n` are suspended
+ * in parallel; if any is still inside a callback after timeout_ms (negative:
+ * forever), those this call suspended are resumed again and the call fails
+ * with RM_ETIMEOUT naming the process. Suspending a suspended process is
+ * refused with RM_ESTATE.
+ */
+int rm_proc_suspend(struct rm_node *node, const rm_pid *pids, size_t n, int timeout_ms,
+                    struct rm_error *err);
+
+/* Resumes suspended processes; their queued messages are then handled in
+   order. Resuming one that is not suspended is refused with RM_ESTATE. */
+int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm_error *err);
+
+/*
+ * OTP's sys:change_code for one suspended process of `module`: runs the
+ * code_change callback of the module's current version (direction up, `vsn`
+ * the process's version, which must equal `old_vsn` when not NULL) and moves
+ * the process to the current code with the new state. The old state is
+ * freed only after success. On failure the process keeps its old state and
+ * old code, and the message names the process, module, versions and the
+ * module's reason. Refused with RM_ESTATE when the process is not suspended.
+ */
+int rm_proc_change_code(struct rm_node *node, rm_pid pid, const char *module, const char *old_vsn,
+                        const char *extra, struct rm_error *err);
+
+/* One process as rm_proc_list() describes it. */
+struct rm_proc_info {
+    rm_pid pid;
+    char name[RM_NAME_MAX + 1]; /* registered name, "" when none */
+    char module[RM_NAME_MAX + 1];
+    char version[RM_NAME_MAX + 1]; /* version of the code it runs */
+    int suspended;
+    int tracing;
+    size_t queue_len;
+};
+
+/*
+ * Snapshot of the processes, sorted by pid, into a new array (*out, free()
+ * it) of *n entries. With `module` not NULL, only the processes of that
+ * module.
+ */
+int rm_proc_list(struct rm_node *node, const char *module, struct rm_proc_info **out, size_t *n,
+                 struct rm_error *err);
+
+/*
+ * Writes the module's format_state of the process's state into buf (NUL-
+ * terminated, at most size bytes). Waits until the process is between
+ * callbacks. 0 or -1.
+ */
+int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t size,
+                         struct rm_error *err);
+
+/*
+ * Turns tracing of a process on or off. While on, the node logs, for every
+ * message, what came in, what went out and the new state, as OTP's
+ * {debug,[trace]} does:
+ *     *DBG* z got call boom from <client>
+ *     *DBG* z sent 2 to <client>, new state {tschak,3}
+ */
+int rm_proc_trace(struct rm_node *node, rm_pid pid, int on, struct rm_error *err);
+
+/* ---- upgrade transactions --------------------------------------------- */
+
+/*
+ * A transaction groups the steps of one upgrade so that, until it commits,
+ * every step can be undone exactly. One transaction at a time per node
+ * (another rm_txn_begin fails with RM_EBUSY). Within it:
+ *   - rm_txn_prepare loads and validates object code without switching to it;
+ *   - rm_txn_suspend suspends, in parallel, every process of some modules;
+ *   - rm_txn_load makes prepared code current, keeping the replaced version;
+ *   - rm_txn_code_change migrates every suspended process of a module in
+ *     parallel across the workers, keeping each old state;
+ *   - rm_txn_resume marks processes for resumption: they resume at commit
+ *     (so that no message is handled by a state that could still be undone).
+ * rm_txn_commit resumes the marked processes, frees the kept old states and
+ * purges the replaced code. rm_txn_abort puts every process back on its old
+ * code with its untouched old state and its queue, unloads new code, and
+ * resumes everything the transaction suspended. Both free the transaction.
+ */
+struct rm_txn;
+
+/* Begins a transaction on `node`. Returns it, or NULL with `err` set. */
+struct rm_txn *rm_txn_begin(struct rm_node *node, struct rm_error *err);
+
+/*
+ * Loads version `expect_vsn` of module `expect_name` from `path` and checks
+ * it (as rm_module_load does) without making it current. Also checks that the
+ * module has no old version left that would block the later load.
+ */
+int rm_txn_prepare(struct rm_txn *txn, const char *path, const char *expect_name,
+                   const char *expect_vsn, struct rm_error *err);
+
+/*
+ * Suspends every process running any of `modules` (n names), in parallel,
+ * each within timeout_ms. On failure nothing this call suspended stays
+ * suspended. *count (when not NULL) receives the number suspended.
+ */
+int rm_txn_suspend(struct rm_txn *txn, const char *const *modules, size_t n, int timeout_ms,
+                   size_t *count, struct rm_error *err);
+
+/*
+ * Makes the prepared version of `module` current; the replaced version stays
+ * loaded (as old) until commit. Processes not suspended move to the new code
+ * at their next message.
+ */
+int rm_txn_load(struct rm_txn *txn, const char *module, struct rm_error *err);
+
+/*
+ * Runs code_change for every suspended process of `module`, in parallel
+ * across the workers, each bounded by timeout_ms. RM_UP runs in the current
+ * (new) code with the process's version as `vsn`; RM_DOWN runs in the
+ * process's (newer) code with `vsn` = `down_vsn`, before the older code is
+ * made current. Old states are kept until commit. On the first failure the
+ * processes this call migrated are put back and the call fails naming
+ * process, module, versions and reason. *count receives the number migrated.
+ */
+int rm_txn_code_change(struct rm_txn *txn, const char *module, enum rm_direction dir,
+                       const char *down_vsn, const char *extra, int timeout_ms, size_t *count,
+                       struct rm_error *err);
+
+/* Marks every process of `modules` suspended by this transaction for
+   resumption at commit. *count receives the number marked. */
+int rm_txn_resume(struct rm_txn *txn, const char *const *modules, size_t n, size_t *count,
+                  struct rm_error *err);
+
+/*
+ * Commits: resumes the marked (and any still suspended) processes, frees the
+ * kept old states, purges code replaced during the transaction (processes
+ * still on it are moved to the current code first), and frees `txn`. The
+ * pause (first suspend to last resume, in nanoseconds) goes to *pause_ns
+ * when not NULL. Cannot fail once begun; returns 0.
+ */
+int rm_txn_commit(struct rm_txn *txn, uint64_t *pause_ns);
+
+/* Undoes everything the transaction did, as described above, and frees it. */
+void rm_txn_abort(struct rm_txn *txn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
