@@ -1,0 +1,234 @@
+/*
+ * relman/manifest.h - the YAML manifests a user writes: releases,
+ * applications and the boot file, parsed into typed structs.
+ *
+ * Every loader reads one YAML document, checks it against its format
+ * (unknown keys, missing keys, wrong types, bad names) and either fills the
+ * caller's struct or leaves it untouched and fills `err` with a message that
+ * names the file, the 1-based line and column, and the offending key or
+ * value:
+ *
+ *     releases/2/release.yaml:4:5: unknown key 'vsn'
+ *
+ * Everything a loaded struct points to lives in memory owned by the struct
+ * and is released by its free function. The formats are described, with
+ * examples, in docs/manifests.md. Appups, relups and plans are in
+ * relman/plan.h.
+ */
+#ifndef RELMAN_MANIFEST_H
+#define RELMAN_MANIFEST_H
+
+#include <stddef.h>
+
+#include "relman/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest manifest file accepted, in bytes. */
+#define RM_MANIFEST_MAX_SIZE (16 * 1024 * 1024)
+
+/* Longest name or version, NUL excluded (the runtime's RM_NAME_MAX). */
+#define RM_MANIFEST_NAME_MAX 63
+
+/* File names of the manifests in a node's root (see docs/manifests.md). */
+#define RM_RELEASE_FILE      "release.yaml" /* ROOT/releases/<vsn>/release.yaml */
+#define RM_APP_FILE_SUFFIX   ".app.yaml"    /* ROOT/lib/<app>-<vsn>/<app>.app.yaml */
+#define RM_APPUP_FILE_SUFFIX ".appup.yaml"  /* ROOT/lib/<app>-<vsn>/<app>.appup.yaml */
+
+/* Timeouts in milliseconds: a positive number or one of these. */
+#define RM_TIMEOUT_DEFAULT  (-2L) /* not given: the executor's default */
+#define RM_TIMEOUT_INFINITY (-1L) /* no limit */
+
+struct rm__arena;
+
+/* Where a node of a manifest was written: 1-based line and column. */
+struct rm_loc {
+    unsigned line;
+    unsigned col;
+};
+
+/* A list of names (modules, applications). */
+struct rm_names {
+    const char **v;
+    size_t n;
+};
+
+/* One configuration entry: a key and its value, both as written. */
+struct rm_kv {
+    const char *key;
+    const char *value;
+};
+
+/* A configuration: keys in the order written, each at most once. */
+struct rm_config {
+    struct rm_kv *v;
+    size_t n;
+};
+
+/* ---- names ------------------------------------------------------------ */
+
+/*
+ * Checks that `s` can serve as a name or version: 1 to RM_MANIFEST_NAME_MAX
+ * characters among letters, digits and "_.-+@", not starting with "." or
+ * "-" (so that it is always safe in a path such as lib/<app>-<vsn>/).
+ * Returns 0, or -1 with `err` set to "<what> 's' is not a valid name (...)".
+ */
+int rm_name_check(const char *s, const char *what, struct rm_error *err);
+
+/* ---- release ---------------------------------------------------------- */
+
+/* How an application of a release is started (OTP's start types). */
+enum rm_start_type {
+    RM_START_PERMANENT = 0, /* its failure stops the node */
+    RM_START_TRANSIENT,     /* an abnormal exit stops the node */
+    RM_START_TEMPORARY,     /* its exit is only reported */
+    RM_START_LOAD,          /* loaded, not started */
+    RM_START_NONE           /* neither loaded nor started */
+};
+
+/* The spelling of a start type ("permanent"). */
+const char *rm_start_type_name(enum rm_start_type t);
+
+/* One application of a release. */
+struct rm_release_app {
+    const char *name;
+    const char *version;
+    enum rm_start_type start; /* default RM_START_PERMANENT */
+    struct rm_loc loc;
+};
+
+/* A release: ROOT/releases/<vsn>/release.yaml. */
+struct rm_release {
+    const char *file; /* the name used in messages */
+    const char *name;
+    const char *version;
+    struct rm_release_app *apps;
+    size_t n_apps;
+    struct rm_loc loc;
+    struct rm__arena *arena; /* owns everything above */
+};
+
+/*
+ * Loads the release manifest at `path` into `*out`. Refuses (besides the
+ * format's own errors) an application listed twice. Returns 0, or -1 with
+ * `err` set and `*out` untouched. Free with rm_release_free().
+ */
+int rm_release_load(const char *path, struct rm_release *out, struct rm_error *err);
+
+/* The same from `len` bytes at `data`; `file` is the name in messages. */
+int rm_release_parse(const char *file, const char *data, size_t len, struct rm_release *out,
+                     struct rm_error *err);
+
+/* Finds application `name` in `rel`; NULL when it is not there. */
+const struct rm_release_app *rm_release_find(const struct rm_release *rel, const char *name);
+
+/* Frees what `rel` holds and zeroes it. Accepts a zeroed struct. */
+void rm_release_free(struct rm_release *rel);
+
+/* ---- application ------------------------------------------------------ */
+
+/* A process's restart policy. The values equal the runtime's enum
+   rm_restart, so a cast converts one into the other. */
+enum rm_restart_policy {
+    RM_POLICY_TEMPORARY = 0, /* never restarted */
+    RM_POLICY_TRANSIENT = 1, /* restarted after an abnormal exit */
+    RM_POLICY_PERMANENT = 2  /* always restarted (the default) */
+};
+
+/* The spelling of a restart policy ("permanent"). */
+const char *rm_restart_policy_name(enum rm_restart_policy p);
+
+/* A module of an application and the version of its object. */
+struct rm_app_module {
+    const char *name;
+    const char *version; /* default: the application's version */
+    struct rm_loc loc;
+};
+
+/* A process an application or a boot file starts. */
+struct rm_proc_spec {
+    const char *name;               /* registered name */
+    const char *module;             /* one of the modules of the same manifest */
+    const char *arg;                /* init argument, default "" */
+    enum rm_restart_policy restart; /* default RM_POLICY_PERMANENT */
+    struct rm_loc loc;
+};
+
+/* An application: ROOT/lib/<app>-<vsn>/<app>.app.yaml. */
+struct rm_app {
+    const char *file;
+    const char *name;
+    const char *version;
+    const char *description; /* default "" */
+    struct rm_app_module *modules;
+    size_t n_modules;
+    struct rm_proc_spec *processes; /* in start order */
+    size_t n_processes;
+    struct rm_names applications; /* applications it depends on */
+    struct rm_config config;
+    struct rm_loc loc;
+    struct rm__arena *arena;
+};
+
+/*
+ * Loads the application manifest at `path` into `*out`. Refuses besides the
+ * format's errors: a module or process listed twice, a process whose module
+ * is not one of the application's. Returns 0, or -1 with `err` set and `*out`
+ * untouched. Free with rm_app_free().
+ */
+int rm_app_load(const char *path, struct rm_app *out, struct rm_error *err);
+
+/* The same from `len` bytes at `data`; `file` is the name in messages. */
+int rm_app_parse(const char *file, const char *data, size_t len, struct rm_app *out,
+                 struct rm_error *err);
+
+/* Finds module `name` in `app`; NULL when it is not there. */
+const struct rm_app_module *rm_app_find_module(const struct rm_app *app, const char *name);
+
+/* Frees what `app` holds and zeroes it. Accepts a zeroed struct. */
+void rm_app_free(struct rm_app *app);
+
+/* ---- boot file -------------------------------------------------------- */
+
+/* A module the boot file loads. */
+struct rm_boot_module {
+    const char *name;
+    const char *version;
+    const char *path; /* as resolved: relative paths are made relative to the
+                         boot file's directory */
+    struct rm_loc loc;
+};
+
+/* A boot file: the modules to load and processes to start, in order. */
+struct rm_boot {
+    const char *file;
+    struct rm_boot_module *modules;
+    size_t n_modules;
+    struct rm_proc_spec *processes; /* in start order */
+    size_t n_processes;
+    struct rm__arena *arena;
+};
+
+/*
+ * Loads the boot file at `path`. A module path that is not absolute is
+ * joined to the directory of `path`. Refuses besides the format's errors: a
+ * module or process listed twice, a process whose module is not loaded by
+ * the file. Returns 0, or -1 with `err` set and `*out` untouched. Free with
+ * rm_boot_free().
+ */
+int rm_boot_load(const char *path, struct rm_boot *out, struct rm_error *err);
+
+/* The same from `len` bytes at `data`; relative module paths are joined to
+   the directory of `file`. */
+int rm_boot_parse(const char *file, const char *data, size_t len, struct rm_boot *out,
+                  struct rm_error *err);
+
+/* Frees what `boot` holds and zeroes it. Accepts a zeroed struct. */
+void rm_boot_free(struct rm_boot *boot);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
