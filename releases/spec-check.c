@@ -1,0 +1,106 @@
+/* Checks a release's specs against the files laid out beside them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "relman/fsutil.h"
+#include "relman/manifest.h"
+#include "releases-internal.h"
+
+/* Reads `dir`/`rel` into a new buffer. */
+static int read_rel(const char *dir, const char *rel, char **data, size_t *len,
+                    struct rm_error *err)
+{
+    char *path = rm__path_join(dir, rel, err);
+    if (!path)
+        return -1;
+    struct rm_error rerr;
+    int rc = rm_fs_read_file(path, RM_MANIFEST_MAX_SIZE, data, len, &rerr);
+    free(path);
+    if (rc < 0)
+        return rm_error_set(err, rerr.code, "cannot read '%s': %s", rel,
+                            rerr.code == RM_ENOENT ? "no such file" : rm_strerror(rerr.code));
+    return 0;
+}
+
+int rm__release_read(const char *dir, const char *rel, struct rm_release *out, struct rm_error *err)
+{
+    char *data;
+    size_t len;
+    if (read_rel(dir, rel, &data, &len, err) < 0)
+        return -1;
+    int rc = rm_release_parse(rel, data, len, out, err);
+    free(data);
+    return rc;
+}
+
+int rm__app_read(const char *dir, const char *rel, struct rm_app *out, struct rm_error *err)
+{
+    char *data;
+    size_t len;
+    if (read_rel(dir, rel, &data, &len, err) < 0)
+        return -1;
+    int rc = rm_app_parse(rel, data, len, out, err);
+    free(data);
+    return rc;
+}
+
+int rm__app_matches(const struct rm_app *app, const struct rm_release_app *ra, const char *file,
+                    struct rm_error *err)
+{
+    if (strcmp(app->name, ra->name) != 0 || strcmp(app->version, ra->version) != 0)
+        return rm_error_set(err, RM_EPARSE,
+                            "%s:%u:%u: application '%s' version '%s' does not match the "
+                            "release's '%s' version '%s'",
+                            file, app->loc.line, app->loc.col, app->name, app->version, ra->name,
+                            ra->version);
+    return 0;
+}
+
+/* Checks one application of a release laid out under `dir`. */
+static int check_app(const char *dir, const struct rm_release_app *ra, struct rm_error *err)
+{
+    char rel[512];
+    snprintf(rel, sizeof rel, "lib/%s-%s/%s%s", ra->name, ra->version, ra->name,
+             RM_APP_FILE_SUFFIX);
+    struct rm_app app = {0};
+    if (rm__app_read(dir, rel, &app, err) < 0)
+        return -1;
+    int rc = rm__app_matches(&app, ra, rel, err);
+    for (size_t i = 0; rc == 0 && i < app.n_modules; i++) {
+        snprintf(rel, sizeof rel, "%s/lib/%s-%s/%s.so", dir, ra->name, ra->version,
+                 app.modules[i].name);
+        struct stat st;
+        if (lstat(rel, &st) < 0 || !S_ISREG(st.st_mode))
+            rc = rm_error_set(err, RM_ENOENT,
+                              "module 'lib/%s-%s/%s.so' of application '%s' is missing", ra->name,
+                              ra->version, app.modules[i].name, ra->name);
+    }
+    rm_app_free(&app);
+    return rc;
+}
+
+int rm__release_check(const char *dir, const char *vsn, struct rm_release *rel,
+                      struct rm_error *err)
+{
+    char path[512];
+    snprintf(path, sizeof path, "releases/%s/%s", vsn, RM_RELEASE_FILE);
+    struct rm_release tmp = {0};
+    if (rm__release_read(dir, path, &tmp, err) < 0)
+        return -1;
+    if (strcmp(tmp.version, vsn) != 0) {
+        rm_error_set(err, RM_EPARSE,
+                     "%s:%u:%u: release version '%s' does not match its directory 'releases/%s'",
+                     path, tmp.loc.line, tmp.loc.col, tmp.version, vsn);
+        rm_release_free(&tmp);
+        return -1;
+    }
+    for (size_t i = 0; i < tmp.n_apps; i++)
+        if (check_app(dir, &tmp.apps[i], err) < 0) {
+            rm_release_free(&tmp);
+            return -1;
+        }
+    *rel = tmp;
+    return 0;
+}

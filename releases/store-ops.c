@@ -1,0 +1,180 @@
+/* Changes to the release store, after OTP's release_handler state table:
+   add (unpacked, or permanent for a root's first release), make permanent
+   (the previous permanent becomes old), remove. Each is written at once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relman/fsutil.h"
+#include "relman/store.h"
+#include "releases-internal.h"
+
+/* Writes the store to ROOT/releases/RELEASES atomically. */
+static int store_save(const struct rm_store *store, struct rm_error *err)
+{
+    RM__ASSERT(store->lock_fd >= 0);
+    char *text, *path;
+    size_t len;
+    if (rm_store_format(store, &text, &len, err) < 0)
+        return -1;
+    path = rm__path_join(store->root, "releases/RELEASES", err);
+    int rc = path ? rm_fs_write_atomic(path, text, len, 0644, err) : -1;
+    free(path);
+    free(text);
+    return rc;
+}
+
+int rm_store_set_current(struct rm_store *store, const char *vsn, struct rm_error *err)
+{
+    if (!rm_store_find(store, vsn))
+        return rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    char *copy = strdup(vsn);
+    if (!copy)
+        return rm_error_nomem(err);
+    free(store->current);
+    store->current = copy;
+    return 0;
+}
+
+static void free_apps(struct rm_store_app *apps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(apps[i].name);
+        free(apps[i].version);
+    }
+    free(apps);
+}
+
+int rm_store_add(struct rm_store *store, const char *name, const char *vsn,
+                 const struct rm_store_app *apps, size_t napps, struct rm_error *err)
+{
+    if (!rm__token_ok(name) || !rm__token_ok(vsn))
+        return rm_error_set(err, RM_EINVAL,
+                            "release '%s' '%s': name and version must be non-empty, without "
+                            "spaces, '=', '/' or control characters",
+                            name, vsn);
+    for (size_t i = 0; i < napps; i++)
+        if (!rm__token_ok(apps[i].name) || !rm__token_ok(apps[i].version))
+            return rm_error_set(err, RM_EINVAL, "release '%s': bad application '%s' '%s'", vsn,
+                                apps[i].name, apps[i].version);
+    if (rm_store_find(store, vsn))
+        return rm_error_set(err, RM_EEXIST, "release '%s' is already known", vsn);
+    struct rm_store_rel rel = {.state = store->nrels == 0 ? RM_REL_PERMANENT : RM_REL_UNPACKED,
+                               .napps = napps};
+    rel.name = strdup(name);
+    rel.version = strdup(vsn);
+    rel.apps = calloc(napps + 1, sizeof *rel.apps);
+    int ok = rel.name && rel.version && rel.apps;
+    for (size_t i = 0; ok && i < napps; i++) {
+        rel.apps[i].name = strdup(apps[i].name);
+        rel.apps[i].version = strdup(apps[i].version);
+        ok = rel.apps[i].name && rel.apps[i].version;
+    }
+    struct rm_store_rel *rels = ok ? realloc(store->rels, (store->nrels + 1) * sizeof *rels) : NULL;
+    if (!rels) {
+        free(rel.name);
+        free(rel.version);
+        if (rel.apps)
+            free_apps(rel.apps, napps);
+        return rm_error_nomem(err);
+    }
+    store->rels = rels;
+    store->rels[store->nrels++] = rel;
+    if (store_save(store, err) < 0) {
+        store->nrels--;
+        free(rel.name);
+        free(rel.version);
+        free_apps(rel.apps, napps);
+        return -1;
+    }
+    return 0;
+}
+
+int rm_store_make_permanent(struct rm_store *store, const char *vsn, struct rm_error *err)
+{
+    struct rm_store_rel *rel = (struct rm_store_rel *)rm_store_find(store, vsn);
+    if (!rel)
+        return rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    enum rm_rel_state shown = rm_store_state(store, rel);
+    if (shown == RM_REL_PERMANENT)
+        return 0;
+    if (shown == RM_REL_UNPACKED)
+        return rm_error_set(err, RM_ESTATE,
+                            "release '%s' is unpacked, not installed: install it first", vsn);
+    struct rm_store_rel *perm = (struct rm_store_rel *)rm_store_permanent(store);
+    RM__ASSERT(perm != NULL);
+    enum rm_rel_state was = rel->state;
+    perm->state = RM_REL_OLD;
+    rel->state = RM_REL_PERMANENT;
+    if (store_save(store, err) < 0) {
+        perm->state = RM_REL_PERMANENT;
+        rel->state = was;
+        return -1;
+    }
+    return 0;
+}
+
+/* Tells whether a release of the store uses lib dir `app`-`version`. */
+static int app_used(const struct rm_store *store, const struct rm_store_app *app)
+{
+    for (size_t i = 0; i < store->nrels; i++) {
+        const struct rm_store_rel *rel = &store->rels[i];
+        for (size_t j = 0; j < rel->napps; j++)
+            if (strcmp(rel->apps[j].name, app->name) == 0 &&
+                strcmp(rel->apps[j].version, app->version) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* Deletes ROOT/<dir>/<a>[-<b>] (one tree). */
+static int remove_dir(const char *root, const char *dir, const char *a, const char *b,
+                      struct rm_error *err)
+{
+    size_t len = strlen(root) + strlen(dir) + strlen(a) + (b ? strlen(b) : 0) + 4;
+    char *path = malloc(len);
+    if (!path)
+        return rm_error_nomem(err);
+    if (b)
+        snprintf(path, len, "%s/%s/%s-%s", root, dir, a, b);
+    else
+        snprintf(path, len, "%s/%s/%s", root, dir, a);
+    int rc = rm_fs_remove_tree(path, err);
+    free(path);
+    return rc;
+}
+
+int rm_store_remove(struct rm_store *store, const char *vsn, struct rm_error *err)
+{
+    const struct rm_store_rel *found = rm_store_find(store, vsn);
+    if (!found)
+        return rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    enum rm_rel_state shown = rm_store_state(store, found);
+    if (shown == RM_REL_PERMANENT || shown == RM_REL_CURRENT)
+        return rm_error_set(err, RM_ESTATE, "release '%s' is %s and cannot be removed", vsn,
+                            rm_rel_state_name(shown));
+    size_t idx = (size_t)(found - store->rels);
+    struct rm_store_rel rel = store->rels[idx];
+    memmove(&store->rels[idx], &store->rels[idx + 1],
+            (store->nrels - idx - 1) * sizeof *store->rels);
+    store->nrels--;
+    if (store_save(store, err) < 0) {
+        memmove(&store->rels[idx + 1], &store->rels[idx],
+                (store->nrels - idx) * sizeof *store->rels);
+        store->rels[idx] = rel;
+        store->nrels++;
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < rel.napps && rc == 0; i++)
+        if (!app_used(store, &rel.apps[i]))
+            rc = remove_dir(store->root, "lib", rel.apps[i].name, rel.apps[i].version, err);
+    if (rc == 0)
+        rc = remove_dir(store->root, "releases", rel.version, NULL, err);
+    if (rc < 0)
+        rm_error_prefix(err, "release '%s' is gone from RELEASES but its files remain", vsn);
+    free(rel.name);
+    free(rel.version);
+    free_apps(rel.apps, rel.napps);
+    return rc;
+}

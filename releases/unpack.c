@@ -1,0 +1,327 @@
+/* Unpack: stage an untrusted release archive inside ROOT, verify it, then
+   rename it into place and record it, all under the store's lock. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "relman/fsutil.h"
+#include "relman/manifest.h"
+#include "relman/store.h"
+#include "unpack.h"
+
+/* Prefix of staging directories in ROOT. */
+#define STAGING_PREFIX ".unpack-"
+
+/* Directories of ROOT this unpack created, removed again on refusal. */
+struct created {
+    char *paths[3];
+    size_t n;
+};
+
+/* Creates `path` when missing and remembers it. */
+static int make_dir(struct created *c, const char *path, struct rm_error *err)
+{
+    if (mkdir(path, 0755) == 0) {
+        c->paths[c->n] = strdup(path);
+        if (!c->paths[c->n])
+            return rm_error_nomem(err);
+        c->n++;
+        return 0;
+    }
+    if (errno == EEXIST)
+        return 0;
+    return rm_error_set(err, RM_EIO, "cannot create directory '%s': %s", path, strerror(errno));
+}
+
+static void undo_created(struct created *c, int undo)
+{
+    while (c->n > 0) {
+        char *p = c->paths[--c->n];
+        if (undo)
+            rmdir(p);
+        free(p);
+    }
+}
+
+/* Removes staging directories that a crashed unpack left (lock held). */
+static void remove_stale(const char *root)
+{
+    DIR *d = opendir(root);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0)
+            continue;
+        char *p = rm__path_join(root, e->d_name, NULL);
+        if (p)
+            rm_fs_remove_tree(p, NULL);
+        free(p);
+    }
+    closedir(d);
+}
+
+/* Tells whether ROOT/lib/<dir> (already present) holds the same files as the
+   archive lists under lib/<dir>/. */
+static int same_as_listed(struct rm__unpack *u, const char *dir, struct rm_error *err)
+{
+    char prefix[PATH_MAX];
+    int pl = snprintf(prefix, sizeof prefix, "lib/%s/", dir);
+    for (size_t i = 0; i < u->sums.n; i++) {
+        const struct rm__sum *s = &u->sums.items[i];
+        if (strncmp(s->path, prefix, (size_t)pl) != 0)
+            continue;
+        char path[PATH_MAX], hex[RM__SHA256_HEX + 1], target[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", u->root, s->path);
+        struct stat st;
+        int same = 0;
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+            ssize_t n = readlink(path, target, sizeof target - 1);
+            same = n >= 0 && rm__sha256_buf(target, (size_t)n, hex, err) == 0 &&
+                   strcmp(hex, s->hex) == 0;
+        } else {
+            struct rm_error herr;
+            same = rm__sha256_file(path, hex, &herr) == 0 && strcmp(hex, s->hex) == 0;
+        }
+        if (!same)
+            return rm_error_set(err, RM_EEXIST,
+                                "'lib/%s' already exists in '%s' with other contents ('%s' "
+                                "differs); it is never overwritten",
+                                dir, u->root, s->path);
+    }
+    return 0;
+}
+
+/* What has been renamed into ROOT so far, to put back on failure. */
+struct placed {
+    char *from[64 + 1];
+    char *to[64 + 1];
+    size_t n;
+};
+
+static int place(struct placed *pl, const char *from, const char *to, struct rm_error *err)
+{
+    if (pl->n == sizeof pl->from / sizeof *pl->from)
+        return rm_error_set(err, RM_ELIMIT, "more than %zu applications in one release",
+                            sizeof pl->from / sizeof *pl->from - 1);
+    if (rename(from, to) < 0)
+        return rm_error_set(err, RM_EIO, "cannot rename '%s' to '%s': %s", from, to,
+                            strerror(errno));
+    pl->from[pl->n] = strdup(from);
+    pl->to[pl->n] = strdup(to);
+    pl->n++;
+    if (!pl->from[pl->n - 1] || !pl->to[pl->n - 1])
+        return rm_error_nomem(err);
+    return 0;
+}
+
+static void unplace(struct placed *pl, int undo)
+{
+    while (pl->n > 0) {
+        pl->n--;
+        if (undo && pl->from[pl->n] && pl->to[pl->n])
+            rename(pl->to[pl->n], pl->from[pl->n]);
+        free(pl->from[pl->n]);
+        free(pl->to[pl->n]);
+    }
+}
+
+/* Checks that staging/lib holds exactly the release's application dirs. */
+static int check_lib_dirs(struct rm__unpack *u, const struct rm_release *rel, struct rm_error *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/lib", u->staging);
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == ENOENT && rel->n_apps == 0
+                   ? 0
+                   : rm_error_set(err, RM_EPARSE, "archive '%s': no 'lib/' directory", u->file);
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        int found = 0;
+        for (size_t i = 0; i < rel->n_apps && !found; i++) {
+            char want[PATH_MAX];
+            snprintf(want, sizeof want, "%s-%s", rel->apps[i].name, rel->apps[i].version);
+            found = strcmp(want, e->d_name) == 0;
+        }
+        if (!found)
+            rc = rm_error_set(err, RM_EUNSAFE, "entry 'lib/%s': not an application of release '%s'",
+                              e->d_name, rel->version);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Renames the staged release into ROOT and records it. */
+static int land(struct rm__unpack *u, struct rm_store *store, const struct rm_release *rel,
+                struct rm_unpack_result *res, struct rm_error *err)
+{
+    struct placed pl = {0};
+    struct rm_store_app *apps = calloc(rel->n_apps + 1, sizeof *apps);
+    if (!apps)
+        return rm_error_nomem(err);
+    int rc = 0;
+    char from[PATH_MAX], to[PATH_MAX];
+    for (size_t i = 0; rc == 0 && i < rel->n_apps; i++) {
+        const struct rm_release_app *a = &rel->apps[i];
+        apps[i].name = (char *)a->name;
+        apps[i].version = (char *)a->version;
+        char dir[2 * RM_MANIFEST_NAME_MAX + 2];
+        snprintf(dir, sizeof dir, "%s-%s", a->name, a->version);
+        snprintf(from, sizeof from, "%s/lib/%s", u->staging, dir);
+        snprintf(to, sizeof to, "%s/lib/%s", u->root, dir);
+        if (rm_fs_exists(to))
+            rc = same_as_listed(u, dir, err);
+        else
+            rc = place(&pl, from, to, err);
+    }
+    snprintf(from, sizeof from, "%s/releases/%s", u->staging, u->vsn);
+    snprintf(to, sizeof to, "%s/releases/%s", u->root, u->vsn);
+    if (rc == 0)
+        rc = place(&pl, from, to, err);
+    snprintf(to, sizeof to, "%s/lib", u->root);
+    if (rc == 0 && rel->n_apps > 0)
+        rc = rm_fs_sync_dir(to, err);
+    snprintf(to, sizeof to, "%s/releases", u->root);
+    if (rc == 0)
+        rc = rm_fs_sync_dir(to, err);
+    if (rc == 0)
+        rc = rm_store_add(store, rel->name, rel->version, apps, rel->n_apps, err);
+    if (rc == 0 && res) {
+        snprintf(res->name, sizeof res->name, "%s", rel->name);
+        snprintf(res->version, sizeof res->version, "%s", rel->version);
+        res->permanent = rm_store_find(store, rel->version)->state == RM_REL_PERMANENT;
+    }
+    unplace(&pl, rc < 0);
+    free(apps);
+    return rc;
+}
+
+/* Flushes every staged file to disk before anything is renamed. */
+static int sync_staging(struct rm__unpack *u, struct rm_error *err)
+{
+    int fd = open(u->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || syncfs(fd) < 0) {
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
+        return rm_error_set(err, RM_EIO, "cannot flush '%s': %s", u->staging, strerror(saved));
+    }
+    close(fd);
+    return 0;
+}
+
+/* Extracts, verifies and lands the archive; the caller holds the lock. */
+static int run(struct rm__unpack *u, struct rm_store *store, struct rm_unpack_result *res,
+               struct rm_error *err)
+{
+    u->ar = archive_read_new();
+    u->disk = archive_write_disk_new();
+    u->hash = rm__sha256_new(err);
+    if (!u->ar || !u->disk || !u->hash)
+        return u->hash ? rm_error_nomem(err) : -1;
+    archive_read_support_filter_gzip(u->ar);
+    archive_read_support_format_tar(u->ar);
+    archive_write_disk_set_options(u->disk, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                                ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                                ARCHIVE_EXTRACT_NO_OVERWRITE);
+    if (archive_read_open_filename(u->ar, u->file, 1 << 20) != ARCHIVE_OK)
+        return rm_error_set(err, RM_EPARSE, "archive '%s': %s", u->file,
+                            archive_error_string(u->ar));
+    if (rm__unpack_entries(u, err) < 0)
+        return -1;
+    struct rm_release rel = {0};
+    if (rm__release_check(u->staging, u->vsn, &rel, err) < 0)
+        return rm_error_prefix(err, "archive '%s'", u->file);
+    int rc = check_lib_dirs(u, &rel, err);
+    if (rc == 0 && !u->opts->no_sync)
+        rc = sync_staging(u, err);
+    if (rc == 0)
+        rc = land(u, store, &rel, res, err);
+    rm_release_free(&rel);
+    return rc;
+}
+
+static void unpack_free(struct rm__unpack *u)
+{
+    if (u->ar)
+        archive_read_free(u->ar);
+    if (u->disk)
+        archive_write_free(u->disk);
+    rm__sha256_free(u->hash);
+    rm__sums_free(&u->sums);
+    for (size_t i = 0; i < u->nlinks; i++) {
+        free(u->links[i].path);
+        free(u->links[i].resolved);
+    }
+    free(u->links);
+    free(u->vsn);
+    free(u->sums_name);
+    if (u->staging)
+        rm_fs_remove_tree(u->staging, NULL);
+    free(u->staging);
+}
+
+int rm_release_unpack(const char *file, const char *root, const struct rm_unpack_opts *opts,
+                      struct rm_unpack_result *res, struct rm_error *err)
+{
+    static const struct rm_unpack_opts defaults;
+    struct rm__unpack u = {.file = file, .opts = opts ? opts : &defaults};
+    u.max_file = u.opts->max_file_size ? u.opts->max_file_size : RM_UNPACK_MAX_FILE_SIZE;
+    u.max_ratio = u.opts->max_ratio > 0 ? u.opts->max_ratio : RM_UNPACK_MAX_RATIO;
+    struct stat st;
+    if (stat(file, &st) < 0)
+        return rm_error_set(err, errno == ENOENT ? RM_ENOENT : RM_EIO, "archive '%s': %s", file,
+                            strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return rm_error_set(err, RM_EINVAL, "archive '%s': not a regular file", file);
+    u.file_size = (uint64_t)st.st_size;
+
+    struct created created = {0};
+    char real[PATH_MAX], sub[PATH_MAX + 32];
+    if (make_dir(&created, root, err) < 0)
+        return -1;
+    if (!realpath(root, real)) {
+        rm_error_set(err, RM_EIO, "node root '%s': %s", root, strerror(errno));
+        undo_created(&created, 1);
+        return -1;
+    }
+    u.root = real;
+    snprintf(sub, sizeof sub, "%s/releases", real);
+    int rc = make_dir(&created, sub, err);
+    snprintf(sub, sizeof sub, "%s/lib", real);
+    if (rc == 0)
+        rc = make_dir(&created, sub, err);
+    struct rm_store *store = rc == 0 ? rm_store_open(real, RM_STORE_LOCK, err) : NULL;
+    if (store) {
+        u.store = store;
+        remove_stale(real);
+        snprintf(sub, sizeof sub, "%s/" STAGING_PREFIX "XXXXXX", real);
+        if (!mkdtemp(sub))
+            rc = rm_error_set(err, RM_EIO, "cannot create a staging directory in '%s': %s", real,
+                              strerror(errno));
+        else if (!(u.staging = strdup(sub)))
+            rc = rm_error_nomem(err);
+        if (rc == 0)
+            rc = run(&u, store, res, err);
+    } else {
+        rc = -1;
+    }
+    unpack_free(&u);
+    rm_store_close(store);
+    undo_created(&created, rc < 0);
+    return rc;
+}

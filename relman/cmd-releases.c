@@ -1,0 +1,91 @@
+/* relman releases: the releases of a node root and their states. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "relman/store.h"
+
+/* Prints `s` as a JSON string (names are printable tokens; quote and
+   backslash are escaped all the same). */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            putchar('\\');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static void print_json(const struct rm_store *st)
+{
+    printf("[");
+    for (size_t i = 0; i < st->nrels; i++) {
+        const struct rm_store_rel *r = &st->rels[i];
+        printf("%s{\"name\":", i ? "," : "");
+        json_str(r->name);
+        printf(",\"version\":");
+        json_str(r->version);
+        printf(",\"state\":\"%s\",\"applications\":[", rm_rel_state_name(rm_store_state(st, r)));
+        for (size_t j = 0; j < r->napps; j++) {
+            printf("%s{\"name\":", j ? "," : "");
+            json_str(r->apps[j].name);
+            printf(",\"version\":");
+            json_str(r->apps[j].version);
+            printf("}");
+        }
+        printf("]}");
+    }
+    printf("]\n");
+}
+
+static void print_table(const struct rm_store *st)
+{
+    int wn = 4, wv = 7;
+    for (size_t i = 0; i < st->nrels; i++) {
+        int n = (int)strlen(st->rels[i].name), v = (int)strlen(st->rels[i].version);
+        wn = n > wn ? n : wn;
+        wv = v > wv ? v : wv;
+    }
+    printf("%-*s  %-*s  %-9s  %s\n", wn, "NAME", wv, "VERSION", "STATE", "APPLICATIONS");
+    for (size_t i = 0; i < st->nrels; i++) {
+        const struct rm_store_rel *r = &st->rels[i];
+        printf("%-*s  %-*s  %-9s  ", wn, r->name, wv, r->version,
+               rm_rel_state_name(rm_store_state(st, r)));
+        for (size_t j = 0; j < r->napps; j++)
+            printf("%s%s-%s", j ? " " : "", r->apps[j].name, r->apps[j].version);
+        putchar('\n');
+    }
+}
+
+static int exec_releases(const struct cmd_entry *self, int argc, char **argv)
+{
+    const char *root = NULL;
+    int json = 0;
+    argc = cmd_common_opts(self, argc, argv, &root, &json, 0);
+    if (argc < 0)
+        return CMD_USAGE;
+    if (argc != 1)
+        return cmd_usage(self, "unexpected argument '%s'", argv[1]);
+    root = cmd_root(root);
+    if (!root)
+        return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
+    struct rm_error err;
+    struct rm_store *st = rm_store_open(root, 0, &err);
+    if (!st)
+        return cmd_fail(&err);
+    if (json)
+        print_json(st);
+    else
+        print_table(st);
+    rm_store_close(st);
+    return CMD_OK;
+}
+
+const struct cmd_entry cmd_releases_entry = {
+    .name = "releases",
+    .args = "[--json]",
+    .summary = "list the releases of ROOT: name, version, state, applications",
+    .exec = exec_releases,
+};

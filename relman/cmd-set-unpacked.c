@@ -1,0 +1,31 @@
+/* relman set-unpacked: record a release whose files were placed by hand. */
+#include <stdio.h>
+
+#include "cmd.h"
+#include "relman/archive.h"
+
+static int exec_set_unpacked(const struct cmd_entry *self, int argc, char **argv)
+{
+    const char *root = NULL;
+    argc = cmd_common_opts(self, argc, argv, &root, NULL, 0);
+    if (argc < 0)
+        return CMD_USAGE;
+    if (argc != 2)
+        return cmd_usage(self, argc < 2 ? "a release version is needed"
+                                        : "only one release version is taken");
+    root = cmd_root(root);
+    if (!root)
+        return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
+    struct rm_error err;
+    if (rm_release_set_unpacked(root, argv[1], &err) < 0)
+        return cmd_fail(&err);
+    printf("release '%s' recorded as unpacked\n", argv[1]);
+    return CMD_OK;
+}
+
+const struct cmd_entry cmd_set_unpacked_entry = {
+    .name = "set-unpacked",
+    .args = "VSN",
+    .summary = "record a release placed in ROOT by other means (state unpacked)",
+    .exec = exec_set_unpacked,
+};

@@ -1,0 +1,111 @@
+/* relman unpack: verify a release archive and unpack it into the node root. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "relman/archive.h"
+
+/* Archives smaller than this unpack without a progress line. */
+#define PROGRESS_MIN (16u << 20)
+
+static void show_progress(void *arg, uint64_t done, uint64_t total)
+{
+    const char *file = arg;
+    if (total > 0)
+        fprintf(stderr, "\rrelman: unpacking '%s': %3d%%", file,
+                (int)(done * 100 / total > 100 ? 100 : done * 100 / total));
+}
+
+/* Parses a byte count with an optional K, M or G suffix (powers of 1024). */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-')
+        return -1;
+    int shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (*end || v == 0 || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
+{
+    const char *root = NULL;
+    argc = cmd_common_opts(self, argc, argv, &root, NULL, 1);
+    if (argc < 0)
+        return CMD_USAGE;
+    struct rm_unpack_opts opts = {0};
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--max-file-size") == 0 || strcmp(a, "--max-ratio") == 0) {
+            if (i + 1 >= argc)
+                return cmd_usage(self, "option '%s' needs a value", a);
+            const char *v = argv[++i];
+            if (a[6] == 'f') {
+                if (parse_size(v, &opts.max_file_size) < 0)
+                    return cmd_usage(self, "bad size '%s' (a number, optionally K, M or G)", v);
+            } else {
+                char *end;
+                opts.max_ratio = strtod(v, &end);
+                if (*end || end == v || !(opts.max_ratio >= 1))
+                    return cmd_usage(self, "bad ratio '%s' (a number, at least 1)", v);
+            }
+        } else if (strcmp(a, "--no-sync") == 0) {
+            opts.no_sync = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return cmd_usage(self, "unknown option '%s'", a);
+        } else if (!file) {
+            file = a;
+        } else {
+            return cmd_usage(self, "unexpected argument '%s'", a);
+        }
+    }
+    if (!file)
+        return cmd_usage(self, "an archive is needed");
+    root = cmd_root(root);
+    if (!root)
+        return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
+    int tty = isatty(STDERR_FILENO);
+    if (tty) {
+        opts.progress = show_progress;
+        opts.progress_arg = (void *)file;
+    }
+    FILE *probe = tty ? fopen(file, "rb") : NULL;
+    if (probe) {
+        if (fseek(probe, 0, SEEK_END) == 0 && ftell(probe) < (long)PROGRESS_MIN)
+            opts.progress = NULL;
+        fclose(probe);
+    }
+    struct rm_unpack_result res;
+    struct rm_error err;
+    int rc = rm_release_unpack(file, root, &opts, &res, &err);
+    if (opts.progress)
+        fputc('\n', stderr);
+    if (rc < 0)
+        return cmd_fail(&err);
+    printf("unpacked release '%s' version '%s' into '%s'%s\n", res.name, res.version, root,
+           res.permanent ? " (first release: permanent)" : "");
+    return CMD_OK;
+}
+
+const struct cmd_entry cmd_unpack_entry = {
+    .name = "unpack",
+    .args = "FILE.tar.gz [--max-file-size N[K|M|G]] [--max-ratio R] [--no-sync]",
+    .summary = "verify a release archive and unpack it into ROOT (state unpacked)",
+    .exec = exec_unpack,
+};
