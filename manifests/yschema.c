@@ -97,6 +97,24 @@ static int names_value(struct rm__yctx *c, const struct rm__ynode *n, const char
     return 0;
 }
 
+static int strs_value(struct rm__yctx *c, const struct rm__ynode *n, const char *key,
+                      struct rm_names *dst)
+{
+    if (n->kind != RM__Y_SEQ)
+        return rm__yerr(c->doc, n, c->err, "'%s' must be a list of strings", key);
+    const char **v = rm__arena_array(c->arena, n->n ? n->n : 1, sizeof *v);
+    if (!v)
+        return rm_error_nomem(c->err);
+    for (size_t i = 0; i < n->n; i++) {
+        if (scalar_string(c, n->items[i], key) < 0)
+            return -1;
+        v[i] = n->items[i]->str;
+    }
+    dst->v = v;
+    dst->n = n->n;
+    return 0;
+}
+
 static int config_value(struct rm__yctx *c, const struct rm__ynode *n, const char *key,
                         struct rm_config *dst)
 {
@@ -149,6 +167,8 @@ int rm__yvalue(struct rm__yctx *c, const struct rm__ynode *n, const char *key, e
         return enum_value(c, n, key, values, dst);
     case RM__F_NAMES:
         return names_value(c, n, key, dst);
+    case RM__F_STRS:
+        return strs_value(c, n, key, dst);
     case RM__F_CONFIG:
         return config_value(c, n, key, dst);
     case RM__F_SEQ:

@@ -73,7 +73,8 @@ enum rm__ftype {
     RM__F_UINT,    /* a decimal integer >= 0; long */
     RM__F_TIMEOUT, /* an integer > 0 or "infinity"; long (RM_TIMEOUT_INFINITY) */
     RM__F_ENUM,    /* one of `values`; int (its index) */
-    RM__F_NAMES,   /* a list of names; struct rm_names */
+    RM__F_NAMES,   /* a list of distinct names; struct rm_names */
+    RM__F_STRS,    /* a list of strings; struct rm_names */
     RM__F_CONFIG,  /* a mapping of scalars to scalars; struct rm_config */
     RM__F_SEQ,     /* a list, left to the caller (found[]) */
     RM__F_MAP,     /* a mapping, left to the caller (found[]) */

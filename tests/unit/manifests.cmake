@@ -1,7 +1,7 @@
 # The manifests library's suites: formats and validation, plan translation,
 # plan printing, and `relman plan` run as a user would.
-file(GLOB MANIFESTS_TEST_HELPERS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/manifests-helpers.c)
-foreach(suite formats)
+set(MANIFESTS_TEST_HELPERS ${CMAKE_CURRENT_SOURCE_DIR}/unit/manifests-helpers.c)
+foreach(suite formats plan cli)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-manifests-${suite}.c)
     relman_add_test(test-manifests-${suite}
       SOURCES unit/test-manifests-${suite}.c ${MANIFESTS_TEST_HELPERS}

@@ -1,0 +1,198 @@
+/* Appup and relup documents: version, `up` entries from a version or a
+   whole-string regex, `down` entries to one, each a list of instructions. */
+#include <regex.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan-internal.h"
+#include "script.h"
+
+static const struct rm__field appup_fields[] = {
+    {"application", RM__F_NAME, RM__REQUIRED, offsetof(struct rm_appup, application), NULL},
+    {"version", RM__F_NAME, RM__REQUIRED, offsetof(struct rm_appup, version), NULL},
+    {"up", RM__F_SEQ, 0, 0, NULL},
+    {"down", RM__F_SEQ, 0, 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static const struct rm__field relup_fields[] = {
+    {"version", RM__F_NAME, RM__REQUIRED, offsetof(struct rm_appup, version), NULL},
+    {"up", RM__F_SEQ, 0, 0, NULL},
+    {"down", RM__F_SEQ, 0, 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static const struct rm__field up_fields[] = {
+    {"from", RM__F_NAME, 0, 0, NULL},
+    {"from_regex", RM__F_STR, 0, 0, NULL},
+    {"instructions", RM__F_SEQ, RM__REQUIRED, 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static const struct rm__field down_fields[] = {
+    {"to", RM__F_NAME, 0, 0, NULL},
+    {"to_regex", RM__F_STR, 0, 0, NULL},
+    {"instructions", RM__F_SEQ, RM__REQUIRED, 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* Compiles a version regex anchored to the whole string. */
+static int compile_regex(struct rm__yctx *c, const struct rm__ynode *n, struct rm_appup_entry *e)
+{
+    size_t len = strlen(n->str);
+    char *anchored = rm__arena_alloc(c->arena, len + 7);
+    regex_t *re = rm__arena_alloc(c->arena, sizeof *re);
+    if (!anchored || !re)
+        return rm_error_nomem(c->err);
+    memcpy(anchored, "^(", 2);
+    memcpy(anchored + 2, n->str, len);
+    memcpy(anchored + 2 + len, ")$", 3);
+    int rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char why[256];
+        regerror(rc, re, why, sizeof why);
+        return rm__yerr(c->doc, n, c->err, "bad regular expression '%s': %s", n->str, why);
+    }
+    e->regex = re;
+    e->is_regex = 1;
+    e->version = n->str;
+    return 0;
+}
+
+static int read_entry(struct rm__yctx *c, const struct rm__ynode *n, enum rm_dir dir, int low_only,
+                      struct rm_appup_entry *e)
+{
+    const struct rm__ynode *found[4];
+    const struct rm__field *fields = dir == RM_DIR_UP ? up_fields : down_fields;
+    const char *what = dir == RM_DIR_UP ? "up entry" : "down entry";
+    if (rm__yfill(c, n, what, fields, e, found) < 0)
+        return -1;
+    rm__yloc(n, &e->loc);
+    if ((found[0] != NULL) == (found[1] != NULL))
+        return rm__yerr(c->doc, n, c->err, "%s needs exactly one of '%s' and '%s'", what,
+                        fields[0].key, fields[1].key);
+    if (found[0]) {
+        if (rm__yvalue(c, found[0], fields[0].key, RM__F_NAME, NULL, &e->version) < 0)
+            return -1;
+    } else if (compile_regex(c, found[1], e) < 0) {
+        return -1;
+    }
+    if (rm__yscript(c, found[2], low_only, &e->script) < 0)
+        return -1;
+    return low_only ? rm_plan_check(&e->script, c->err)
+                    : rm__script_check_syntax(&e->script, c->err);
+}
+
+static int read_entries(struct rm__yctx *c, const struct rm__ynode *seq, enum rm_dir dir,
+                        int low_only, struct rm_appup_entry **out, size_t *n)
+{
+    if (!seq)
+        return 0;
+    struct rm_appup_entry *v = rm__arena_array(c->arena, seq->n ? seq->n : 1, sizeof *v);
+    if (!v)
+        return rm_error_nomem(c->err);
+    *out = v; /* set first so that rm_appup_free finds every compiled regex */
+    for (size_t i = 0; i < seq->n; i++) {
+        int rc = read_entry(c, seq->items[i], dir, low_only, &v[i]);
+        *n = v[i].regex ? i + 1 : i;
+        if (rc < 0)
+            return -1;
+    }
+    *n = seq->n;
+    return 0;
+}
+
+static void free_regexes(struct rm_appup_entry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].regex)
+            regfree(v[i].regex);
+}
+
+static int convert(struct rm__yctx *c, const struct rm__ynode *root, struct rm_appup *doc,
+                   int relup)
+{
+    const struct rm__ynode *found[5];
+    int rc = rm__yfill(c, root, relup ? "relup" : "appup", relup ? relup_fields : appup_fields, doc,
+                       found);
+    size_t up = relup ? 1 : 2; /* the index of "up"; "down" follows it */
+    if (rc == 0) {
+        rm__yloc(root, &doc->loc);
+        doc->file = c->doc->file;
+        rc = read_entries(c, found[up], RM_DIR_UP, relup, &doc->up, &doc->n_up);
+        if (rc == 0)
+            rc = read_entries(c, found[up + 1], RM_DIR_DOWN, relup, &doc->down, &doc->n_down);
+    }
+    if (rc < 0) {
+        free_regexes(doc->up, doc->n_up);
+        free_regexes(doc->down, doc->n_down);
+    }
+    return rc;
+}
+
+static int convert_appup(struct rm__yctx *c, const struct rm__ynode *root, void *out)
+{
+    return convert(c, root, out, 0);
+}
+
+static int convert_relup(struct rm__yctx *c, const struct rm__ynode *root, void *out)
+{
+    return convert(c, root, out, 1);
+}
+
+static int load(const char *file, const char *data, size_t len, int relup, struct rm_appup *out,
+                struct rm_error *err)
+{
+    struct rm_appup tmp = {0};
+    if (rm__yload(file, data, len, relup ? convert_relup : convert_appup, &tmp, &tmp.arena, err) <
+        0)
+        return -1;
+    *out = tmp;
+    return 0;
+}
+
+int rm_appup_load(const char *path, struct rm_appup *out, struct rm_error *err)
+{
+    return load(path, NULL, 0, 0, out, err);
+}
+
+int rm_appup_parse(const char *file, const char *data, size_t len, struct rm_appup *out,
+                   struct rm_error *err)
+{
+    return load(file, data ? data : "", data ? len : 0, 0, out, err);
+}
+
+int rm_relup_load(const char *path, struct rm_appup *out, struct rm_error *err)
+{
+    return load(path, NULL, 0, 1, out, err);
+}
+
+int rm_relup_parse(const char *file, const char *data, size_t len, struct rm_appup *out,
+                   struct rm_error *err)
+{
+    return load(file, data ? data : "", data ? len : 0, 1, out, err);
+}
+
+const struct rm_appup_entry *rm_appup_find(const struct rm_appup *doc, enum rm_dir dir,
+                                           const char *vsn)
+{
+    const struct rm_appup_entry *v = dir == RM_DIR_UP ? doc->up : doc->down;
+    size_t n = dir == RM_DIR_UP ? doc->n_up : doc->n_down;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].is_regex ? regexec(v[i].regex, vsn, 0, NULL, 0) == 0
+                          : strcmp(v[i].version, vsn) == 0)
+            return &v[i];
+    }
+    return NULL;
+}
+
+void rm_appup_free(struct rm_appup *doc)
+{
+    if (!doc)
+        return;
+    free_regexes(doc->up, doc->n_up);
+    free_regexes(doc->down, doc->n_down);
+    rm__arena_free(doc->arena);
+    memset(doc, 0, sizeof *doc);
+}

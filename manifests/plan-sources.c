@@ -1,0 +1,201 @@
+/* Plans from files: one appup, or two releases and their applications. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan-internal.h"
+#include "relman/fsutil.h"
+
+int rm_plan_appup(const struct rm_appup *doc, enum rm_dir dir, const char *vsn,
+                  const struct rm_app *newer, const struct rm_app *older, struct rm_plan *out,
+                  struct rm_error *err)
+{
+    const struct rm_appup_entry *e = rm_appup_find(doc, dir, vsn);
+    const char *name = doc->application ? doc->application : "release";
+    if (!e)
+        return rm_error_set(
+            err, RM_ENOPATH, "'%s': no upgrade path from '%s' to '%s' (%s has no %s entry %s '%s')",
+            name, dir == RM_DIR_UP ? vsn : doc->version, dir == RM_DIR_UP ? doc->version : vsn,
+            doc->file, dir == RM_DIR_UP ? "up" : "down", dir == RM_DIR_UP ? "from" : "to", vsn);
+    struct rm_plan_app hi = {name, doc->version, newer, RM_START_PERMANENT};
+    struct rm_plan_app lo = {name, vsn, older, RM_START_PERMANENT};
+    if (dir == RM_DIR_UP)
+        return rm_plan_translate(dir, &e->script, 1, &hi, 1, &lo, 1, out, err);
+    return rm_plan_translate(dir, &e->script, 1, &lo, 1, &hi, 1, out, err);
+}
+
+/* Everything loaded for one release's applications. */
+struct rel_apps {
+    struct rm_plan_app *plan; /* one per application, in release order */
+    struct rm_app *apps;
+    size_t n;
+};
+
+static void rel_apps_free(struct rel_apps *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        rm_app_free(&r->apps[i]);
+    free(r->plan);
+    free(r->apps);
+}
+
+static int app_path(char *buf, size_t size, const char *lib, const char *app, const char *vsn,
+                    const char *suffix, struct rm_error *err)
+{
+    if ((size_t)snprintf(buf, size, "%s/%s-%s/%s%s", lib, app, vsn, app, suffix) >= size)
+        return rm_error_set(err, RM_ELIMIT, "path of application '%s' is too long", app);
+    return 0;
+}
+
+/* Loads the application manifests of `rel` from `lib`; each must match. */
+static int load_apps(const struct rm_release *rel, const char *lib, struct rel_apps *r,
+                     struct rm_error *err)
+{
+    r->plan = calloc(rel->n_apps + 1, sizeof *r->plan);
+    r->apps = calloc(rel->n_apps + 1, sizeof *r->apps);
+    r->n = 0;
+    if (!r->plan || !r->apps)
+        return rm_error_nomem(err);
+    for (size_t i = 0; i < rel->n_apps; i++) {
+        const struct rm_release_app *a = &rel->apps[i];
+        char path[4096];
+        if (app_path(path, sizeof path, lib, a->name, a->version, RM_APP_FILE_SUFFIX, err) < 0 ||
+            rm_app_load(path, &r->apps[i], err) < 0)
+            return rm_error_prefix(err, "release '%s'", rel->version);
+        r->n = i + 1;
+        if (strcmp(r->apps[i].name, a->name) != 0 || strcmp(r->apps[i].version, a->version) != 0)
+            return rm_error_set(err, RM_EPARSE,
+                                "%s:%u:%u: application '%s' version '%s' does not match release "
+                                "'%s', which names '%s' version '%s'",
+                                path, r->apps[i].loc.line, r->apps[i].loc.col, r->apps[i].name,
+                                r->apps[i].version, rel->version, a->name, a->version);
+        r->plan[i] = (struct rm_plan_app){a->name, a->version, &r->apps[i], a->start};
+    }
+    return 0;
+}
+
+/* Loads lib/<app>-<vsn>/<app>.appup.yaml, checking its name and version. */
+static int load_appup(const char *lib, const struct rm_release_app *a, struct rm_appup *doc,
+                      struct rm_error *err)
+{
+    char path[4096];
+    if (app_path(path, sizeof path, lib, a->name, a->version, RM_APPUP_FILE_SUFFIX, err) < 0)
+        return -1;
+    if (!rm_fs_exists(path))
+        return 1;
+    if (rm_appup_load(path, doc, err) < 0)
+        return -1;
+    if (strcmp(doc->application, a->name) != 0 || strcmp(doc->version, a->version) != 0) {
+        rm_error_set(err, RM_EPARSE,
+                     "%s:%u:%u: appup is for application '%s' version '%s', but the application "
+                     "is '%s' version '%s'",
+                     path, doc->loc.line, doc->loc.col, doc->application, doc->version, a->name,
+                     a->version);
+        rm_appup_free(doc);
+        return -1;
+    }
+    return 0;
+}
+
+/* Finds the script of a changed application: the up entry of the target's
+   appup, else the down entry of the current one's. */
+static int changed_script(const struct rm_release_app *from, const char *from_lib,
+                          const struct rm_release_app *to, const char *to_lib,
+                          struct rm_appup *docs, size_t *n_docs, enum rm_dir *dir,
+                          const struct rm_appup_entry **entry, struct rm_error *err)
+{
+    struct rm_appup *doc = &docs[*n_docs];
+    int rc = load_appup(to_lib, to, doc, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        ++*n_docs;
+        if ((*entry = rm_appup_find(doc, RM_DIR_UP, from->version))) {
+            *dir = RM_DIR_UP;
+            return 0;
+        }
+    }
+    doc = &docs[*n_docs];
+    rc = load_appup(from_lib, from, doc, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        ++*n_docs;
+        if ((*entry = rm_appup_find(doc, RM_DIR_DOWN, to->version))) {
+            *dir = RM_DIR_DOWN;
+            return 0;
+        }
+    }
+    return rm_error_set(err, RM_ENOPATH,
+                        "application '%s': no upgrade path from '%s' to '%s' (no up entry from "
+                        "'%s' in the appup of '%s', no down entry to '%s' in the appup of '%s')",
+                        to->name, from->version, to->version, from->version, to->version,
+                        to->version, from->version);
+}
+
+int rm_plan_releases(const struct rm_release *from, const char *from_lib,
+                     const struct rm_release *to, const char *to_lib, struct rm_plan *out,
+                     struct rm_error *err)
+{
+    struct rel_apps pre = {0}, post = {0};
+    size_t cap = from->n_apps + to->n_apps + 2, n_docs = 0, n_scripts = 0;
+    struct rm_appup *docs = calloc(2 * cap, sizeof *docs);
+    struct rm_script *scripts = calloc(cap, sizeof *scripts);
+    struct rm_instr *apps_instrs = calloc(cap, sizeof *apps_instrs);
+    int rc = docs && scripts && apps_instrs ? 0 : rm_error_nomem(err);
+    if (rc == 0)
+        rc = load_apps(from, from_lib, &pre, err);
+    if (rc == 0)
+        rc = load_apps(to, to_lib, &post, err);
+    /* One script per removed, then per added application, then the
+       appup scripts in the target's order, as systools_relup. */
+    size_t k = 0;
+    for (size_t i = 0; rc == 0 && i < from->n_apps; i++)
+        if (!rm_release_find(to, from->apps[i].name)) {
+            apps_instrs[k] = (struct rm_instr){.kind = RM_I_REMOVE_APPLICATION,
+                                               .application = from->apps[i].name,
+                                               .loc = from->apps[i].loc};
+            scripts[n_scripts++] = (struct rm_script){from->file, &apps_instrs[k++], 1};
+        }
+    for (size_t i = 0; rc == 0 && i < to->n_apps; i++)
+        if (!rm_release_find(from, to->apps[i].name)) {
+            apps_instrs[k] = (struct rm_instr){.kind = RM_I_ADD_APPLICATION,
+                                               .application = to->apps[i].name,
+                                               .start = to->apps[i].start,
+                                               .loc = to->apps[i].loc};
+            scripts[n_scripts++] = (struct rm_script){to->file, &apps_instrs[k++], 1};
+        }
+    enum rm_dir dir = RM_DIR_UP;
+    const char *first_changed = NULL;
+    for (size_t i = 0; rc == 0 && i < to->n_apps; i++) {
+        const struct rm_release_app *t = &to->apps[i], *f = rm_release_find(from, t->name);
+        if (!f || strcmp(f->version, t->version) == 0)
+            continue;
+        enum rm_dir d = RM_DIR_UP;
+        const struct rm_appup_entry *e;
+        rc = changed_script(f, from_lib, t, to_lib, docs, &n_docs, &d, &e, err);
+        if (rc == 0 && first_changed && d != dir)
+            rc = rm_error_set(err, RM_ENOPATH,
+                              "no upgrade path from release '%s' to '%s': application '%s' goes "
+                              "%s but '%s' goes %s",
+                              from->version, to->version, first_changed,
+                              dir == RM_DIR_UP ? "up" : "down", t->name,
+                              d == RM_DIR_UP ? "up" : "down");
+        if (rc == 0) {
+            dir = d;
+            first_changed = first_changed ? first_changed : t->name;
+            scripts[n_scripts++] = e->script;
+        }
+    }
+    if (rc == 0)
+        rc = rm_plan_translate(dir, scripts, n_scripts, post.plan, post.n, pre.plan, pre.n, out,
+                               err);
+    for (size_t i = 0; i < n_docs; i++)
+        rm_appup_free(&docs[i]);
+    free(docs);
+    free(scripts);
+    free(apps_instrs);
+    rel_apps_free(&pre);
+    rel_apps_free(&post);
+    return rc;
+}
