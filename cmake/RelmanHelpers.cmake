@@ -33,3 +33,51 @@ function(relman_add_module target)
     target_link_libraries(${target} PRIVATE relman::module_api)
   endif()
 endfunction()
+
+# relman_pack_release(<target> SPEC <release.yaml> OUTPUT <file.tar.gz>
+#                     [PATH <dirs...>] [MODULES <module targets...>]
+#                     [DEPENDS <files...>])
+#   Packs a release archive with `relman pack` at build time (target <target>,
+#   built by default). PATH lists the directories searched, in order, for
+#   each application file <app>-<vsn>/<file> (specs, appups, modules): give
+#   both the source directory holding the YAML specs and the build directory
+#   holding the modules. MODULES names the relman_add_module targets the
+#   release holds, DEPENDS any other file (specs, appups) whose change
+#   should repack. The archive is reproducible: SOURCE_DATE_EPOCH (0 unless
+#   set in the environment at configure time) becomes every entry's time.
+function(relman_pack_release target)
+  cmake_parse_arguments(P "" "SPEC;OUTPUT" "PATH;MODULES;DEPENDS" ${ARGN})
+  if(NOT P_SPEC OR NOT P_OUTPUT)
+    message(FATAL_ERROR "relman_pack_release(${target}): SPEC and OUTPUT are required")
+  endif()
+  if(TARGET relman)
+    set(exe $<TARGET_FILE:relman>)
+    set(exe_dep relman)
+  elseif(TARGET relman::relman)
+    set(exe $<TARGET_FILE:relman::relman>)
+    set(exe_dep relman::relman)
+  else()
+    message(FATAL_ERROR "relman_pack_release(${target}): no relman program (find_package(relman))")
+  endif()
+  set(path_args)
+  foreach(dir ${P_PATH})
+    list(APPEND path_args --path ${dir})
+  endforeach()
+  set(epoch 0)
+  if(DEFINED ENV{SOURCE_DATE_EPOCH})
+    set(epoch $ENV{SOURCE_DATE_EPOCH})
+  endif()
+  add_custom_command(OUTPUT ${P_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -E env SOURCE_DATE_EPOCH=${epoch}
+            ${exe} pack ${P_SPEC} -o ${P_OUTPUT} ${path_args}
+    DEPENDS ${P_SPEC} ${P_MODULES} ${P_DEPENDS} ${exe_dep}
+    COMMENT "Packing release ${P_OUTPUT}"
+    VERBATIM)
+  add_custom_target(${target} ALL DEPENDS ${P_OUTPUT})
+endfunction()
+
+# Inside relman's own build, also install this file as a CMake package
+# (find_package(relman)) and a pkg-config file for the module header.
+if(PROJECT_NAME STREQUAL "relman" AND EXISTS "${CMAKE_CURRENT_LIST_DIR}/RelmanPackage.cmake")
+  include("${CMAKE_CURRENT_LIST_DIR}/RelmanPackage.cmake")
+endif()

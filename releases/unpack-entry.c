@@ -208,8 +208,11 @@ static int read_sums(struct rm__unpack *u, struct archive_entry *entry, const ch
 }
 
 /* Resolves link target `target` against the directory of `name`,
-   lexically, into `out`; -1 when it leaves the link's top directory. */
-static int resolve(const char *name, const char *target, char *out, size_t size)
+   lexically, into `out`. Returns 0; -1 when it leaves the link's top
+   directory; -2 when a step of the way is a link of the archive (set in
+   *via), since the real path would then differ from the lexical one. */
+static int resolve(const struct rm__unpack *u, const char *name, const char *target, char *out,
+                   size_t size, const struct rm__link **via)
 {
     size_t top = prefix_len(name, 2);
     size_t len = (size_t)(strrchr(name, '/') - name);
@@ -233,13 +236,34 @@ static int resolve(const char *name, const char *target, char *out, size_t size)
             memcpy(out + len, p, cl);
             len += cl;
             out[len] = '\0';
+            for (size_t i = 0; i < u->nlinks; i++)
+                if (strcmp(u->links[i].path, out) == 0 && strcmp(u->links[i].path, name) != 0) {
+                    *via = &u->links[i];
+                    return -2;
+                }
         }
         p += cl + (slash ? 1 : 0);
     }
     return len > top ? 0 : -1;
 }
 
-static int add_link(struct rm__unpack *u, const char *name, const char *resolved,
+/* Checks link `name` -> `target`: inside its top directory, through no
+   other link. Fills `resolved`. 0, or -1 with `err` set. */
+static int link_check(const struct rm__unpack *u, const char *name, const char *target,
+                      char *resolved, size_t size, struct rm_error *err)
+{
+    const struct rm__link *via = NULL;
+    int r = resolve(u, name, target, resolved, size, &via);
+    if (r == -1)
+        return rm_error_set(err, RM_EUNSAFE, "symlink '%s' -> '%s': points outside '%.*s'", name,
+                            target, (int)prefix_len(name, 2), name);
+    if (r == -2)
+        return rm_error_set(err, RM_EUNSAFE, "symlink '%s' -> '%s': goes through symlink '%s'",
+                            name, target, via->path);
+    return 0;
+}
+
+static int add_link(struct rm__unpack *u, const char *name, const char *target,
                     struct rm_error *err)
 {
     if (u->nlinks == u->caplinks) {
@@ -250,7 +274,7 @@ static int add_link(struct rm__unpack *u, const char *name, const char *resolved
         u->links = links;
         u->caplinks = cap;
     }
-    char *p = strdup(name), *r = strdup(resolved);
+    char *p = strdup(name), *r = strdup(target);
     if (!p || !r) {
         free(p);
         free(r);
@@ -266,16 +290,13 @@ static int write_symlink(struct rm__unpack *u, struct archive_entry *entry, cons
     const char *target = archive_entry_symlink(entry);
     if (!target || !*target)
         return rm_error_set(err, RM_EUNSAFE, "symlink '%s' has no target", name);
+    if (target[0] == '/')
+        return rm_error_set(err, RM_EUNSAFE, "symlink '%s' -> '%s': absolute target", name, target);
     if (rm__name_check(target, RM__NAME_LINK, err) < 0)
         return rm_error_prefix(err, "symlink '%s'", name);
     char resolved[NAME_MAX_LEN * 2];
-    if (resolve(name, target, resolved, sizeof resolved) < 0)
-        return rm_error_set(err, RM_EUNSAFE, "symlink '%s' -> '%s': points outside '%.*s'", name,
-                            target, (int)prefix_len(name, 2), name);
-    const struct rm__link *via = through_link(u, resolved, 1);
-    if (via)
-        return rm_error_set(err, RM_EUNSAFE, "symlink '%s' -> '%s': goes through symlink '%s'",
-                            name, target, via->path);
+    if (link_check(u, name, target, resolved, sizeof resolved, err) < 0)
+        return -1;
     char hex[RM__SHA256_HEX + 1];
     if (rm__sha256_buf(target, strlen(target), hex, err) < 0)
         return -1;
@@ -284,7 +305,7 @@ static int write_symlink(struct rm__unpack *u, struct archive_entry *entry, cons
                             "symlink '%s' -> '%s': checksum mismatch (the list holds the "
                             "sha-256 of the target)",
                             name, target);
-    if (add_link(u, name, resolved, err) < 0)
+    if (add_link(u, name, target, err) < 0)
         return -1;
     char *full = rm__path_join(u->staging, name, err);
     if (!full)
@@ -435,13 +456,12 @@ int rm__unpack_entries(struct rm__unpack *u, struct rm_error *err)
             return rm_error_set(err, RM_ECHECKSUM,
                                 "file '%s' is in the checksum list but not in the archive",
                                 u->sums.items[i].path);
-    /* A link made after another one may have turned an earlier target into
-       a path through a link: check every pair now that all are known. */
+    /* A link made after another one may lie on an earlier link's way:
+       check every link again now that all are known. */
     for (size_t i = 0; i < u->nlinks; i++) {
-        const struct rm__link *via = through_link(u, u->links[i].resolved, 1);
-        if (via && via != &u->links[i])
-            return rm_error_set(err, RM_EUNSAFE, "symlink '%s': goes through symlink '%s'",
-                                u->links[i].path, via->path);
+        char resolved[NAME_MAX_LEN * 2];
+        if (link_check(u, u->links[i].path, u->links[i].target, resolved, sizeof resolved, err) < 0)
+            return -1;
     }
     return 0;
 }

@@ -239,7 +239,7 @@ static int run(struct rm__unpack *u, struct rm_store *store, struct rm_unpack_re
                                                 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                 ARCHIVE_EXTRACT_NO_OVERWRITE);
     if (archive_read_open_filename(u->ar, u->file, 1 << 20) != ARCHIVE_OK)
-        return rm_error_set(err, RM_EPARSE, "archive '%s': %s", u->file,
+        return rm_error_set(err, RM_EPARSE, "archive '%s': corrupt or truncated: %s", u->file,
                             archive_error_string(u->ar));
     if (rm__unpack_entries(u, err) < 0)
         return -1;
@@ -265,7 +265,7 @@ static void unpack_free(struct rm__unpack *u)
     rm__sums_free(&u->sums);
     for (size_t i = 0; i < u->nlinks; i++) {
         free(u->links[i].path);
-        free(u->links[i].resolved);
+        free(u->links[i].target);
     }
     free(u->links);
     free(u->vsn);

@@ -15,11 +15,10 @@ struct archive;
 struct archive_entry;
 struct rm_store;
 
-/* A symbolic link of the archive: its path and its target resolved
-   lexically against the link's directory. */
+/* A symbolic link of the archive: its path and its target as written. */
 struct rm__link {
     char *path;
-    char *resolved;
+    char *target;
 };
 
 struct rm__unpack {
