@@ -115,6 +115,6 @@ int main(int argc, char **argv)
     const struct cmd_entry *e = find_command(argc, argv, &words);
     if (!e)
         return cmd_usage(NULL, "unknown command '%s'", argv[1]);
-    /* argv[words - 1] becomes the command's argv[0]. */
-    return e->exec(e, argc - (words - 1), argv + (words - 1));
+    /* The command's last word becomes its argv[0], as cmd.h says. */
+    return e->exec(e, argc - words, argv + words);
 }
