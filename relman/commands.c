@@ -2,8 +2,40 @@
 #include "cmd.h"
 
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_pack_entry;
+extern const struct cmd_entry cmd_unpack_entry;
+extern const struct cmd_entry cmd_releases_entry;
+extern const struct cmd_entry cmd_remove_entry;
+extern const struct cmd_entry cmd_set_unpacked_entry;
+extern const struct cmd_entry cmd_node_start_entry;
+extern const struct cmd_entry cmd_node_stop_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_call_entry;
+extern const struct cmd_entry cmd_cast_entry;
+extern const struct cmd_entry cmd_suspend_entry;
+extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_load_entry;
+extern const struct cmd_entry cmd_purge_entry;
+extern const struct cmd_entry cmd_change_code_entry;
+extern const struct cmd_entry cmd_trace_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_version_entry,
+    &cmd_pack_entry,
+    &cmd_unpack_entry,
+    &cmd_releases_entry,
+    &cmd_remove_entry,
+    &cmd_set_unpacked_entry,
+    &cmd_node_start_entry,
+    &cmd_node_stop_entry,
+    &cmd_status_entry,
+    &cmd_call_entry,
+    &cmd_cast_entry,
+    &cmd_suspend_entry,
+    &cmd_resume_entry,
+    &cmd_load_entry,
+    &cmd_purge_entry,
+    &cmd_change_code_entry,
+    &cmd_trace_entry,
     NULL,
 };

@@ -1,0 +1,98 @@
+/*
+ * client.h - the relman program's side of the control protocol
+ * (relman/protocol.h): reach the node of a root, send one request, read its
+ * reply; and the argument handling the process commands share.
+ */
+#ifndef RELMAN_CLIENT_H
+#define RELMAN_CLIENT_H
+
+#include <sys/types.h>
+
+#include "cmd.h"
+#include "relman/error.h"
+#include "relman/protocol.h"
+
+/* How long a request waits for its reply unless the command says otherwise. */
+#define CLIENT_REPLY_TIMEOUT_MS 30000
+
+/* Default timeout of `call` and `suspend` (OTP's gen_server:call default). */
+#define CLIENT_DEFAULT_TIMEOUT_MS 5000
+
+/* A successful reply: its payload and a reader on the fields after the
+   status. Release with client_reply_release(). */
+struct client_reply {
+    unsigned char *payload;
+    struct rm_proto_reader fields;
+};
+
+/*
+ * Connects to the node of `root` (its socket ROOT/run/node.sock) and stores
+ * the socket in *fd. A missing socket or a refused connection fails with
+ * RM_ENOTRUNNING "node not running at 'ROOT' (...)". Returns 0 or -1.
+ */
+int client_connect(const char *root, int *fd, struct rm_error *err);
+
+/*
+ * Sends one request of `type` with the fields in `req` (NULL: none) to the
+ * node of `root` and waits up to timeout_ms for the reply. Returns 0 with a
+ * successful reply in *reply; or -1 with `err` holding the node's error code
+ * and message for an error reply, RM_ENOTRUNNING when no node runs, or a
+ * transport or protocol error.
+ */
+int client_request(const char *root, unsigned type, const struct rm_proto_writer *req,
+                   int timeout_ms, struct client_reply *reply, struct rm_error *err);
+
+/* Frees what a reply holds. */
+void client_reply_release(struct client_reply *reply);
+
+/*
+ * Asks the node of `root` for its process id and its watchdog's (0: none).
+ * Returns 0 or -1 as client_request().
+ */
+int client_ping(const char *root, pid_t *node_pid, pid_t *watchdog_pid, struct rm_error *err);
+
+/* ---- command-line helpers ------------------------------------------------ */
+
+/* A command's own option: --NAME VALUE when `value` is set, else the flag
+   --NAME that sets *flag to 1. */
+struct client_opt {
+    const char *name; /* with its dashes: "--timeout" */
+    const char **value;
+    int *flag;
+};
+
+/*
+ * Parses a command's arguments: --root DIR (or RELMAN_ROOT) into *root, the
+ * options of `opts` (terminated by a zeroed entry; NULL for none), and
+ * leaves the positional arguments in argv[1..]. Checks that there are
+ * between min and max of them (max < 0: no limit) and that a root is named.
+ * Returns their number, or -1 after printing a usage error (exit CMD_USAGE).
+ */
+int client_args(const struct cmd_entry *self, int argc, char **argv, const struct client_opt *opts,
+                int min, int max, const char **root);
+
+/*
+ * Parses a timeout in milliseconds (decimal, at most RM_PROTO_MAX_TIMEOUT_MS)
+ * from `s` (NULL: CLIENT_DEFAULT_TIMEOUT_MS) into *ms. Returns 0, or -1
+ * after printing a usage error.
+ */
+int client_timeout_arg(const struct cmd_entry *self, const char *s, int *ms);
+
+/*
+ * Runs a request whose successful reply has no fields to print: sends it,
+ * and returns the command's exit status after printing any error.
+ */
+int client_run(const char *root, unsigned type, const struct rm_proto_writer *req, int timeout_ms);
+
+/*
+ * suspend and resume: one shared command body. Sends every PROC argument in
+ * one request of `type` (RM_MSG_SUSPEND, which also takes --timeout, or
+ * RM_MSG_RESUME) and returns the exit status.
+ */
+int client_suspend_resume(const struct cmd_entry *self, int argc, char **argv, unsigned type);
+
+/* Prints a malformed reply's error ("bad reply from the node: ...") and
+   returns CMD_FAILED. */
+int client_bad_reply(struct rm_error *err);
+
+#endif

@@ -1,0 +1,14 @@
+/* relman resume PROC...: OTP's sys:resume. */
+#include "client.h"
+
+static int exec_resume(const struct cmd_entry *self, int argc, char **argv)
+{
+    return client_suspend_resume(self, argc, argv, RM_MSG_RESUME);
+}
+
+const struct cmd_entry cmd_resume_entry = {
+    .name = "resume",
+    .args = "PROC...",
+    .summary = "resume suspended processes; their queued messages run in order",
+    .exec = exec_resume,
+};

@@ -1,0 +1,101 @@
+/* relman status [--json]: the node's processes, one per line. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "client.h"
+
+/* One process as the status reply describes it. */
+struct status_row {
+    uint64_t pid;
+    char name[256], module[256], version[256];
+    uint32_t suspended, tracing;
+    uint64_t queue;
+};
+
+static int read_row(struct rm_proto_reader *rd, struct status_row *row, struct rm_error *err)
+{
+    if (rm_proto_get_u64(rd, &row->pid, "pid", err) < 0 ||
+        rm_proto_get_str(rd, row->name, sizeof row->name, 0, "name", err) < 0 ||
+        rm_proto_get_str(rd, row->module, sizeof row->module, 1, "module", err) < 0 ||
+        rm_proto_get_str(rd, row->version, sizeof row->version, 0, "version", err) < 0 ||
+        rm_proto_get_u32(rd, &row->suspended, "suspended", err) < 0 ||
+        rm_proto_get_u32(rd, &row->tracing, "tracing", err) < 0 ||
+        rm_proto_get_u64(rd, &row->queue, "queue", err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Prints s as a JSON string. */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+static void print_row(const struct status_row *row, int json, int first)
+{
+    if (json) {
+        printf("%s\n  {\"pid\": %llu, \"name\": ", first ? "" : ",", (unsigned long long)row->pid);
+        json_str(row->name);
+        fputs(", \"module\": ", stdout);
+        json_str(row->module);
+        fputs(", \"version\": ", stdout);
+        json_str(row->version);
+        printf(", \"suspended\": %s, \"tracing\": %s, \"queue\": %llu}",
+               row->suspended ? "true" : "false", row->tracing ? "true" : "false",
+               (unsigned long long)row->queue);
+        return;
+    }
+    char pid[32];
+    snprintf(pid, sizeof pid, "<%llu>", (unsigned long long)row->pid);
+    printf("%-16s %-8s %-16s %-8s %-9s %-7s %llu\n", row->name[0] ? row->name : "-", pid,
+           row->module, row->version, row->suspended ? "yes" : "no", row->tracing ? "on" : "off",
+           (unsigned long long)row->queue);
+}
+
+static int exec_status(const struct cmd_entry *self, int argc, char **argv)
+{
+    const char *root;
+    int json = 0;
+    const struct client_opt opts[] = {{.name = "--json", .flag = &json}, {0}};
+    if (client_args(self, argc, argv, opts, 0, 0, &root) < 0)
+        return CMD_USAGE;
+    struct client_reply r;
+    struct rm_error err;
+    if (client_request(root, RM_MSG_STATUS, NULL, CLIENT_REPLY_TIMEOUT_MS, &r, &err) < 0)
+        return cmd_fail(&err);
+    uint32_t n;
+    struct status_row row;
+    int rc = rm_proto_get_u32(&r.fields, &n, "count", &err);
+    if (rc == 0 && !json)
+        printf("%-16s %-8s %-16s %-8s %-9s %-7s %s\n", "NAME", "PID", "MODULE", "VERSION",
+               "SUSPENDED", "TRACE", "QUEUE");
+    if (rc == 0 && json)
+        putchar('[');
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        rc = read_row(&r.fields, &row, &err);
+        if (rc == 0)
+            print_row(&row, json, i == 0);
+    }
+    if (rc == 0 && json)
+        fputs(n ? "\n]\n" : "]\n", stdout);
+    client_reply_release(&r);
+    if (rc < 0)
+        return client_bad_reply(&err);
+    return fflush(stdout) == 0 ? CMD_OK : CMD_FAILED;
+}
+
+const struct cmd_entry cmd_status_entry = {
+    .name = "status",
+    .args = "[--json]",
+    .summary = "list processes: name, pid, module, version, suspended, trace, queue length",
+    .exec = exec_status,
+};

@@ -1,0 +1,99 @@
+/*
+ * The node process: runtime, boot, control server, pid file, and a main
+ * thread that only waits for the signal to stop.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "node.h"
+#include "relman/ctl.h"
+#include "relman/fsutil.h"
+
+/* `relman node stop`: the reply goes out first, then the main thread, which
+   waits for SIGTERM, stops the node. */
+static int handle_stop(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                       struct rm_proto_writer *reply, struct rm_error *err)
+{
+    if (rm_proto_end(req, err) < 0)
+        return -1;
+    node_logf(RM_LOG_INFO, "stop requested");
+    kill(getpid(), SIGTERM);
+    return 0;
+}
+
+/* Tells the starter (ROOT's `relman node start --detach`) how boot went. */
+static void report_ready(int fd, const struct rm_error *err)
+{
+    if (fd < 0)
+        return;
+    char buf[RM_ERROR_MAX + 1];
+    int n = err ? snprintf(buf, sizeof buf, "E%s", err->msg) : snprintf(buf, sizeof buf, "R");
+    ssize_t w = write(fd, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    (void)w; /* the starter may be gone: it only waits for the first node */
+    close(fd);
+}
+
+/* Stops every process first, so that requests waiting on one (a call to a
+   suspended process) are answered and their connections can finish. */
+static void stop_processes(struct rm_node *node)
+{
+    struct rm_proc_info *list;
+    size_t n;
+    if (rm_proc_list(node, NULL, &list, &n, NULL) < 0)
+        return;
+    for (size_t i = n; i-- > 0;)
+        rm_proc_stop(node, list[i].pid, "shutdown", NULL);
+    free(list);
+}
+
+int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
+{
+    /* Threads inherit this mask: only the main thread takes these signals. */
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGHUP);
+    sigprocmask(SIG_SETMASK, &stop_set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct rm_error err;
+    rm_error_clear(&err);
+    char pid_path[4096];
+    snprintf(pid_path, sizeof pid_path, "%s/%s/%s", root, RM_NODE_RUN_DIR, RM_NODE_PID_NAME);
+    struct rm_node_opts nopts = {.log = node_log_line};
+    struct rm_node *node = rm_node_new(&nopts, &err);
+    struct rm_ctl *ctl = NULL;
+    struct rm_ctl_opts copts = {.root = root, .watchdog_pid = watchdog_pid};
+    if (!node || node_boot(node, root, &err) < 0 || !(ctl = rm_ctl_new(node, &copts, &err)) ||
+        rm_ctl_handle(ctl, RM_MSG_STOP, handle_stop, NULL, &err) < 0 ||
+        rm_ctl_start(ctl, &err) < 0) {
+        node_logf(RM_LOG_ERROR, "node at '%s' failed to start: %s", root, err.msg);
+        report_ready(ready_fd, &err);
+        rm_ctl_free(ctl);
+        rm_node_free(node);
+        return NODE_EXIT_BOOT;
+    }
+    char pid_text[32];
+    int len = snprintf(pid_text, sizeof pid_text, "%ld\n", (long)getpid());
+    if (rm_fs_write_atomic(pid_path, pid_text, (size_t)len, 0600, &err) < 0)
+        node_logf(RM_LOG_WARNING, "pid file: %s", err.msg);
+    node_logf(RM_LOG_INFO, "node started at '%s' (pid %ld)", root, (long)getpid());
+    report_ready(ready_fd, NULL);
+
+    siginfo_t si;
+    while (sigwaitinfo(&stop_set, &si) < 0 && errno == EINTR)
+        ;
+    node_logf(RM_LOG_INFO, "node stopping (signal %d)", si.si_signo);
+    rm_ctl_shutdown(ctl);
+    stop_processes(node);
+    rm_ctl_free(ctl);
+    unlink(pid_path);
+    rm_node_free(node);
+    node_logf(RM_LOG_INFO, "node stopped");
+    return 0;
+}

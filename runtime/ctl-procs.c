@@ -1,0 +1,315 @@
+/*
+ * The control server's built-in handlers: the process and module commands
+ * (status, call, cast, suspend, resume, load, purge, change-code, trace),
+ * each a thin layer over relman/runtime.h. Fields are as protocol.h lists.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl-internal.h"
+#include "rt-internal.h"
+
+/* Longest process reference a request may carry: a name or "<N>". */
+#define PROC_REF_MAX (RM_NAME_MAX + 1)
+
+/* Reads a timeout field, bounded by RM_PROTO_MAX_TIMEOUT_MS. */
+static int get_timeout(struct rm_proto_reader *req, int *ms, struct rm_error *err)
+{
+    uint32_t v;
+    if (rm_proto_get_u32(req, &v, "timeout", err) < 0)
+        return -1;
+    if (v > RM_PROTO_MAX_TIMEOUT_MS)
+        return rm_error_set(err, RM_EPROTO, "timeout of %u ms is longer than the maximum of %u", v,
+                            RM_PROTO_MAX_TIMEOUT_MS);
+    *ms = (int)v;
+    return 0;
+}
+
+/* Reads a u32 field that must be 0 or 1 (or another small bound). */
+static int get_choice(struct rm_proto_reader *req, uint32_t max, uint32_t *v, const char *what,
+                      struct rm_error *err)
+{
+    if (rm_proto_get_u32(req, v, what, err) < 0)
+        return -1;
+    if (*v > max)
+        return rm_error_set(err, RM_EPROTO, "field '%s' is %u, at most %u", what, *v, max);
+    return 0;
+}
+
+static int handle_status(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                         struct rm_proto_writer *reply, struct rm_error *err)
+{
+    struct rm_proc_info *list;
+    size_t n;
+    if (rm_proto_end(req, err) < 0 || rm_proc_list(node, NULL, &list, &n, err) < 0)
+        return -1;
+    rm_proto_put_u32(reply, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        rm_proto_put_u64(reply, list[i].pid);
+        rm_proto_put_str(reply, list[i].name);
+        rm_proto_put_str(reply, list[i].module);
+        rm_proto_put_str(reply, list[i].version);
+        rm_proto_put_u32(reply, list[i].suspended != 0);
+        rm_proto_put_u32(reply, list[i].tracing != 0);
+        rm_proto_put_u64(reply, list[i].queue_len);
+    }
+    free(list);
+    if (rm_proto_writer_check(reply, err) < 0)
+        return rm_error_prefix(err, "status of %zu processes", n);
+    return 0;
+}
+
+/* call and cast: a process and a message; call adds a timeout. */
+static int handle_send(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                       struct rm_proto_writer *reply, struct rm_error *err)
+{
+    int is_call = ud != NULL;
+    const char *verb = is_call ? "call" : "cast";
+    char name[PROC_REF_MAX];
+    const void *msg;
+    size_t len;
+    int timeout = 0;
+    if (rm_proto_get_str(req, name, sizeof name, 1, "process", err) < 0 ||
+        rm_proto_get_bytes(req, &msg, &len, "message", err) < 0 ||
+        (is_call && get_timeout(req, &timeout, err) < 0) || rm_proto_end(req, err) < 0)
+        return -1;
+    rm_pid pid;
+    if (rm_proc_resolve(node, name, &pid, err) < 0)
+        return rm_error_prefix(err, "%s '%s'", verb, name);
+    if (!is_call) {
+        if (rm_proc_cast(node, pid, msg, len, err) < 0)
+            return rm_error_prefix(err, "cast '%s'", name);
+        return 0;
+    }
+    char *answer;
+    size_t alen;
+    if (rm_proc_call(node, pid, msg, len, timeout, &answer, &alen, err) < 0)
+        return rm_error_prefix(err, "call '%s'", name);
+    if (rm_proto_put_bytes(reply, answer, alen) < 0)
+        rm_error_set(err, RM_ELIMIT, "call '%s': reply of %zu bytes is too large", name, alen);
+    free(answer);
+    return rm_proto_writer_check(reply, NULL) < 0 ? -1 : 0;
+}
+
+/* suspend and resume: every named process, all or none. */
+static int handle_suspend_resume(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                                 struct rm_proto_writer *reply, struct rm_error *err)
+{
+    int suspend = ud != NULL;
+    const char *verb = suspend ? "suspend" : "resume";
+    int timeout = 0;
+    if (suspend && get_timeout(req, &timeout, err) < 0)
+        return -1;
+    size_t cap = 8, n = 0;
+    rm_pid *pids = malloc(cap * sizeof *pids);
+    if (!pids)
+        return rm_error_nomem(err);
+    int rc = 0;
+    while (rc == 0 && rm_proto_more(req)) {
+        char name[PROC_REF_MAX];
+        if (n == cap) {
+            rm_pid *p = realloc(pids, 2 * cap * sizeof *pids);
+            if (!p) {
+                rc = rm_error_nomem(err);
+                break;
+            }
+            pids = p;
+            cap *= 2;
+        }
+        if (rm_proto_get_str(req, name, sizeof name, 1, "process", err) < 0)
+            rc = -1;
+        else if (rm_proc_resolve(node, name, &pids[n++], err) < 0)
+            rc = rm_error_prefix(err, "%s", verb);
+    }
+    if (rc == 0 && n == 0)
+        rc = rm_error_set(err, RM_EPROTO, "no process named");
+    if (rc == 0) {
+        rc = suspend ? rm_proc_suspend(node, pids, n, timeout, err)
+                     : rm_proc_resume(node, pids, n, err);
+        if (rc < 0)
+            rm_error_prefix(err, "%s", verb);
+    }
+    free(pids);
+    return rc;
+}
+
+static int handle_load(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                       struct rm_proto_writer *reply, struct rm_error *err)
+{
+    char module[RM_NAME_MAX + 1], path[4096], loaded[RM_NAME_MAX + 1];
+    if (rm_proto_get_str(req, module, sizeof module, 1, "module", err) < 0 ||
+        rm_proto_get_str(req, path, sizeof path, 1, "path", err) < 0 || rm_proto_end(req, err) < 0)
+        return -1;
+    if (path[0] != '/')
+        return rm_error_set(err, RM_EPROTO, "path '%s' is not absolute", path);
+    if (rm_module_load(node, path, module, NULL, loaded, err) < 0)
+        return rm_error_prefix(err, "load '%s' from '%s'", module, path);
+    struct rm_module_info *mods;
+    size_t n;
+    if (rm_module_list(node, &mods, &n, err) < 0)
+        return -1;
+    const char *vsn = "";
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(mods[i].name, loaded) == 0)
+            vsn = mods[i].current_vsn;
+    rm_proto_put_str(reply, loaded);
+    rm_proto_put_str(reply, vsn);
+    free(mods);
+    return 0;
+}
+
+static int handle_purge(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                        struct rm_proto_writer *reply, struct rm_error *err)
+{
+    char module[RM_NAME_MAX + 1];
+    uint32_t mode;
+    size_t killed = 0;
+    if (rm_proto_get_str(req, module, sizeof module, 1, "module", err) < 0 ||
+        get_choice(req, RM_PURGE_BRUTAL, &mode, "mode", err) < 0 || rm_proto_end(req, err) < 0)
+        return -1;
+    if (rm_module_purge(node, module, (enum rm_purge_mode)mode, &killed, err) < 0)
+        return rm_error_prefix(err, "purge '%s'", module);
+    rm_proto_put_u64(reply, killed);
+    return 0;
+}
+
+/*
+ * sys:change_code with {down, Vsn} for one suspended process. The public
+ * rm_proc_change_code goes up only (it runs the module's current code), so
+ * this is its mirror built on the same runtime internals: after the older
+ * version `vsn` has been loaded (it is current, the process still runs the
+ * newer, now old, code), the process's own code runs code_change with
+ * direction down and `vsn`, and the process moves to the current code. On
+ * failure the process keeps its state and code. The old state is freed only
+ * after success.
+ */
+static int change_code_down(struct rm_node *node, rm_pid pid, const char *module, const char *vsn,
+                            const char *extra, struct rm_error *err)
+{
+    pthread_mutex_lock(&node->sys_lock);
+    struct rm_proc *p = rm__proc_get(node, pid, err);
+    if (!p) {
+        pthread_mutex_unlock(&node->sys_lock);
+        return -1;
+    }
+    char label[RM_NAME_MAX + 24];
+    rm__label_of(p, label, sizeof label);
+    uint32_t f = atomic_load(&p->flags);
+    int r = 0;
+    struct rm_code *cur = NULL, *old = NULL;
+    pthread_mutex_lock(&node->code_lock);
+    if (!(f & RM__F_SUSPENDED) || (f & RM__F_DEAD)) {
+        r = rm_error_set(err, RM_ESTATE, "change code of '%s' down: process not suspended", label);
+    } else if (f & RM__F_TXN) {
+        r = rm_error_set(err, RM_EBUSY, "change code of '%s' down: held by the upgrade in progress",
+                         label);
+    } else if (strcmp(p->module->name, module) != 0) {
+        r = rm_error_set(err, RM_EINVAL,
+                         "change code of '%s' down: process runs module '%s', not '%s'", label,
+                         p->module->name, module);
+    } else {
+        cur = atomic_load(&p->module->current);
+        if (!cur || strcmp(cur->desc->version, vsn) != 0)
+            r = rm_error_set(err, RM_ESTATE,
+                             "change code of '%s' down to '%s': module '%s' has current version "
+                             "'%s'; load version '%s' first",
+                             label, vsn, module, cur ? cur->desc->version : "", vsn);
+        else if (cur == p->code)
+            r = rm_error_set(err, RM_ESTATE,
+                             "change code of '%s' down to '%s': process already runs it", label,
+                             vsn);
+        if (r == 0) {
+            old = p->code;
+            rm__code_ref(cur);
+            rm__code_ref(old);
+        }
+    }
+    pthread_mutex_unlock(&node->code_lock);
+    if (r == 0) {
+        void *ns;
+        char why[256];
+        if (rm__code_change_run(node, p, old, RM_DOWN, vsn, extra, &ns, why, sizeof why) < 0) {
+            r = rm_error_set(err, RM_ECODECHANGE,
+                             "change code of '%s' (module '%s', version '%s' down to '%s'): %s",
+                             label, module, old->desc->version, vsn, why);
+        } else {
+            void *os = p->state;
+            p->state = ns;
+            rm__proc_to_current(node, p);
+            if (os != ns)
+                rm__state_free(old, os);
+        }
+        rm__code_unref(node, cur, false);
+        rm__code_unref(node, old, false);
+    }
+    rm__proc_put(p);
+    pthread_mutex_unlock(&node->sys_lock);
+    return r;
+}
+
+static int handle_change_code(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                              struct rm_proto_writer *reply, struct rm_error *err)
+{
+    char name[PROC_REF_MAX], module[RM_NAME_MAX + 1], vsn[RM_NAME_MAX + 1];
+    const void *extra;
+    size_t extra_len;
+    uint32_t dir;
+    rm_pid pid;
+    if (rm_proto_get_str(req, name, sizeof name, 1, "process", err) < 0 ||
+        rm_proto_get_str(req, module, sizeof module, 1, "module", err) < 0 ||
+        rm_proto_get_str(req, vsn, sizeof vsn, 1, "version", err) < 0 ||
+        rm_proto_get_bytes(req, &extra, &extra_len, "extra", err) < 0 ||
+        get_choice(req, RM_DOWN, &dir, "direction", err) < 0 || rm_proto_end(req, err) < 0)
+        return -1;
+    if (memchr(extra, '\0', extra_len))
+        return rm_error_set(err, RM_EPROTO, "field 'extra' holds a NUL byte");
+    char *x = strndup(extra, extra_len);
+    if (!x)
+        return rm_error_nomem(err);
+    int rc = rm_proc_resolve(node, name, &pid, err);
+    if (rc == 0)
+        rc = dir == RM_UP ? rm_proc_change_code(node, pid, module, vsn, x, err)
+                          : change_code_down(node, pid, module, vsn, x, err);
+    free(x);
+    if (rc < 0)
+        return rm_error_prefix(err, "change-code '%s'", name);
+    return 0;
+}
+
+static int handle_trace(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                        struct rm_proto_writer *reply, struct rm_error *err)
+{
+    char name[PROC_REF_MAX];
+    uint32_t on;
+    rm_pid pid;
+    if (rm_proto_get_str(req, name, sizeof name, 1, "process", err) < 0 ||
+        get_choice(req, 1, &on, "on", err) < 0 || rm_proto_end(req, err) < 0)
+        return -1;
+    if (rm_proc_resolve(node, name, &pid, err) < 0 || rm_proc_trace(node, pid, (int)on, err) < 0)
+        return rm_error_prefix(err, "trace '%s'", name);
+    return 0;
+}
+
+void rm__ctl_register_procs(struct rm_ctl *ctl)
+{
+    static const struct {
+        unsigned type;
+        rm_ctl_handler_fn fn;
+        int flag; /* passed as ud: call vs cast, suspend vs resume */
+    } table[] = {
+        {RM_MSG_STATUS, handle_status, 0},
+        {RM_MSG_CALL, handle_send, 1},
+        {RM_MSG_CAST, handle_send, 0},
+        {RM_MSG_SUSPEND, handle_suspend_resume, 1},
+        {RM_MSG_RESUME, handle_suspend_resume, 0},
+        {RM_MSG_LOAD, handle_load, 0},
+        {RM_MSG_PURGE, handle_purge, 0},
+        {RM_MSG_CHANGE_CODE, handle_change_code, 0},
+        {RM_MSG_TRACE, handle_trace, 0},
+    };
+    static int one = 1;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        rm_ctl_handle(ctl, table[i].type, table[i].fn, table[i].flag ? &one : NULL, NULL);
+}
