@@ -321,7 +321,7 @@ int rm_plan_translate(enum rm_dir dir, const struct rm_script *scripts, size_t n
     int rc = translate(&t, scripts, n_scripts, &result);
     /* The plan gets its own arena and copies of every string, so that it
        keeps nothing of its sources. */
-    struct rm_plan plan = {.n = result.n};
+    struct rm_plan plan = {.dir = dir, .n = result.n};
     if (rc == 0 && !(plan.arena = rm__arena_new()))
         rc = rm_error_nomem(err);
     if (rc == 0 && !(plan.v = rm__arena_array(plan.arena, plan.n ? plan.n : 1, sizeof *plan.v)))

@@ -18,6 +18,7 @@ extern const struct cmd_entry cmd_load_entry;
 extern const struct cmd_entry cmd_purge_entry;
 extern const struct cmd_entry cmd_change_code_entry;
 extern const struct cmd_entry cmd_trace_entry;
+extern const struct cmd_entry cmd_plan_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_version_entry,
@@ -37,5 +38,6 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_purge_entry,
     &cmd_change_code_entry,
     &cmd_trace_entry,
+    &cmd_plan_entry,
     NULL,
 };

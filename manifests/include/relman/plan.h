@@ -179,6 +179,7 @@ void rm_appup_free(struct rm_appup *doc);
 
 /* A low-level plan. */
 struct rm_plan {
+    enum rm_dir dir; /* the direction it was translated for */
     struct rm_instr *v;
     size_t n;
     struct rm__arena *arena;
