@@ -97,6 +97,28 @@ enum rm_msg_type {
     RM_MSG_CHANGE_CODE = 10,
     /* str process, u32 on (0 or 1) -> (nothing) */
     RM_MSG_TRACE = 11,
+
+    /* Release handling, served by the embedding program's handlers. A
+       "report" is: str from, str to, u32 direction, u64 plan length, u64
+       first irreversible step + 1 (0: none), u64 pause ns, u64 total ns,
+       u32 steps, then per step: str what, u64 processes, u64 ns. A timeout
+       of 0xffffffff means the manifest's own timeouts. */
+    /* str version, u32 json -> str document, u64 first irreversible step + 1 */
+    RM_MSG_RH_PLAN = 64,
+    /* str version -> report */
+    RM_MSG_RH_CHECK = 65,
+    /* str version, u32 timeout ms -> report */
+    RM_MSG_RH_INSTALL = 66,
+    /* str version -> (nothing) */
+    RM_MSG_RH_PERMANENT = 67,
+    /* u32 timeout ms -> report */
+    RM_MSG_RH_ROLLBACK = 68,
+    /* str version -> (nothing); the node then restarts into it */
+    RM_MSG_RH_REBOOT_OLD = 69,
+    /* str version -> (nothing) */
+    RM_MSG_RH_REMOVE = 70,
+    /* (nothing) -> str the running release's version */
+    RM_MSG_RH_WHICH = 71,
 };
 
 /* Number of message types a node can dispatch (type values 0 .. this - 1). */
