@@ -73,14 +73,16 @@ Test(fixtures, every_bad_manifest_gets_its_exact_message)
    status and its stdout and stderr in new buffers. */
 static int run(const char *args, char **out, char **errs)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >plan.stdout.tmp 2>plan.stderr.tmp", FIXDIR,
-             RELMAN_BIN, args);
+    char o[512], e[512], cmd[2048];
+    snprintf(o, sizeof o, "%s/plan-%d.stdout.tmp", FIXDIR, (int)getpid());
+    snprintf(e, sizeof e, "%s/plan-%d.stderr.tmp", FIXDIR, (int)getpid());
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >'%s' 2>'%s'", FIXDIR, RELMAN_BIN, args, o, e);
     int st = system(cmd);
-    *out = slurp(FIXDIR "/plan.stdout.tmp");
-    *errs = slurp(FIXDIR "/plan.stderr.tmp");
-    unlink(FIXDIR "/plan.stdout.tmp");
-    unlink(FIXDIR "/plan.stderr.tmp");
+    *out = slurp(o);
+    *errs = slurp(e);
+    unlink(o);
+    unlink(e);
+    cr_assert(*out && *errs);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
