@@ -188,11 +188,14 @@ int rm_store_format(const struct rm_store *store, char **text, size_t *len, stru
     return 0;
 }
 
-/* Splits `line` (modified) at spaces into at most `max` fields. */
+/* Splits `line` (modified) at spaces into at most `max` fields; returns
+   their number, or max + 1 when there are more. */
 static size_t split_fields(char *line, char **fields, size_t max)
 {
     size_t n = 0;
-    for (char *p = line; *p && n < max;) {
+    for (char *p = line; *p;) {
+        if (n == max)
+            return max + 1;
         fields[n++] = p;
         char *sp = strchr(p, ' ');
         if (!sp)
@@ -219,6 +222,9 @@ static int parse_release(char *line, struct rm_store_rel *rel, const char *path,
 {
     char *f[1024];
     size_t n = split_fields(line, f, sizeof f / sizeof *f);
+    if (n > sizeof f / sizeof *f)
+        return rm_error_set(err, RM_EPARSE, "%s:%zu: more than %zu applications", path, lineno,
+                            sizeof f / sizeof *f - 4);
     if (n < 4)
         return rm_error_set(err, RM_EPARSE,
                             "%s:%zu: expected 'release NAME VERSION STATE APP=VERSION...'", path,
