@@ -5,12 +5,25 @@
 #include "relman/protocol.h"
 
 static const char *const type_names[] = {
-    [RM_MSG_PING] = "ping",     [RM_MSG_STOP] = "stop",
-    [RM_MSG_STATUS] = "status", [RM_MSG_CALL] = "call",
-    [RM_MSG_CAST] = "cast",     [RM_MSG_SUSPEND] = "suspend",
-    [RM_MSG_RESUME] = "resume", [RM_MSG_LOAD] = "load",
-    [RM_MSG_PURGE] = "purge",   [RM_MSG_CHANGE_CODE] = "change-code",
+    [RM_MSG_PING] = "ping",
+    [RM_MSG_STOP] = "stop",
+    [RM_MSG_STATUS] = "status",
+    [RM_MSG_CALL] = "call",
+    [RM_MSG_CAST] = "cast",
+    [RM_MSG_SUSPEND] = "suspend",
+    [RM_MSG_RESUME] = "resume",
+    [RM_MSG_LOAD] = "load",
+    [RM_MSG_PURGE] = "purge",
+    [RM_MSG_CHANGE_CODE] = "change-code",
     [RM_MSG_TRACE] = "trace",
+    [RM_MSG_RH_PLAN] = "plan",
+    [RM_MSG_RH_CHECK] = "check",
+    [RM_MSG_RH_INSTALL] = "install",
+    [RM_MSG_RH_PERMANENT] = "permanent",
+    [RM_MSG_RH_ROLLBACK] = "rollback",
+    [RM_MSG_RH_REBOOT_OLD] = "reboot-old",
+    [RM_MSG_RH_REMOVE] = "remove",
+    [RM_MSG_RH_WHICH] = "which",
 };
 
 const char *rm_proto_type_name(unsigned type)
