@@ -3,13 +3,10 @@
  * (status, call, cast, suspend, resume, load, purge, change-code, trace),
  * each a thin layer over relman/runtime.h. Fields are as protocol.h lists.
  */
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl-internal.h"
-#include "rt-internal.h"
 
 /* Longest process reference a request may carry: a name or "<N>". */
 #define PROC_REF_MAX (RM_NAME_MAX + 1)
@@ -175,80 +172,6 @@ static int handle_purge(void *ud, struct rm_node *node, struct rm_proto_reader *
     return 0;
 }
 
-/*
- * sys:change_code with {down, Vsn} for one suspended process. The public
- * rm_proc_change_code goes up only (it runs the module's current code), so
- * this is its mirror built on the same runtime internals: after the older
- * version `vsn` has been loaded (it is current, the process still runs the
- * newer, now old, code), the process's own code runs code_change with
- * direction down and `vsn`, and the process moves to the current code. On
- * failure the process keeps its state and code. The old state is freed only
- * after success.
- */
-static int change_code_down(struct rm_node *node, rm_pid pid, const char *module, const char *vsn,
-                            const char *extra, struct rm_error *err)
-{
-    pthread_mutex_lock(&node->sys_lock);
-    struct rm_proc *p = rm__proc_get(node, pid, err);
-    if (!p) {
-        pthread_mutex_unlock(&node->sys_lock);
-        return -1;
-    }
-    char label[RM_NAME_MAX + 24];
-    rm__label_of(p, label, sizeof label);
-    uint32_t f = atomic_load(&p->flags);
-    int r = 0;
-    struct rm_code *cur = NULL, *old = NULL;
-    pthread_mutex_lock(&node->code_lock);
-    if (!(f & RM__F_SUSPENDED) || (f & RM__F_DEAD)) {
-        r = rm_error_set(err, RM_ESTATE, "change code of '%s' down: process not suspended", label);
-    } else if (f & RM__F_TXN) {
-        r = rm_error_set(err, RM_EBUSY, "change code of '%s' down: held by the upgrade in progress",
-                         label);
-    } else if (strcmp(p->module->name, module) != 0) {
-        r = rm_error_set(err, RM_EINVAL,
-                         "change code of '%s' down: process runs module '%s', not '%s'", label,
-                         p->module->name, module);
-    } else {
-        cur = atomic_load(&p->module->current);
-        if (!cur || strcmp(cur->desc->version, vsn) != 0)
-            r = rm_error_set(err, RM_ESTATE,
-                             "change code of '%s' down to '%s': module '%s' has current version "
-                             "'%s'; load version '%s' first",
-                             label, vsn, module, cur ? cur->desc->version : "", vsn);
-        else if (cur == p->code)
-            r = rm_error_set(err, RM_ESTATE,
-                             "change code of '%s' down to '%s': process already runs it", label,
-                             vsn);
-        if (r == 0) {
-            old = p->code;
-            rm__code_ref(cur);
-            rm__code_ref(old);
-        }
-    }
-    pthread_mutex_unlock(&node->code_lock);
-    if (r == 0) {
-        void *ns;
-        char why[256];
-        if (rm__code_change_run(node, p, old, RM_DOWN, vsn, extra, &ns, why, sizeof why) < 0) {
-            r = rm_error_set(err, RM_ECODECHANGE,
-                             "change code of '%s' (module '%s', version '%s' down to '%s'): %s",
-                             label, module, old->desc->version, vsn, why);
-        } else {
-            void *os = p->state;
-            p->state = ns;
-            rm__proc_to_current(node, p);
-            if (os != ns)
-                rm__state_free(old, os);
-        }
-        rm__code_unref(node, cur, false);
-        rm__code_unref(node, old, false);
-    }
-    rm__proc_put(p);
-    pthread_mutex_unlock(&node->sys_lock);
-    return r;
-}
-
 static int handle_change_code(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                               struct rm_proto_writer *reply, struct rm_error *err)
 {
@@ -270,8 +193,7 @@ static int handle_change_code(void *ud, struct rm_node *node, struct rm_proto_re
         return rm_error_nomem(err);
     int rc = rm_proc_resolve(node, name, &pid, err);
     if (rc == 0)
-        rc = dir == RM_UP ? rm_proc_change_code(node, pid, module, vsn, x, err)
-                          : change_code_down(node, pid, module, vsn, x, err);
+        rc = rm_proc_change_code_dir(node, pid, module, (enum rm_direction)dir, vsn, x, err);
     free(x);
     if (rc < 0)
         return rm_error_prefix(err, "change-code '%s'", name);

@@ -1,0 +1,246 @@
+/* End-to-end: a real node driven through the relman command line. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "e2e/harness.h"
+
+TestSuite(node, .fini = e2e_cleanup, .timeout = 120);
+
+/* Asserts that `text` holds `needle`. */
+#define assert_has(text, needle)                                                                   \
+    cr_assert(text &&strstr(text, needle), "'%s' not found in:\n%s", needle, text)
+
+/* The seed transcript by hand: 0, 1, upgrade to {tschak, N}, 2, 3, then
+   back down to an integer state and on counting. */
+Test(node, seed_by_hand_up_and_down)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_copy(&n, E2E_COUNTER_V1, "lib/counter-2/z.so");
+    e2e_copy(&n, E2E_COUNTER_V0, "lib/counter-1-again/z.so");
+    e2e_start(&n);
+    e2e_expect(&n, 0, "", "trace", "z", "on", NULL);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    e2e_expect(&n, 0, "1\n", "call", "z", "boom", NULL);
+
+    /* Up: suspend, purge, load (a path relative to the caller), change code, resume. */
+    e2e_expect(&n, 0, "", "suspend", "z", NULL);
+    e2e_expect(&n, 0, "", "purge", "z", NULL);
+    struct e2e_out o;
+    const char *load[] = {"load", "z", "lib/counter-2/z.so", NULL};
+    e2e_runv(&n, n.root, &o, load);
+    cr_assert_eq(o.status, 0, "load: %s", o.err);
+    assert_has(o.out, "loaded 'z' version '1'");
+    e2e_out_free(&o);
+    e2e_expect(&n, 0, "", "change-code", "z", "z", "0", NULL);
+    e2e_expect(&n, 0, "", "resume", "z", NULL);
+    e2e_expect(&n, 0, "2\n", "call", "z", "boom", NULL);
+    e2e_expect(&n, 0, "3\n", "call", "z", "boom", NULL);
+    e2e_run(&n, &o, "status", NULL);
+    assert_has(o.out, " 1 ");
+    e2e_out_free(&o);
+
+    /* Down: a fresh copy of version "0" from a new path; code_change runs
+       in version "1" with direction down. */
+    e2e_expect(&n, 0, "", "suspend", "z", NULL);
+    e2e_expect(&n, 0, "", "purge", "z", NULL);
+    char path[4096 + 64];
+    snprintf(path, sizeof path, "%s/lib/counter-1-again/z.so", n.root);
+    e2e_expect(&n, 0, NULL, "load", "z", path, NULL);
+    e2e_expect(&n, 0, "", "change-code", "z", "z", "0", "--down", NULL);
+    e2e_expect(&n, 0, "", "resume", "z", NULL);
+    e2e_expect(&n, 0, "4\n", "call", "z", "boom", NULL);
+    e2e_expect(&n, 0, "", "trace", "z", "off", NULL);
+
+    /* The trace lines show the state: {tschak, N} while up, an integer after. */
+    char *log = e2e_read(&n, "log/node.log");
+    assert_has(log, "new state {tschak,3}");
+    assert_has(log, "new state {tschak,4}");
+    assert_has(log, "new state 5");
+    free(log);
+    e2e_stop(&n);
+}
+
+Test(node, status_table_and_json)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    e2e_expect(&n, 0, "", "suspend", "z", NULL);
+    e2e_expect(&n, 0, "", "cast", "z", "boom", NULL);
+    e2e_expect(&n, 0,
+               "NAME             PID      MODULE           VERSION  SUSPENDED TRACE   QUEUE\n"
+               "z                <1>      z                0        yes       off     1\n",
+               "status", NULL);
+    e2e_expect(&n, 0,
+               "[\n  {\"pid\": 1, \"name\": \"z\", \"module\": \"z\", \"version\": \"0\", "
+               "\"suspended\": true, \"tracing\": false, \"queue\": 1}\n]\n",
+               "status", "--json", NULL);
+    e2e_expect(&n, 0, "", "resume", "z", NULL);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL); /* the cast was handled: ignored */
+    e2e_stop(&n);
+}
+
+Test(node, no_node_exits_3)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    struct e2e_out o;
+    const char *cmds[][4] = {{"status"}, {"call", "z", "boom"}, {"suspend", "z"}, {"node", "stop"}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        e2e_runv(&n, NULL, &o, cmds[i]);
+        cr_assert_eq(o.status, 3, "%s: status %d: %s", cmds[i][0], o.status, o.err);
+        assert_has(o.err, "relman: node not running at '");
+        cr_assert_str_eq(o.out, "");
+        e2e_out_free(&o);
+    }
+    e2e_stop(&n);
+}
+
+Test(node, usage_errors_exit_2)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    struct e2e_out o;
+    const char *cmds[][6] = {
+        {"call", "z"},
+        {"call", "z", "boom", "extra"},
+        {"call", "z", "boom", "--timeout", "soon"},
+        {"trace", "z", "maybe"},
+        {"purge", "z", "--gentle"},
+        {"change-code", "z", "z"},
+        {"suspend"},
+        {"status", "--root"},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        e2e_runv(&n, NULL, &o, cmds[i]);
+        cr_assert_eq(o.status, 2, "%s: status %d: %s", cmds[i][0], o.status, o.err);
+        assert_has(o.err, "usage: relman ");
+        e2e_out_free(&o);
+    }
+    /* No --root and no RELMAN_ROOT. */
+    const char *status[] = {"status", NULL};
+    e2e_runv(NULL, NULL, &o, status);
+    cr_assert_eq(o.status, 2);
+    assert_has(o.err, "give --root DIR or set RELMAN_ROOT");
+    e2e_out_free(&o);
+    e2e_stop(&n);
+}
+
+Test(node, errors_say_what_failed_and_the_node_keeps_serving)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    struct e2e_out o;
+    e2e_run(&n, &o, "call", "nobody", "boom", NULL);
+    cr_assert_eq(o.status, 1);
+    cr_assert_str_eq(o.err, "relman: call 'nobody': no process 'nobody'\n");
+    e2e_out_free(&o);
+    e2e_run(&n, &o, "change-code", "z", "z", "0", NULL);
+    cr_assert_eq(o.status, 1);
+    assert_has(o.err, "relman: change-code 'z': ");
+    e2e_out_free(&o);
+    e2e_run(&n, &o, "load", "z", "/nonexistent/z.so", NULL);
+    cr_assert_eq(o.status, 1);
+    assert_has(o.err, "relman: load 'z' from '/nonexistent/z.so': ");
+    e2e_out_free(&o);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    e2e_stop(&n);
+}
+
+Test(node, bad_boot_file_fails_start_with_its_location)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_write(&n, "boot.yaml", "modules:\n  - {name: z, version: \"0\", path: lib/none/z.so}\n");
+    struct e2e_out o;
+    e2e_run(&n, &o, "node", "start", "--detach", NULL);
+    cr_assert_eq(o.status, 1, "status %d: %s", o.status, o.err);
+    assert_has(o.err, "boot.yaml:2:");
+    e2e_out_free(&o);
+    e2e_expect(&n, 3, "", "status", NULL);
+    e2e_stop(&n);
+}
+
+Test(node, second_node_on_the_same_root_is_refused)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    pid_t pid = e2e_node_pid(&n);
+    struct e2e_out o;
+    e2e_run(&n, &o, "node", "start", "--detach", NULL);
+    cr_assert_eq(o.status, 1);
+    assert_has(o.err, "a node is already running at '");
+    e2e_out_free(&o);
+    cr_assert_eq(e2e_node_pid(&n), pid);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    e2e_stop(&n);
+}
+
+Test(node, watchdog_restarts_a_killed_node)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    pid_t old = e2e_node_pid(&n);
+    cr_assert(old > 0);
+    cr_assert_eq(kill(old, SIGKILL), 0);
+    pid_t pid = e2e_wait_node(&n, old, 30000);
+    /* The new node booted afresh: the count starts again. */
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    char *log = e2e_read(&n, "log/node.log");
+    assert_has(log, "killed by signal 9");
+    free(log);
+    e2e_stop(&n);
+    cr_assert_neq(kill(pid, 0), 0, "node still running after node stop");
+}
+
+Test(node, stopped_node_leaves_no_socket_or_pid_file)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    struct stat st;
+    char path[4096 + 64];
+    snprintf(path, sizeof path, "%s/run/node.sock", n.root);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert(S_ISSOCK(st.st_mode));
+    cr_assert_eq(st.st_mode & 0777, 0600, "socket mode %o", st.st_mode & 0777);
+    snprintf(path, sizeof path, "%s/run", n.root);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0700, "run directory mode %o", st.st_mode & 0777);
+    e2e_expect(&n, 0, "", "node", "stop", NULL);
+    n.started = 0;
+    snprintf(path, sizeof path, "%s/run/node.sock", n.root);
+    cr_assert_neq(stat(path, &st), 0);
+    cr_assert_eq(e2e_node_pid(&n), 0);
+    /* And it starts again on the same root. */
+    e2e_start(&n);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    e2e_stop(&n);
+}
+
+Test(node, long_root_path)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 3); /* well over the 108 bytes of sun_path */
+    cr_assert_gt(strlen(n.root), 150);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    e2e_stop(&n);
+}
