@@ -1,0 +1,16 @@
+/* relman install VSN [--timeout MS] [--json]: upgrade or downgrade the
+   running node to release VSN as one transaction, and report each step. */
+#include "client.h"
+#include "rh.h"
+
+static int exec_install(const struct cmd_entry *self, int argc, char **argv)
+{
+    return rh_client_install(self, argc, argv, 0);
+}
+
+const struct cmd_entry cmd_install_entry = {
+    .name = "install",
+    .args = "VSN [--timeout MS] [--json]",
+    .summary = "upgrade or downgrade to VSN as one transaction; report each step",
+    .exec = exec_install,
+};

@@ -1,0 +1,137 @@
+/* The release requests of the control protocol (RM_MSG_RH_*), served by
+   the node's release handler. Field layouts are in relman/protocol.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rh.h"
+
+/* The request's version field. */
+static int get_vsn(struct rm_proto_reader *req, char vsn[RM_NAME_MAX + 1], struct rm_error *err)
+{
+    return rm_proto_get_str(req, vsn, RM_NAME_MAX + 1, 1, "version", err);
+}
+
+/* A timeout field: RH_TIMEOUT_MANIFEST for the manifest's, else ms. */
+static int get_timeout(struct rm_proto_reader *req, int *ms, struct rm_error *err)
+{
+    uint32_t v;
+    if (rm_proto_get_u32(req, &v, "timeout", err) < 0)
+        return -1;
+    if (v != RH_TIMEOUT_MANIFEST && v > RM_PROTO_MAX_TIMEOUT_MS)
+        return rm_error_set(err, RM_EPROTO, "timeout %u ms is over the limit of %u ms", v,
+                            RM_PROTO_MAX_TIMEOUT_MS);
+    *ms = v == RH_TIMEOUT_MANIFEST ? -1 : (int)v;
+    return 0;
+}
+
+static int handle_plan(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                       struct rm_proto_writer *reply, struct rm_error *err)
+{
+    char vsn[RM_NAME_MAX + 1];
+    uint32_t json;
+    long first;
+    if (get_vsn(req, vsn, err) < 0 || rm_proto_get_u32(req, &json, "json", err) < 0 ||
+        rm_proto_end(req, err) < 0)
+        return -1;
+    char *doc = rh_plan(ud, vsn, json != 0, &first, err);
+    if (!doc)
+        return -1;
+    rm_proto_put_str(reply, doc);
+    rm_proto_put_u64(reply, (uint64_t)(first + 1));
+    free(doc);
+    return 0;
+}
+
+static int handle_check(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                        struct rm_proto_writer *reply, struct rm_error *err)
+{
+    char vsn[RM_NAME_MAX + 1];
+    struct rh_report rep;
+    if (get_vsn(req, vsn, err) < 0 || rm_proto_end(req, err) < 0 ||
+        rh_check(ud, vsn, &rep, err) < 0)
+        return -1;
+    rh_report_put(&rep, reply);
+    rh_report_free(&rep);
+    return 0;
+}
+
+static int handle_install(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                          struct rm_proto_writer *reply, struct rm_error *err)
+{
+    char vsn[RM_NAME_MAX + 1];
+    int ms;
+    struct rh_report rep;
+    if (get_vsn(req, vsn, err) < 0 || get_timeout(req, &ms, err) < 0 ||
+        rm_proto_end(req, err) < 0 || rh_install(ud, vsn, ms, &rep, err) < 0)
+        return -1;
+    rh_report_put(&rep, reply);
+    rh_report_free(&rep);
+    return 0;
+}
+
+static int handle_rollback(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                           struct rm_proto_writer *reply, struct rm_error *err)
+{
+    int ms;
+    struct rh_report rep;
+    if (get_timeout(req, &ms, err) < 0 || rm_proto_end(req, err) < 0 ||
+        rh_rollback(ud, ms, &rep, err) < 0)
+        return -1;
+    rh_report_put(&rep, reply);
+    rh_report_free(&rep);
+    return 0;
+}
+
+/* permanent, reboot-old and remove: a version in, nothing out. */
+static int handle_vsn_op(int (*op)(struct rh *, const char *, struct rm_error *), void *ud,
+                         struct rm_proto_reader *req, struct rm_error *err)
+{
+    char vsn[RM_NAME_MAX + 1];
+    if (get_vsn(req, vsn, err) < 0 || rm_proto_end(req, err) < 0)
+        return -1;
+    return op(ud, vsn, err);
+}
+
+static int handle_permanent(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                            struct rm_proto_writer *reply, struct rm_error *err)
+{
+    return handle_vsn_op(rh_permanent, ud, req, err);
+}
+
+static int handle_reboot_old(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                             struct rm_proto_writer *reply, struct rm_error *err)
+{
+    return handle_vsn_op(rh_reboot_old, ud, req, err);
+}
+
+static int handle_remove(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                         struct rm_proto_writer *reply, struct rm_error *err)
+{
+    return handle_vsn_op(rh_remove, ud, req, err);
+}
+
+static int handle_which(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                        struct rm_proto_writer *reply, struct rm_error *err)
+{
+    if (rm_proto_end(req, err) < 0)
+        return -1;
+    rm_proto_put_str(reply, rh_current(ud));
+    return 0;
+}
+
+int rh_register(struct rh *rh, struct rm_ctl *ctl, struct rm_error *err)
+{
+    static const struct {
+        unsigned type;
+        rm_ctl_handler_fn fn;
+    } table[] = {
+        {RM_MSG_RH_PLAN, handle_plan},         {RM_MSG_RH_CHECK, handle_check},
+        {RM_MSG_RH_INSTALL, handle_install},   {RM_MSG_RH_PERMANENT, handle_permanent},
+        {RM_MSG_RH_ROLLBACK, handle_rollback}, {RM_MSG_RH_REBOOT_OLD, handle_reboot_old},
+        {RM_MSG_RH_REMOVE, handle_remove},     {RM_MSG_RH_WHICH, handle_which},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (rm_ctl_handle(ctl, table[i].type, table[i].fn, rh, err) < 0)
+            return -1;
+    return 0;
+}

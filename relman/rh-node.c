@@ -1,0 +1,295 @@
+/*
+ * The release handler of a running node: boot the permanent release, and
+ * plan, check, install, make permanent, roll back, reboot an old release,
+ * remove one. The running ("current") release lives in memory only.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relman/store.h"
+#include "rh.h"
+
+struct rh {
+    struct rm_node *node;
+    char *root;
+    char lib[4096];
+    pthread_mutex_t lock;
+    struct rh_rel running; /* the release the node runs */
+    void (*restart)(void *ud, const char *why);
+    void *restart_ud;
+};
+
+struct rh *rh_new(const struct rh_opts *opts, struct rm_error *err)
+{
+    struct rh *rh = calloc(1, sizeof *rh);
+    if (!rh || !(rh->root = strdup(opts->root))) {
+        free(rh);
+        rm_error_nomem(err);
+        return NULL;
+    }
+    int k = snprintf(rh->lib, sizeof rh->lib, "%s/lib", opts->root);
+    if (k < 0 || (size_t)k >= sizeof rh->lib) {
+        free(rh->root);
+        free(rh);
+        rm_error_set(err, RM_ELIMIT, "root '%s' is too long", opts->root);
+        return NULL;
+    }
+    rh->node = opts->node;
+    rh->restart = opts->restart;
+    rh->restart_ud = opts->restart_ud;
+    pthread_mutex_init(&rh->lock, NULL);
+    return rh;
+}
+
+void rh_free(struct rh *rh)
+{
+    if (!rh)
+        return;
+    rh_rel_free(&rh->running);
+    pthread_mutex_destroy(&rh->lock);
+    free(rh->root);
+    free(rh);
+}
+
+const char *rh_current(const struct rh *rh)
+{
+    return rh->running.rel.version ? rh->running.rel.version : "";
+}
+
+int rh_boot(struct rh *rh, struct rm_error *err)
+{
+    struct rm_store *st = rm_store_open(rh->root, 0, err);
+    if (!st)
+        return rm_error_prefix(err, "boot");
+    const struct rm_store_rel *perm = rm_store_permanent(st);
+    if (!perm) {
+        rm_store_close(st);
+        return rm_error_set(err, RM_ENOENT,
+                            "boot: no permanent release in '%s' (initialise it with 'relman node "
+                            "start --root %s --release FILE.tar.gz')",
+                            rh->root, rh->root);
+    }
+    struct rh_rel r = {0};
+    int rc = rh_rel_load(rh->root, perm->version, &r, err);
+    if (rc < 0)
+        rm_error_prefix(err, "boot release '%s'", perm->version);
+    for (size_t i = 0; rc == 0 && i < r.rel.n_apps; i++)
+        if (rh_app_start(rh->node, rh->root, &r, &r.rel.apps[i], NULL, NULL, err) < 0)
+            rc = rm_error_prefix(err, "boot release '%s'", perm->version);
+    rm_store_close(st);
+    if (rc < 0) {
+        rh_rel_free(&r);
+        return -1;
+    }
+    pthread_mutex_lock(&rh->lock);
+    rh_rel_free(&rh->running);
+    rh->running = r;
+    pthread_mutex_unlock(&rh->lock);
+    return 0;
+}
+
+/* The target release `vsn` and the plan from the running release to it
+   (lock held). The release must be known and not the running one. */
+static int plan_to(struct rh *rh, const char *vsn, struct rh_rel *to, struct rm_plan *plan,
+                   enum rm_dir *dir, struct rm_error *err)
+{
+    if (!rh->running.rel.version)
+        return rm_error_set(err, RM_ESTATE,
+                            "the node at '%s' booted from its boot file and runs no release",
+                            rh->root);
+    if (strcmp(vsn, rh_current(rh)) == 0)
+        return rm_error_set(err, RM_EEXIST, "release '%s' is already installed", vsn);
+    struct rm_store *st = rm_store_open(rh->root, 0, err);
+    if (!st)
+        return -1;
+    int known = rm_store_find(st, vsn) != NULL;
+    rm_store_close(st);
+    if (!known)
+        return rm_error_set(err, RM_ENOENT, "release '%s' is not known in '%s' (unpack it first)",
+                            vsn, rh->root);
+    if (rh_rel_load(rh->root, vsn, to, err) < 0)
+        return -1;
+    if (rm_plan_releases(&rh->running.rel, rh->lib, &to->rel, rh->lib, plan, err) < 0) {
+        rh_rel_free(to);
+        return -1;
+    }
+    *dir = plan->dir;
+    return 0;
+}
+
+char *rh_plan(struct rh *rh, const char *vsn, int json, long *first_irreversible,
+              struct rm_error *err)
+{
+    struct rh_rel to;
+    struct rm_plan plan;
+    enum rm_dir dir;
+    char *doc = NULL;
+    pthread_mutex_lock(&rh->lock);
+    if (plan_to(rh, vsn, &to, &plan, &dir, err) == 0) {
+        const char *from = rh_current(rh);
+        doc = json ? rm_plan_to_json(&plan, dir, from, vsn, err)
+                   : rm_plan_to_yaml(&plan, dir, from, vsn, err);
+        *first_irreversible = rm_plan_first_irreversible(&plan);
+        rm_plan_free(&plan);
+        rh_rel_free(&to);
+    }
+    pthread_mutex_unlock(&rh->lock);
+    if (!doc)
+        rm_error_prefix(err, "plan '%s'", vsn);
+    return doc;
+}
+
+/* Runs (or checks) the plan to `vsn` (lock held). */
+static int run(struct rh *rh, const char *vsn, int check, int timeout_ms, struct rh_report *rep,
+               struct rm_error *err)
+{
+    struct rh_rel to;
+    struct rm_plan plan;
+    enum rm_dir dir;
+    memset(rep, 0, sizeof *rep);
+    if (plan_to(rh, vsn, &to, &plan, &dir, err) < 0)
+        return -1;
+    snprintf(rep->from, sizeof rep->from, "%s", rh_current(rh));
+    snprintf(rep->to, sizeof rep->to, "%s", vsn);
+    rep->dir = dir;
+    struct rh_exec_env env = {.node = rh->node,
+                              .root = rh->root,
+                              .from = &rh->running,
+                              .to = &to,
+                              .dir = dir,
+                              .timeout_ms = timeout_ms,
+                              .check_only = check};
+    enum rh_exec_fail fail;
+    int rc = rh_exec_plan(&env, &plan, rep, &fail, err);
+    rm_plan_free(&plan);
+    if (rc == 0 && !check) {
+        rh_rel_free(&rh->running);
+        rh->running = to;
+    } else {
+        rh_rel_free(&to);
+    }
+    if (rc < 0 && check)
+        rm_error_prefix(err, "check '%s'", vsn);
+    else if (rc < 0 && fail == RH_FAIL_UNDONE)
+        rm_error_prefix(err, "install '%s' rolled back, release '%s' still runs", vsn, rep->from);
+    else if (rc < 0)
+        rm_error_prefix(err,
+                        "install '%s' failed after an irreversible step: the node restarts "
+                        "into its permanent release",
+                        vsn);
+    if (fail == RH_FAIL_RESTART && rh->restart)
+        rh->restart(rh->restart_ud, rc < 0 ? "install failed after an irreversible step"
+                                           : "the plan ends with restart_node");
+    if (rc < 0)
+        rh_report_free(rep);
+    return rc;
+}
+
+int rh_check(struct rh *rh, const char *vsn, struct rh_report *rep, struct rm_error *err)
+{
+    pthread_mutex_lock(&rh->lock);
+    int rc = run(rh, vsn, 1, -1, rep, err);
+    pthread_mutex_unlock(&rh->lock);
+    if (rc < 0 && err && err->code == RM_EEXIST)
+        rm_error_prefix(err, "check '%s'", vsn);
+    return rc;
+}
+
+int rh_install(struct rh *rh, const char *vsn, int timeout_ms, struct rh_report *rep,
+               struct rm_error *err)
+{
+    pthread_mutex_lock(&rh->lock);
+    int rc = run(rh, vsn, 0, timeout_ms, rep, err);
+    pthread_mutex_unlock(&rh->lock);
+    return rc;
+}
+
+int rh_rollback(struct rh *rh, int timeout_ms, struct rh_report *rep, struct rm_error *err)
+{
+    pthread_mutex_lock(&rh->lock);
+    struct rm_store *st = rm_store_open(rh->root, 0, err);
+    char perm[RM_NAME_MAX + 1] = "";
+    if (st && rm_store_permanent(st))
+        snprintf(perm, sizeof perm, "%s", rm_store_permanent(st)->version);
+    rm_store_close(st);
+    int rc;
+    if (!st)
+        rc = rm_error_prefix(err, "rollback");
+    else if (!perm[0])
+        rc = rm_error_set(err, RM_ENOENT, "rollback: no permanent release in '%s'", rh->root);
+    else if (strcmp(perm, rh_current(rh)) == 0)
+        rc = rm_error_set(err, RM_ESTATE,
+                          "rollback: nothing to roll back, release '%s' is current and permanent",
+                          perm);
+    else
+        rc = run(rh, perm, 0, timeout_ms, rep, err);
+    pthread_mutex_unlock(&rh->lock);
+    return rc;
+}
+
+/* Opens the store locked, with the running release marked current. */
+static struct rm_store *store_locked(struct rh *rh, struct rm_error *err)
+{
+    struct rm_store *st = rm_store_open(rh->root, RM_STORE_LOCK, err);
+    if (st && rm_store_find(st, rh_current(rh)) &&
+        rm_store_set_current(st, rh_current(rh), err) < 0) {
+        rm_store_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+int rh_permanent(struct rh *rh, const char *vsn, struct rm_error *err)
+{
+    pthread_mutex_lock(&rh->lock);
+    struct rm_store *st = store_locked(rh, err);
+    int rc = st ? 0 : -1;
+    const struct rm_store_rel *rel = st ? rm_store_find(st, vsn) : NULL;
+    if (st && !rel)
+        rc = rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    else if (st && strcmp(vsn, rh_current(rh)) != 0)
+        rc = rm_error_set(err, RM_ESTATE,
+                          "bad status: release '%s' is %s, not current (release '%s' runs; "
+                          "install '%s' first%s)",
+                          vsn, rm_rel_state_name(rm_store_state(st, rel)), rh_current(rh), vsn,
+                          rel->state == RM_REL_OLD ? ", or use reboot-old" : "");
+    else if (st)
+        rc = rm_store_make_permanent(st, vsn, err);
+    rm_store_close(st);
+    pthread_mutex_unlock(&rh->lock);
+    return rc < 0 ? rm_error_prefix(err, "permanent '%s'", vsn) : 0;
+}
+
+int rh_reboot_old(struct rh *rh, const char *vsn, struct rm_error *err)
+{
+    pthread_mutex_lock(&rh->lock);
+    struct rm_store *st = store_locked(rh, err);
+    int rc = st ? 0 : -1;
+    const struct rm_store_rel *rel = st ? rm_store_find(st, vsn) : NULL;
+    if (st && !rel)
+        rc = rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    else if (st && rel->state != RM_REL_OLD)
+        rc = rm_error_set(err, RM_ESTATE, "bad status: release '%s' is %s, not old", vsn,
+                          rm_rel_state_name(rm_store_state(st, rel)));
+    else if (st)
+        rc = rm_store_make_permanent(st, vsn, err);
+    rm_store_close(st);
+    pthread_mutex_unlock(&rh->lock);
+    if (rc < 0)
+        return rm_error_prefix(err, "reboot-old '%s'", vsn);
+    if (rh->restart)
+        rh->restart(rh->restart_ud, "reboot-old");
+    return 0;
+}
+
+int rh_remove(struct rh *rh, const char *vsn, struct rm_error *err)
+{
+    pthread_mutex_lock(&rh->lock);
+    struct rm_store *st = store_locked(rh, err);
+    int rc = st ? rm_store_remove(st, vsn, err) : -1;
+    rm_store_close(st);
+    pthread_mutex_unlock(&rh->lock);
+    return rc < 0 ? rm_error_prefix(err, "remove '%s'", vsn) : 0;
+}

@@ -1,0 +1,169 @@
+/* A release of ROOT with its applications' manifests, and starting or
+   stopping one application's processes on a node. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rh.h"
+
+int rh_module_path(const char *root, const char *app, const char *vsn, const char *module,
+                   char *buf, size_t size, struct rm_error *err)
+{
+    int k = snprintf(buf, size, "%s/lib/%s-%s/%s.so", root, app, vsn, module);
+    if (k < 0 || (size_t)k >= size)
+        return rm_error_set(err, RM_ELIMIT, "path of module '%s' of '%s-%s' is too long", module,
+                            app, vsn);
+    return 0;
+}
+
+int rh_rel_load(const char *root, const char *vsn, struct rh_rel *out, struct rm_error *err)
+{
+    char path[4096];
+    struct rh_rel r = {0};
+    int k = snprintf(path, sizeof path, "%s/releases/%s/" RM_RELEASE_FILE, root, vsn);
+    if (k < 0 || (size_t)k >= sizeof path)
+        return rm_error_set(err, RM_ELIMIT, "release '%s': path too long", vsn);
+    if (rm_release_load(path, &r.rel, err) < 0)
+        return -1;
+    r.apps = calloc(r.rel.n_apps ? r.rel.n_apps : 1, sizeof *r.apps);
+    if (!r.apps) {
+        rm_release_free(&r.rel);
+        return rm_error_nomem(err);
+    }
+    for (size_t i = 0; i < r.rel.n_apps; i++) {
+        const struct rm_release_app *a = &r.rel.apps[i];
+        k = snprintf(path, sizeof path, "%s/lib/%s-%s/%s" RM_APP_FILE_SUFFIX, root, a->name,
+                     a->version, a->name);
+        if (k < 0 || (size_t)k >= sizeof path) {
+            rm_error_set(err, RM_ELIMIT, "application '%s': path too long", a->name);
+            rh_rel_free(&r);
+            return -1;
+        }
+        if (rm_app_load(path, &r.apps[i], err) < 0) {
+            rh_rel_free(&r);
+            return -1;
+        }
+    }
+    *out = r;
+    return 0;
+}
+
+void rh_rel_free(struct rh_rel *r)
+{
+    if (!r)
+        return;
+    if (r->apps)
+        for (size_t i = 0; i < r->rel.n_apps; i++)
+            rm_app_free(&r->apps[i]);
+    free(r->apps);
+    rm_release_free(&r->rel);
+    memset(r, 0, sizeof *r);
+}
+
+const struct rm_app *rh_rel_app(const struct rh_rel *r, const char *name)
+{
+    for (size_t i = 0; r->apps && i < r->rel.n_apps; i++)
+        if (strcmp(r->rel.apps[i].name, name) == 0)
+            return &r->apps[i];
+    return NULL;
+}
+
+const struct rm_app_module *rh_rel_module(const struct rh_rel *r, const char *name,
+                                          const struct rm_app **app)
+{
+    for (size_t i = 0; r->apps && i < r->rel.n_apps; i++) {
+        const struct rm_app_module *m = rm_app_find_module(&r->apps[i], name);
+        if (m) {
+            if (app)
+                *app = &r->apps[i];
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Loads the modules of `app` that the node does not run yet. */
+static int load_modules(struct rm_node *node, const char *root, const struct rm_app *app,
+                        struct rm_error *err)
+{
+    struct rm_module_info *mods = NULL;
+    size_t nmods = 0;
+    if (rm_module_list(node, &mods, &nmods, err) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < app->n_modules; i++) {
+        const struct rm_app_module *m = &app->modules[i];
+        int loaded = 0;
+        for (size_t j = 0; j < nmods; j++)
+            if (strcmp(mods[j].name, m->name) == 0 && mods[j].current_vsn[0])
+                loaded = strcmp(mods[j].current_vsn, m->version) == 0 ? 1 : -1;
+        if (loaded < 0) {
+            rc = rm_error_set(err, RM_ESTATE,
+                              "application '%s': module '%s' runs another version than '%s'",
+                              app->name, m->name, m->version);
+            break;
+        }
+        if (loaded)
+            continue;
+        char path[4096];
+        rc = rh_module_path(root, app->name, app->version, m->name, path, sizeof path, err);
+        if (rc == 0 && rm_module_load(node, path, m->name, m->version, NULL, err) < 0)
+            rc = rm_error_prefix(err, "application '%s'", app->name);
+    }
+    free(mods);
+    return rc;
+}
+
+int rh_app_start(struct rm_node *node, const char *root, const struct rh_rel *r,
+                 const struct rm_release_app *ra, rm_pid **pids, size_t *npids,
+                 struct rm_error *err)
+{
+    const struct rm_app *app = rh_rel_app(r, ra->name);
+    if (!app)
+        return rm_error_set(err, RM_ENOENT, "application '%s' is not in release '%s'", ra->name,
+                            r->rel.version);
+    if (ra->start == RM_START_NONE)
+        return 0;
+    if (load_modules(node, root, app, err) < 0)
+        return -1;
+    if (ra->start == RM_START_LOAD)
+        return 0;
+    for (size_t i = 0; i < app->n_processes; i++) {
+        const struct rm_proc_spec *ps = &app->processes[i];
+        struct rm_spawn_opts so = {.module = ps->module,
+                                   .name = ps->name,
+                                   .arg = ps->arg,
+                                   .restart = (enum rm_restart)ps->restart};
+        rm_pid pid;
+        if (rm_proc_spawn(node, &so, &pid, err) < 0)
+            return rm_error_prefix(err, "application '%s': process '%s'", app->name, ps->name);
+        if (pids) {
+            rm_pid *v = realloc(*pids, (*npids + 1) * sizeof *v);
+            if (!v)
+                return rm_error_nomem(err);
+            v[(*npids)++] = pid;
+            *pids = v;
+        }
+    }
+    return 0;
+}
+
+int rh_app_stop(struct rm_node *node, const struct rm_app *app, size_t *count, struct rm_error *err)
+{
+    size_t n = 0;
+    /* In reverse start order, as a supervisor stops its children. */
+    for (size_t i = app->n_processes; i-- > 0;) {
+        rm_pid pid;
+        if (rm_proc_resolve(node, app->processes[i].name, &pid, NULL) < 0)
+            continue;
+        if (rm_proc_stop(node, pid, "shutdown", err) < 0) {
+            if (err && err->code == RM_ENOENT)
+                continue;
+            return rm_error_prefix(err, "application '%s'", app->name);
+        }
+        n++;
+    }
+    if (count)
+        *count = n;
+    return 0;
+}
