@@ -87,8 +87,8 @@ enum rm_purge_mode {
  * and no running callback can reach it. On success, *killed (when not NULL)
  * receives the number of processes a brutal purge terminated.
  */
-int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode mode,
-                    size_t *killed, struct rm_error *err);
+int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode mode, size_t *killed,
+                    struct rm_error *err);
 
 /* One module as rm_module_list() describes it. */
 struct rm_module_info {
@@ -118,9 +118,9 @@ enum rm_restart {
 
 /* How a process is started. */
 struct rm_spawn_opts {
-    const char *module;   /* module to run (its current version); required */
-    const char *name;     /* registered name, or NULL for none */
-    const char *arg;      /* init argument; NULL is "" */
+    const char *module; /* module to run (its current version); required */
+    const char *name;   /* registered name, or NULL for none */
+    const char *arg;    /* init argument; NULL is "" */
     enum rm_restart restart;
     unsigned max_restarts; /* restart intensity: at most this many restarts ... */
     unsigned max_seconds;  /* ... within this many seconds (0, 0: 3 in 5) */
@@ -202,6 +202,20 @@ int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm
  */
 int rm_proc_change_code(struct rm_node *node, rm_pid pid, const char *module, const char *old_vsn,
                         const char *extra, struct rm_error *err);
+
+/*
+ * rm_proc_change_code() in either direction, as sys:change_code with
+ * {down, Vsn} does. RM_UP is rm_proc_change_code() (`vsn` is the expected
+ * old version, or NULL). RM_DOWN runs code_change of the code the process
+ * runs now (the newer one) with direction down and `vsn` the version being
+ * gone back to (required); the process then moves to the module's current
+ * code when that is version `vsn` (the older code was loaded first), else it
+ * stays on its code until the older one is loaded and moves at its next
+ * message. Same rules and errors as rm_proc_change_code().
+ */
+int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module,
+                            enum rm_direction dir, const char *vsn, const char *extra,
+                            struct rm_error *err);
 
 /* One process as rm_proc_list() describes it. */
 struct rm_proc_info {

@@ -1,0 +1,149 @@
+/*
+ * call.c - synchronous calls: the table of waiting callers and the wait.
+ *
+ * A caller registers a waiter (on its own stack) under a fresh token, sends
+ * the message and spins briefly before sleeping on a futex. Whoever answers
+ * (the callee's rm_reply_to, or the exit of the callee failing its queued
+ * calls) removes the waiter from the table under its shard lock first, so
+ * a caller that times out and finds its waiter gone knows an answer is on
+ * its way and waits for it; a stale token finds nothing and is refused.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt-internal.h"
+
+#define RM__CALL_SPIN 4000
+
+static struct rm__call_shard *shard_of(struct rm_node *node, rm_from id)
+{
+    return &node->shards[id & (RM__CALL_SHARDS - 1)];
+}
+
+void rm__call_register(struct rm_node *node, struct rm__waiter *w)
+{
+    w->id = atomic_fetch_add(&node->next_from, 1);
+    atomic_store(&w->state, 0);
+    struct rm__call_shard *s = shard_of(node, w->id);
+    rm__spin_lock(&s->lock);
+    w->next = s->head;
+    s->head = w;
+    rm__spin_unlock(&s->lock);
+}
+
+/* Removes the waiter of `id` from its shard; NULL when absent. */
+static struct rm__waiter *withdraw(struct rm_node *node, rm_from id)
+{
+    struct rm__call_shard *s = shard_of(node, id);
+    rm__spin_lock(&s->lock);
+    struct rm__waiter **pp = &s->head, *w;
+    while ((w = *pp) && w->id != id)
+        pp = &w->next;
+    if (w)
+        *pp = w->next;
+    rm__spin_unlock(&s->lock);
+    return w;
+}
+
+int rm__call_complete(struct rm_node *node, rm_from from, const void *data, size_t len, int status,
+                      const char *reason, rm_pid *to)
+{
+    if (from == 0)
+        return -1;
+    char *copy = NULL;
+    if (status == 0) {
+        copy = malloc(len + 1);
+        if (!copy)
+            return -1;
+        if (len)
+            memcpy(copy, data, len);
+        copy[len] = '\0';
+    }
+    struct rm__waiter *w = withdraw(node, from);
+    if (!w) {
+        free(copy);
+        return -1;
+    }
+    if (to)
+        *to = w->sender;
+    w->status = status;
+    w->reply = copy;
+    w->len = len;
+    if (status)
+        snprintf(w->reason, sizeof w->reason, "%s", reason ? reason : "");
+    if (atomic_exchange(&w->state, 2) == 1)
+        rm__futex_wake(&w->state, 1);
+    return 0;
+}
+
+/* Waits until the waiter is answered or the deadline passes; true when
+   answered. */
+static bool wait_answer(_Atomic uint32_t *state, uint64_t deadline)
+{
+    for (int i = 0; i < RM__CALL_SPIN; i++) {
+        if (atomic_load_explicit(state, memory_order_acquire) == 2)
+            return true;
+        rm__cpu_relax();
+    }
+    for (;;) {
+        uint32_t v = 0;
+        if (!atomic_compare_exchange_strong(state, &v, 1) && v == 2)
+            return true;
+        uint64_t now = rm__now_ns();
+        if (now >= deadline)
+            return atomic_load(state) == 2;
+        rm__futex_wait(state, 1, deadline == UINT64_MAX ? -1 : (int64_t)(deadline - now));
+        if (atomic_load(state) == 2)
+            return true;
+        v = 1;
+        atomic_compare_exchange_strong(state, &v, 0);
+    }
+}
+
+int rm__call_wait(struct rm_node *node, struct rm__waiter *w, uint64_t deadline)
+{
+    if (wait_answer(&w->state, deadline))
+        return 0;
+    if (withdraw(node, w->id))
+        return -1;                      /* nobody can answer any more */
+    wait_answer(&w->state, UINT64_MAX); /* an answer is being written */
+    return 0;
+}
+
+int rm__call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *msg, size_t len,
+             int timeout_ms, char **reply, size_t *reply_len, struct rm_error *err)
+{
+    struct rm__waiter w;
+    w.reply = NULL;
+    w.status = 0;
+    w.sender = sender;
+    struct rm_msg *m = rm__msg_new(RM__MSG_CALL, msg, len);
+    if (!m)
+        return rm_error_nomem(err);
+    uint64_t deadline = rm__deadline(timeout_ms);
+    rm__call_register(node, &w);
+    m->from = w.id;
+    m->sender = sender;
+    if (rm__deliver(node, pid, m) < 0) {
+        withdraw(node, w.id);
+        free(m);
+        return rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
+    }
+    rm__worker_block(node);
+    int r = rm__call_wait(node, &w, deadline);
+    rm__worker_unblock(node);
+    char label[RM_NAME_MAX + 24];
+    if (r < 0) {
+        rm__proc_label(node, pid, label, sizeof label);
+        return rm_error_set(err, RM_ETIMEOUT, "call to '%s' timed out after %d ms", label,
+                            timeout_ms);
+    }
+    if (w.status) {
+        return rm_error_set(err, RM_ESTATE, "process '<%llu>' exited before answering: %s",
+                            (unsigned long long)pid, w.reason);
+    }
+    *reply = w.reply;
+    if (reply_len)
+        *reply_len = w.len;
+    return 0;
+}

@@ -1,0 +1,514 @@
+/*
+ * txn.c - upgrade transactions: every step of an upgrade stays undoable
+ * until commit.
+ *
+ * The transaction keeps, per process it suspended, the code and the state
+ * the process had before any code_change, and per module the version its
+ * load replaced. Processes it suspended are resumed only at commit (or
+ * abort), so no message is handled by a state that could still be undone,
+ * and their queues are never touched: abort gives back exactly the old
+ * code, the old state and the same queue in the same order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt-internal.h"
+
+struct txn_prep {
+    struct rm_code *code; /* one table-slot reference, until loaded */
+    bool loaded;
+};
+
+struct txn_load {
+    struct rm_module *m;
+    struct rm_code *replaced; /* the previous current version, or NULL */
+    struct rm_code *loaded;
+};
+
+struct txn_proc {
+    struct rm_proc *p;          /* referenced */
+    struct rm_code *old_code;   /* referenced once changed */
+    void *old_state;            /* kept until commit */
+    void *new_state;            /* what code_change built */
+    struct rm_code *state_code; /* the code that frees new_state on abort */
+    bool changed, resume;
+};
+
+struct rm_txn {
+    struct rm_node *node;
+    struct txn_prep *preps;
+    size_t nprep, capprep;
+    struct txn_load *loads;
+    size_t nload, capload;
+    struct txn_proc *procs;
+    size_t nproc, capproc;
+    uint64_t t_first; /* first suspend, 0 before */
+};
+
+/* Grows an array of elements of `size` bytes to hold one more. */
+static int grow(void **v, size_t *cap, size_t n, size_t size, size_t more)
+{
+    if (n + more <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 8;
+    while (c < n + more)
+        c *= 2;
+    void *nv = realloc(*v, c * size);
+    if (!nv)
+        return -1;
+    *v = nv;
+    *cap = c;
+    return 0;
+}
+
+bool rm__txn_touches(struct rm_txn *txn, struct rm_module *m)
+{
+    for (size_t i = 0; i < txn->nload; i++)
+        if (txn->loads[i].m == m)
+            return true;
+    for (size_t i = 0; i < txn->nprep; i++)
+        if (strcmp(txn->preps[i].code->desc->name, m->name) == 0)
+            return true;
+    return false;
+}
+
+struct rm_txn *rm_txn_begin(struct rm_node *node, struct rm_error *err)
+{
+    pthread_mutex_lock(&node->sys_lock);
+    struct rm_txn *t = NULL;
+    if (node->txn) {
+        rm_error_set(err, RM_EBUSY, "an upgrade is already in progress on this node");
+    } else if (!(t = calloc(1, sizeof *t))) {
+        rm_error_nomem(err);
+    } else {
+        t->node = node;
+        node->txn = t;
+    }
+    pthread_mutex_unlock(&node->sys_lock);
+    return t;
+}
+
+static struct txn_prep *find_prep(struct rm_txn *t, const char *module)
+{
+    for (size_t i = 0; i < t->nprep; i++)
+        if (strcmp(t->preps[i].code->desc->name, module) == 0)
+            return &t->preps[i];
+    return NULL;
+}
+
+int rm_txn_prepare(struct rm_txn *t, const char *path, const char *expect_name,
+                   const char *expect_vsn, struct rm_error *err)
+{
+    struct rm_node *node = t->node;
+    pthread_mutex_lock(&node->sys_lock);
+    int r = 0;
+    struct rm_code *code = rm__code_open(node, path, expect_name, expect_vsn, err);
+    if (!code) {
+        pthread_mutex_unlock(&node->sys_lock);
+        return -1;
+    }
+    const char *name = code->desc->name, *vsn = code->desc->version;
+    pthread_mutex_lock(&node->code_lock);
+    struct rm_module *m = rm__module_find(node, name);
+    struct rm_code *cur = m ? atomic_load(&m->current) : NULL;
+    if (find_prep(t, name))
+        r = rm_error_set(err, RM_EEXIST,
+                         "prepare '%s': module '%s' already prepared in this upgrade", path, name);
+    else if (m && m->old)
+        r = rm_error_set(err, RM_EBUSY, "prepare '%s': old code of '%s' not purged", path, name);
+    else if (cur && strcmp(cur->desc->version, vsn) == 0)
+        r = rm_error_set(err, RM_EEXIST, "prepare '%s': version '%s' of '%s' is already current",
+                         path, vsn, name);
+    else if (grow((void **)&t->preps, &t->capprep, t->nprep, sizeof *t->preps, 1) < 0 ||
+             rm__path_add(node, code->path, err) < 0)
+        r = rm_error_nomem(err);
+    else
+        t->preps[t->nprep++] = (struct txn_prep){code, false};
+    pthread_mutex_unlock(&node->code_lock);
+    if (r < 0)
+        rm__code_unref(node, code, false);
+    pthread_mutex_unlock(&node->sys_lock);
+    return r;
+}
+
+struct mod_set {
+    const char *const *names;
+    size_t n;
+};
+
+static bool in_set(const struct mod_set *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->names[i], name) == 0)
+            return true;
+    return false;
+}
+
+static bool suspendable(struct rm_proc *p, void *ud)
+{
+    return in_set(ud, p->module->name) &&
+           !(atomic_load(&p->flags) & (RM__F_SUSPENDED | RM__F_DEAD));
+}
+
+int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int timeout_ms,
+                   size_t *count, struct rm_error *err)
+{
+    struct rm_node *node = t->node;
+    pthread_mutex_lock(&node->sys_lock);
+    uint64_t t0 = rm__now_ns();
+    struct mod_set set = {modules, n};
+    struct rm_proc **v = NULL;
+    size_t k = 0;
+    bool *mine = NULL;
+    int r = rm__collect(node, suspendable, &set, &v, &k, err);
+    if (r == 0 && (!(mine = malloc(k + 1)) ||
+                   grow((void **)&t->procs, &t->capproc, t->nproc, sizeof *t->procs, k) < 0))
+        r = rm_error_nomem(err);
+    if (r == 0)
+        r = rm__suspend(node, v, k, RM__F_TXN, false, timeout_ms, mine, err);
+    size_t added = 0;
+    if (r == 0) {
+        if (!t->t_first && k)
+            t->t_first = t0;
+        for (size_t i = 0; i < k; i++) {
+            if (mine[i]) {
+                t->procs[t->nproc++] = (struct txn_proc){.p = v[i]};
+                v[i] = NULL; /* the reference moves to the transaction */
+                added++;
+            }
+        }
+    }
+    if (v)
+        rm__release_all(v, k);
+    free(mine);
+    if (r == 0 && count)
+        *count = added;
+    pthread_mutex_unlock(&node->sys_lock);
+    return r;
+}
+
+int rm_txn_load(struct rm_txn *t, const char *module, struct rm_error *err)
+{
+    struct rm_node *node = t->node;
+    pthread_mutex_lock(&node->sys_lock);
+    int r = 0;
+    struct txn_prep *pr = module ? find_prep(t, module) : NULL;
+    pthread_mutex_lock(&node->code_lock);
+    struct rm_module *m = NULL;
+    if (!pr || pr->loaded)
+        r = rm_error_set(err, RM_ENOENT, "load '%s': %s in this upgrade", module ? module : "",
+                         pr ? "already loaded" : "no code prepared");
+    else if (grow((void **)&t->loads, &t->capload, t->nload, sizeof *t->loads, 1) < 0 ||
+             !(m = rm__module_get(node, module)))
+        r = rm_error_nomem(err);
+    else if (m->old)
+        r = rm_error_set(err, RM_EBUSY, "load '%s': old code of '%s' not purged", module, module);
+    if (r == 0) {
+        struct rm_code *cur = atomic_load(&m->current);
+        pr->code->module = m;
+        pr->loaded = true;
+        m->old = cur;
+        atomic_store(&m->current, pr->code);
+        t->loads[t->nload++] = (struct txn_load){m, cur, pr->code};
+    }
+    pthread_mutex_unlock(&node->code_lock);
+    if (r == 0)
+        rm__mark_keep(node, m);
+    pthread_mutex_unlock(&node->sys_lock);
+    return r;
+}
+
+/* ---- parallel code change --------------------------------------------- */
+
+struct cc_work {
+    struct rm_txn *t;
+    struct txn_proc **e; /* the entries to migrate */
+    size_t n;
+    _Atomic size_t next;
+    _Atomic int failed;
+    enum rm_direction dir;
+    const char *down_vsn, *extra;
+    uint64_t limit_ns; /* per code_change; UINT64_MAX: none */
+    pthread_mutex_t lock;
+    struct txn_proc *bad; /* the first failure and its reason */
+    char reason[256];
+};
+
+static struct rm_code *cc_code(const struct cc_work *w, const struct txn_proc *e)
+{
+    return w->dir == RM_UP ? atomic_load(&e->p->module->current) : e->p->code;
+}
+
+static void cc_fail(struct cc_work *w, struct txn_proc *e, const char *reason)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!w->bad) {
+        w->bad = e;
+        snprintf(w->reason, sizeof w->reason, "%s", reason);
+    }
+    pthread_mutex_unlock(&w->lock);
+    atomic_store(&w->failed, 1);
+}
+
+static void cc_run(void *arg)
+{
+    struct cc_work *w = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&w->next, 64);
+        if (i >= w->n)
+            return;
+        size_t end = i + 64 < w->n ? i + 64 : w->n;
+        for (; i < end; i++) {
+            if (atomic_load_explicit(&w->failed, memory_order_relaxed))
+                return;
+            struct txn_proc *e = w->e[i];
+            struct rm_code *in = cc_code(w, e);
+            const char *vsn = w->dir == RM_UP ? e->p->code->desc->version : w->down_vsn;
+            char why[256];
+            uint64_t t0 = rm__now_ns();
+            void *ns = NULL;
+            if (rm__code_change_run(w->t->node, e->p, in, w->dir, vsn, w->extra, &ns, why,
+                                    sizeof why) < 0) {
+                cc_fail(w, e, why);
+                continue;
+            }
+            e->new_state = ns;
+            if (w->limit_ns != UINT64_MAX && rm__now_ns() - t0 > w->limit_ns) {
+                snprintf(why, sizeof why, "timed out (over %llu ms)",
+                         (unsigned long long)(w->limit_ns / 1000000u));
+                cc_fail(w, e, why);
+            }
+        }
+    }
+}
+
+/* The code that frees a state code_change built: the new code on the way
+   up; on the way down the older version's code when the transaction or the
+   table has it, else the code that ran. */
+static struct rm_code *state_owner(struct rm_txn *t, struct txn_proc *e, enum rm_direction dir,
+                                   const char *down_vsn)
+{
+    struct rm_module *m = e->p->module;
+    if (dir == RM_UP)
+        return atomic_load(&m->current);
+    struct txn_prep *pr = find_prep(t, m->name);
+    if (pr && strcmp(pr->code->desc->version, down_vsn) == 0)
+        return pr->code;
+    struct rm_code *cur = atomic_load(&m->current);
+    if (cur && strcmp(cur->desc->version, down_vsn) == 0)
+        return cur;
+    if (m->old && strcmp(m->old->desc->version, down_vsn) == 0)
+        return m->old;
+    return e->p->code;
+}
+
+int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction dir,
+                       const char *down_vsn, const char *extra, int timeout_ms, size_t *count,
+                       struct rm_error *err)
+{
+    struct rm_node *node = t->node;
+    if (dir == RM_DOWN && !down_vsn)
+        return rm_error_set(err, RM_EINVAL, "code change of '%s' down: no version to go back to",
+                            module ? module : "");
+    pthread_mutex_lock(&node->sys_lock);
+    struct cc_work w = {.t = t, .dir = dir, .down_vsn = down_vsn, .extra = extra};
+    w.limit_ns = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
+    pthread_mutex_init(&w.lock, NULL);
+    int r = 0;
+    w.e = malloc((t->nproc + 1) * sizeof *w.e);
+    if (!w.e)
+        r = rm_error_nomem(err);
+    for (size_t i = 0; r == 0 && i < t->nproc; i++) {
+        struct txn_proc *e = &t->procs[i];
+        if (atomic_load(&e->p->flags) & RM__F_DEAD)
+            continue;
+        if (strcmp(e->p->module->name, module) != 0)
+            continue;
+        if (e->changed)
+            r = rm_error_set(err, RM_ESTATE,
+                             "code change of '%s': its processes were already changed in this "
+                             "upgrade",
+                             module);
+        e->new_state = NULL;
+        w.e[w.n++] = e;
+    }
+    if (r == 0 && w.n > 0) {
+        if (w.n >= 256 && node->nworkers > 1)
+            rm__parallel(node, cc_run, &w);
+        else
+            cc_run(&w);
+    }
+    if (r == 0 && w.bad) {
+        /* Put back this call's work: nothing was switched yet. */
+        for (size_t i = 0; i < w.n; i++) {
+            struct txn_proc *e = w.e[i];
+            if (e->new_state && e->new_state != e->p->state)
+                rm__state_free(state_owner(t, e, dir, down_vsn), e->new_state);
+            e->new_state = NULL;
+        }
+        char label[RM_NAME_MAX + 24];
+        rm__label_of(w.bad->p, label, sizeof label);
+        struct rm_code *cur = atomic_load(&w.bad->p->module->current);
+        const char *from = w.bad->p->code->desc->version;
+        const char *to = dir == RM_UP ? (cur ? cur->desc->version : "?") : down_vsn;
+        r = rm_error_set(err, RM_ECODECHANGE,
+                         "code change of '%s' (module '%s', version '%s' to '%s'): %s", label,
+                         module, from, to, w.reason);
+    } else if (r == 0) {
+        pthread_mutex_lock(&node->code_lock);
+        for (size_t i = 0; i < w.n; i++) {
+            struct txn_proc *e = w.e[i];
+            struct rm_proc *p = e->p;
+            e->old_state = p->state;
+            e->old_code = p->code;
+            rm__code_ref(e->old_code);
+            e->state_code = state_owner(t, e, dir, down_vsn);
+            rm__code_ref(e->state_code);
+            e->changed = true;
+            atomic_fetch_or(&p->flags, RM__F_MIGRATED);
+            p->state = e->new_state;
+            if (dir == RM_UP) {
+                atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_KEEP);
+                struct rm_code *cur = atomic_load(&p->module->current);
+                if (cur != p->code) {
+                    rm__code_ref(cur);
+                    atomic_fetch_add(&cur->nprocs, 1);
+                    atomic_fetch_sub(&p->code->nprocs, 1);
+                    rm__code_unref(node, p->code, true);
+                    p->code = cur;
+                }
+            }
+        }
+        pthread_mutex_unlock(&node->code_lock);
+    }
+    if (r == 0 && count)
+        *count = w.n;
+    free(w.e);
+    pthread_mutex_destroy(&w.lock);
+    pthread_mutex_unlock(&node->sys_lock);
+    return r;
+}
+
+int rm_txn_resume(struct rm_txn *t, const char *const *modules, size_t n, size_t *count,
+                  struct rm_error *err)
+{
+    pthread_mutex_lock(&t->node->sys_lock);
+    struct mod_set set = {modules, n};
+    size_t k = 0;
+    for (size_t i = 0; i < t->nproc; i++) {
+        if (!t->procs[i].resume && in_set(&set, t->procs[i].p->module->name)) {
+            t->procs[i].resume = true;
+            k++;
+        }
+    }
+    if (count)
+        *count = k;
+    pthread_mutex_unlock(&t->node->sys_lock);
+    return 0;
+}
+
+/* ---- the end ---------------------------------------------------------- */
+
+static void resume_all(struct rm_txn *t, uint32_t clear)
+{
+    for (size_t i = 0; i < t->nproc; i++)
+        if (!(atomic_load(&t->procs[i].p->flags) & RM__F_DEAD))
+            rm__resume_one(t->node, t->procs[i].p, RM__F_TXN | RM__F_MIGRATED | clear);
+}
+
+static void txn_free(struct rm_txn *t)
+{
+    for (size_t i = 0; i < t->nproc; i++)
+        rm__proc_put(t->procs[i].p);
+    free(t->procs);
+    free(t->loads);
+    free(t->preps);
+    t->node->txn = NULL;
+    free(t);
+}
+
+/* Releases the prepared code the transaction never loaded. */
+static void drop_unloaded(struct rm_txn *t)
+{
+    for (size_t i = 0; i < t->nprep; i++)
+        if (!t->preps[i].loaded)
+            rm__code_unref(t->node, t->preps[i].code, false);
+}
+
+int rm_txn_commit(struct rm_txn *t, uint64_t *pause_ns)
+{
+    struct rm_node *node = t->node;
+    pthread_mutex_lock(&node->sys_lock);
+    resume_all(t, 0);
+    uint64_t end = rm__now_ns();
+    if (pause_ns)
+        *pause_ns = t->t_first ? end - t->t_first : 0;
+    for (size_t i = 0; i < t->nproc; i++) {
+        struct txn_proc *e = &t->procs[i];
+        if (!e->changed)
+            continue;
+        if (e->old_state != e->new_state)
+            rm__state_free(e->old_code, e->old_state);
+        rm__code_unref(node, e->old_code, false);
+        rm__code_unref(node, e->state_code, false);
+    }
+    for (size_t i = 0; i < t->nload; i++) {
+        struct txn_load *l = &t->loads[i];
+        if (!l->replaced || l->m->old != l->replaced)
+            continue;
+        rm__move_all(node, l->m, l->replaced);
+        pthread_mutex_lock(&node->code_lock);
+        l->m->old = NULL;
+        pthread_mutex_unlock(&node->code_lock);
+        rm__code_unref(node, l->replaced, false);
+    }
+    drop_unloaded(t);
+    txn_free(t);
+    pthread_mutex_unlock(&node->sys_lock);
+    return 0;
+}
+
+void rm_txn_abort(struct rm_txn *t)
+{
+    struct rm_node *node = t->node;
+    pthread_mutex_lock(&node->sys_lock);
+    for (size_t i = t->nproc; i-- > 0;) {
+        struct txn_proc *e = &t->procs[i];
+        if (!e->changed)
+            continue;
+        struct rm_proc *p = e->p;
+        if (!(atomic_load(&p->flags) & RM__F_DEAD)) {
+            void *ns = p->state;
+            pthread_mutex_lock(&node->code_lock);
+            p->state = e->old_state;
+            if (p->code != e->old_code) {
+                rm__code_ref(e->old_code);
+                atomic_fetch_add(&e->old_code->nprocs, 1);
+                atomic_fetch_sub(&p->code->nprocs, 1);
+                rm__code_unref(node, p->code, true);
+                p->code = e->old_code;
+            }
+            pthread_mutex_unlock(&node->code_lock);
+            if (ns != e->old_state)
+                rm__state_free(e->state_code, ns);
+        } else if (e->old_state != e->new_state) {
+            rm__state_free(e->old_code, e->old_state); /* its exit freed the new one */
+        }
+        rm__code_unref(node, e->old_code, false);
+        rm__code_unref(node, e->state_code, false);
+    }
+    for (size_t i = t->nload; i-- > 0;) {
+        struct txn_load *l = &t->loads[i];
+        pthread_mutex_lock(&node->code_lock);
+        atomic_store(&l->m->current, l->replaced);
+        l->m->old = NULL;
+        pthread_mutex_unlock(&node->code_lock);
+        if (l->replaced)
+            rm__move_all(node, l->m, l->loaded);
+        rm__code_unref(node, l->loaded, false);
+    }
+    drop_unloaded(t);
+    resume_all(t, RM__F_KEEP);
+    txn_free(t);
+    pthread_mutex_unlock(&node->sys_lock);
+}

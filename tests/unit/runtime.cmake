@@ -1,0 +1,24 @@
+# The runtime's unit tests and the modules they load.
+set(RT_MODDIR ${PROJECT_BINARY_DIR}/tests/modules)
+foreach(v 1 2 3)
+  relman_add_module(test_mod_t${v} NAME t VERSION ${v} SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/t.c
+                    OUTPUT_DIRECTORY ${RT_MODDIR}/t-${v})
+endforeach()
+relman_add_module(test_mod_slow NAME slow VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/slow.c
+                  OUTPUT_DIRECTORY ${RT_MODDIR}/slow-1)
+relman_add_module(test_mod_nodesc NAME nodesc VERSION 1
+                  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/nodesc.c
+                  OUTPUT_DIRECTORY ${RT_MODDIR}/nodesc)
+relman_add_module(test_mod_badabi NAME b VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/badabi.c
+                  OUTPUT_DIRECTORY ${RT_MODDIR}/badabi)
+
+file(GLOB RT_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-runtime*.c)
+list(FILTER RT_TEST_SOURCES EXCLUDE REGEX "test-runtime-util\\.c$")
+foreach(src ${RT_TEST_SOURCES})
+  get_filename_component(tname ${src} NAME_WE)
+  relman_add_test(${tname} SOURCES ${src} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-runtime-util.c
+                  LIBS relman_runtime relman_common)
+  target_compile_definitions(${tname} PRIVATE RT_MODDIR="${RT_MODDIR}")
+  add_dependencies(${tname} test_mod_t1 test_mod_t2 test_mod_t3 test_mod_slow test_mod_nodesc
+                   test_mod_badabi counter_z0 counter_z1)
+endforeach()
