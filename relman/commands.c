@@ -19,6 +19,11 @@ extern const struct cmd_entry cmd_purge_entry;
 extern const struct cmd_entry cmd_change_code_entry;
 extern const struct cmd_entry cmd_trace_entry;
 extern const struct cmd_entry cmd_plan_entry;
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_install_entry;
+extern const struct cmd_entry cmd_permanent_entry;
+extern const struct cmd_entry cmd_rollback_entry;
+extern const struct cmd_entry cmd_reboot_old_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_version_entry,
@@ -39,5 +44,10 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_change_code_entry,
     &cmd_trace_entry,
     &cmd_plan_entry,
+    &cmd_check_entry,
+    &cmd_install_entry,
+    &cmd_permanent_entry,
+    &cmd_rollback_entry,
+    &cmd_reboot_old_entry,
     NULL,
 };
