@@ -137,7 +137,7 @@ static int start_detached(const char *root, int lock_fd)
         if (chdir("/") < 0)
             _exit(1);
         node_log_init(1);
-        _exit(node_watchdog(root, ready[1]));
+        exit(node_watchdog(root, ready[1]));
     }
     close(ready[1]);
     close(lock_fd); /* the watchdog holds the lock now */

@@ -54,7 +54,7 @@ int node_watchdog(const char *root, int ready_fd)
             return 1;
         }
         if (child == 0)
-            _exit(node_main(root, ready_fd, self));
+            exit(node_main(root, ready_fd, self)); /* exit: leak checkers run */
         node_logf(RM_LOG_INFO, "watchdog (pid %ld): node started (pid %ld)", (long)self,
                   (long)child);
 

@@ -249,11 +249,25 @@ pid_t e2e_wait_node(struct e2e_node *n, pid_t not, int timeout_ms)
     return 0;
 }
 
+/* Asserts that the node's log shows no sanitizer report (a node that
+   crashed would have been restarted by its watchdog unnoticed). */
+static void assert_clean_log(struct e2e_node *n)
+{
+    static const char *const marks[] = {"AddressSanitizer", "LeakSanitizer",
+                                        "runtime error:", "Segmentation fault"};
+    char *log = e2e_read(n, "log/node.log");
+    for (size_t i = 0; log && i < sizeof marks / sizeof marks[0]; i++)
+        cr_assert(!strstr(log, marks[i]), "node log at '%s' shows '%s':\n%s", n->root, marks[i],
+                  log);
+    free(log);
+}
+
 void e2e_stop(struct e2e_node *n)
 {
     if (n->started) {
         n->started = 0;
         e2e_expect(n, 0, "", "node", "stop", NULL);
+        assert_clean_log(n);
     }
     struct rm_error err;
     cr_assert(rm_fs_remove_tree(n->root, &err) == 0, "%s", err.msg);

@@ -43,7 +43,8 @@ Test(node, seed_by_hand_up_and_down)
     e2e_expect(&n, 0, "2\n", "call", "z", "boom", NULL);
     e2e_expect(&n, 0, "3\n", "call", "z", "boom", NULL);
     e2e_run(&n, &o, "status", NULL);
-    assert_has(o.out, " 1 ");
+    assert_has(o.out,
+               "\nz                <1>      z                1        no        on      0\n");
     e2e_out_free(&o);
 
     /* Down: a fresh copy of version "0" from a new path; code_change runs
