@@ -25,15 +25,19 @@ static void teardown(void)
     free(area);
 }
 
-/* Runs relman with `args` (a format) and checks status and output. */
-#define RELMAN(want_status, want_text, ...)                                                        \
+/* Runs a shell command (a format) and checks its status and output. */
+#define SH(want_status, want_text, ...)                                                            \
     do {                                                                                           \
         int st_;                                                                                   \
-        char *out_ = run_capture(&st_, RELMAN_BIN " " __VA_ARGS__);                                \
+        char *out_ = run_capture(&st_, __VA_ARGS__);                                               \
         cr_assert_eq(st_, want_status, "status %d, output: %s", st_, out_);                        \
         cr_assert(strstr(out_, want_text), "output '%s' does not say '%s'", out_, want_text);      \
         free(out_);                                                                                \
     } while (0)
+
+/* Runs relman with arguments (a format) and checks status and output. */
+#define RELMAN(want_status, want_text, fmt, ...)                                                   \
+    SH(want_status, want_text, RELMAN_BIN " " fmt, ##__VA_ARGS__)
 
 static void pack_both(void)
 {
@@ -50,7 +54,7 @@ Test(cli, pack_usage_and_failures, .init = setup, .fini = teardown)
     RELMAN(
         1, "relman: pack '" COUNTER_SRC "/rel-1/release.yaml': module 'counter-1/z.so' not found",
         "pack " COUNTER_SRC "/rel-1/release.yaml -o %s/x.tar.gz --path " COUNTER_SRC "/lib", area);
-    RELMAN(0, "", "test ! -e %s/x.tar.gz", area);
+    SH(0, "", "test ! -e %s/x.tar.gz", area);
 }
 
 Test(cli, unpack_releases_remove_round, .init = setup, .fini = teardown)
@@ -67,8 +71,8 @@ Test(cli, unpack_releases_remove_round, .init = setup, .fini = teardown)
            area);
     RELMAN(1, "more than the limit of 1024 bytes for one file",
            "unpack %s/c2.tar.gz --root %s/root --max-file-size 1K", area, area);
-    RELMAN(0, "unpacked release 'counter' version '2'",
-           "RELMAN_ROOT=%s/root " RELMAN_BIN " unpack %s/c2.tar.gz --max-ratio 50", area, area);
+    SH(0, "unpacked release 'counter' version '2'",
+       "RELMAN_ROOT=%s/root " RELMAN_BIN " unpack %s/c2.tar.gz --max-ratio 50", area, area);
     RELMAN(0,
            "NAME     VERSION  STATE      APPLICATIONS\n"
            "counter  1        permanent  counter-1\n"
@@ -86,7 +90,7 @@ Test(cli, unpack_releases_remove_round, .init = setup, .fini = teardown)
            area);
     RELMAN(1, "relman: release '7' is not known", "remove 7 --root %s/root", area);
     RELMAN(0, "removed release '2'", "remove 2 --root %s/root", area);
-    RELMAN(0, "", "test ! -e %s/root/lib/counter-2 && test ! -e %s/root/releases/2", area, area);
+    SH(0, "", "test ! -e %s/root/lib/counter-2 && test ! -e %s/root/releases/2", area, area);
     RELMAN(0, "counter  1        permanent  counter-1\n", "releases --root %s/root", area);
 }
 
@@ -96,16 +100,16 @@ Test(cli, set_unpacked, .init = setup, .fini = teardown)
     RELMAN(0, "unpacked", "unpack %s/c1.tar.gz --root %s/root", area, area);
     RELMAN(2, "a release version is needed", "set-unpacked --root %s/root", area);
     RELMAN(1, "relman: set-unpacked '2' in", "set-unpacked 2 --root %s/root", area);
-    RELMAN(0, "", "cd %s/root && bsdtar -xzf %s/c2.tar.gz", area, area);
+    SH(0, "", "cd %s/root && bsdtar -xzf %s/c2.tar.gz", area, area);
     RELMAN(0, "release '2' recorded as unpacked", "set-unpacked 2 --root %s/root", area);
     RELMAN(0, "counter  2        unpacked   counter-2", "releases --root %s/root", area);
 }
 
 Test(cli, corrupt_releases_file_is_an_error, .init = setup, .fini = teardown)
 {
-    RELMAN(0, "",
-           "mkdir -p %s/root/releases && printf 'relman-releases 1\\nrelease c 1 per' > "
-           "%s/root/releases/RELEASES",
-           area, area);
+    SH(0, "",
+       "mkdir -p %s/root/releases && printf 'relman-releases 1\\nrelease c 1 per' > "
+       "%s/root/releases/RELEASES",
+       area, area);
     RELMAN(1, "RELEASES:2: truncated file (no final newline)", "releases --root %s/root", area);
 }
