@@ -207,6 +207,52 @@ void e2e_expect(struct e2e_node *n, int status, const char *out, const char *arg
     e2e_out_free(&o);
 }
 
+pid_t e2e_spawn(struct e2e_node *n, const char *out_rel, const char *arg, ...)
+{
+    const char *argv[64];
+    COLLECT_ARGS(argv, arg);
+    char path[4096 + 64];
+    path_of(n, out_rel, path, sizeof path);
+    const char *args[68];
+    size_t k = 0;
+    args[k++] = RELMAN_BIN;
+    for (size_t i = 0; argv[i]; i++)
+        args[k++] = argv[i];
+    args[k++] = "--root";
+    args[k++] = n->root;
+    args[k] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd < 0)
+            _exit(126);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+        unsetenv("RELMAN_ROOT");
+        execv(RELMAN_BIN, (char *const *)args);
+        _exit(127);
+    }
+    return pid;
+}
+
+int e2e_wait_exit(pid_t pid, int timeout_ms)
+{
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    for (int waited = 0; waited < timeout_ms; waited += 20) {
+        int status;
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        cr_assert(w >= 0, "waitpid %ld: %s", (long)pid, strerror(errno));
+        if (w == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        nanosleep(&pause, NULL);
+    }
+    cr_assert_fail("process %ld still running after %d ms", (long)pid, timeout_ms);
+    return -1;
+}
+
 void e2e_out_free(struct e2e_out *o)
 {
     free(o->out);
@@ -276,8 +322,7 @@ void e2e_stop(struct e2e_node *n)
             nodes[i] = NULL;
 }
 
-/* The parent of `pid` from /proc, or 0. */
-static pid_t parent_of(pid_t pid)
+pid_t e2e_parent_of(pid_t pid)
 {
     char path[64], line[512];
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
@@ -305,7 +350,7 @@ void e2e_cleanup(void)
             const char *argv[] = {"node", "stop", NULL};
             if (e2e_runv(n, NULL, &o, argv) != 0) {
                 /* The watchdog first, or it would restart the node. */
-                pid_t pid = e2e_node_pid(n), wd = parent_of(pid);
+                pid_t pid = e2e_node_pid(n), wd = e2e_parent_of(pid);
                 if (wd > 1)
                     kill(wd, SIGKILL);
                 if (pid > 0)

@@ -72,6 +72,21 @@ int e2e_run(struct e2e_node *n, struct e2e_out *o, const char *arg, ...) __attri
 void e2e_expect(struct e2e_node *n, int status, const char *out, const char *arg, ...)
     __attribute__((sentinel));
 
+/*
+ * Starts relman with the arguments (ended by NULL) and --root ROOT in the
+ * background, its stdout and stderr going to ROOT/`out_rel` (for a node in
+ * the foreground). Returns its pid; reap it with e2e_wait_exit().
+ */
+pid_t e2e_spawn(struct e2e_node *n, const char *out_rel, const char *arg, ...)
+    __attribute__((sentinel));
+
+/* Waits up to timeout_ms for the child `pid` to exit and returns its exit
+   status (128 + signal when killed); asserts on timeout. */
+int e2e_wait_exit(pid_t pid, int timeout_ms);
+
+/* The parent of process `pid` (a node's watchdog), or 0. */
+pid_t e2e_parent_of(pid_t pid);
+
 /* Frees what *o holds. */
 void e2e_out_free(struct e2e_out *o);
 

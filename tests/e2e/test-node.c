@@ -245,3 +245,67 @@ Test(node, long_root_path)
     e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
     e2e_stop(&n);
 }
+
+Test(node, foreground_node_logs_to_stderr_and_returns_on_stop)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    pid_t fg = e2e_spawn(&n, "foreground.out", "node", "start", NULL);
+    e2e_wait_node(&n, 0, 30000);
+    e2e_expect(&n, 0, "", "trace", "z", "on", NULL);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    e2e_expect(&n, 0, "", "node", "stop", NULL);
+    cr_assert_eq(e2e_wait_exit(fg, 30000), 0);
+    char *out = e2e_read(&n, "foreground.out");
+    assert_has(out, "node started at '");
+    assert_has(out, "*DBG* z got call boom from <client>");
+    assert_has(out, "watchdog: node stopped");
+    free(out);
+    cr_assert_eq(e2e_read(&n, "log/node.log"), NULL, "a foreground node wrote a log file");
+    e2e_stop(&n);
+}
+
+Test(node, sigterm_to_the_watchdog_stops_the_node)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    pid_t node = e2e_node_pid(&n), wd = e2e_parent_of(node);
+    cr_assert_gt(wd, 1);
+    cr_assert_eq(kill(wd, SIGTERM), 0);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    for (int i = 0; i < 1500 && (kill(node, 0) == 0 || kill(wd, 0) == 0); i++)
+        nanosleep(&pause, NULL);
+    cr_assert_neq(kill(node, 0), 0, "node still running");
+    n.started = 0;
+    e2e_expect(&n, 3, "", "status", NULL);
+    e2e_stop(&n);
+}
+
+Test(node, watchdog_gives_up_after_its_restart_intensity)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    pid_t pid = e2e_node_pid(&n), wd = e2e_parent_of(pid);
+    /* Five restarts are allowed within the period... */
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(kill(pid, SIGKILL), 0);
+        pid = e2e_wait_node(&n, pid, 30000);
+    }
+    /* ...the sixth death is one too many. */
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    for (int i = 0; i < 1500 && kill(wd, 0) == 0; i++)
+        nanosleep(&pause, NULL);
+    cr_assert_neq(kill(wd, 0), 0, "watchdog still running");
+    n.started = 0;
+    e2e_expect(&n, 3, "", "status", NULL);
+    char *log = e2e_read(&n, "log/node.log");
+    assert_has(log, "it was restarted 5 times within 60 s: giving up");
+    free(log);
+    e2e_stop(&n);
+}
