@@ -24,6 +24,10 @@ static void put(struct out *o, const char *fmt, ...)
 {
     if (o->failed)
         return;
+    if (!o->buf && !(o->buf = malloc(o->cap = 4096))) {
+        o->failed = 1;
+        return;
+    }
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
