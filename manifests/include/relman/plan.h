@@ -246,9 +246,12 @@ long rm_plan_first_irreversible(const struct rm_plan *plan);
 
 /*
  * Writes `plan` as a relup document that rm_relup_parse() reads back to the
- * same plan, one instruction per line: version `to`, one entry up from
- * `from` (or down to `from` when dir is RM_DIR_DOWN). Returns a new
- * NUL-terminated string (free() it), or NULL with `err` set.
+ * same plan, one instruction per line. `from` is the version left and `to`
+ * the version gone to; the relup belongs to the newer one: with RM_DIR_UP
+ * it is "version: to" with one up entry from `from`, with RM_DIR_DOWN
+ * "version: from" with one down entry to `to`. Returns a new NUL-terminated
+ * string (free() it), or NULL with `err` set (a plan holding high-level
+ * instructions is refused).
  */
 char *rm_plan_to_yaml(const struct rm_plan *plan, enum rm_dir dir, const char *from, const char *to,
                       struct rm_error *err);
