@@ -55,7 +55,7 @@ int node_watchdog(const char *root, int ready_fd)
         }
         if (child == 0)
             exit(node_main(root, ready_fd, self)); /* exit: leak checkers run */
-        node_logf(RM_LOG_INFO, "watchdog (pid %ld): node started (pid %ld)", (long)self,
+        node_logf(RM_LOG_INFO, "watchdog (pid %ld): starting the node (pid %ld)", (long)self,
                   (long)child);
 
         int status = 0;

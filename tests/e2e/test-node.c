@@ -309,3 +309,31 @@ Test(node, watchdog_gives_up_after_its_restart_intensity)
     free(log);
     e2e_stop(&n);
 }
+
+Test(node, stop_answers_a_call_waiting_on_a_suspended_process)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    e2e_expect(&n, 0, "", "suspend", "z", NULL);
+    pid_t call = e2e_spawn(&n, "call.out", "call", "z", "boom", "--timeout", "600000", NULL);
+    /* Wait until the call is queued. */
+    struct e2e_out o;
+    for (int i = 0; i < 1500; i++) {
+        e2e_run(&n, &o, "status", NULL);
+        int queued = strstr(o.out, " yes       off     1\n") != NULL;
+        e2e_out_free(&o);
+        if (queued)
+            break;
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    e2e_expect(&n, 0, "", "node", "stop", NULL);
+    n.started = 0;
+    cr_assert_eq(e2e_wait_exit(call, 30000), 1);
+    char *out = e2e_read(&n, "call.out");
+    assert_has(out, "relman: call 'z': ");
+    free(out);
+    e2e_stop(&n);
+}
