@@ -337,3 +337,32 @@ Test(node, stop_answers_a_call_waiting_on_a_suspended_process)
     free(out);
     e2e_stop(&n);
 }
+
+Test(node, a_dead_nodes_socket_is_replaced)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    pid_t pid = e2e_node_pid(&n), wd = e2e_parent_of(pid);
+    cr_assert_gt(wd, 1);
+    cr_assert_eq(kill(wd, SIGKILL), 0); /* the watchdog first: nothing restarts */
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    for (int i = 0; i < 1500 && (kill(pid, 0) == 0 || kill(wd, 0) == 0); i++)
+        nanosleep(&pause, NULL);
+    /* Socket and pid file are left behind; nobody answers. */
+    char *left = e2e_read(&n, "run/node.pid");
+    cr_assert(left, "the pid file is gone");
+    free(left);
+    struct e2e_out o;
+    e2e_run(&n, &o, "status", NULL);
+    cr_assert_eq(o.status, 3);
+    assert_has(o.err, "(connection refused on '");
+    e2e_out_free(&o);
+    n.started = 0;
+    e2e_start(&n);
+    cr_assert_neq(e2e_node_pid(&n), pid);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    e2e_stop(&n);
+}
