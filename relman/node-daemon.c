@@ -12,6 +12,7 @@
 #include "node.h"
 #include "relman/ctl.h"
 #include "relman/fsutil.h"
+#include "rh.h"
 
 /* `relman node stop`: the reply goes out first, then the main thread, which
    waits for SIGTERM, stops the node. */
@@ -23,6 +24,28 @@ static int handle_stop(void *ud, struct rm_node *node, struct rm_proto_reader *r
     node_logf(RM_LOG_INFO, "stop requested");
     kill(getpid(), SIGTERM);
     return 0;
+}
+
+/* The release handler asks for a restart into the permanent release (after
+   an irreversible failure, reboot-old, restart_node): the main thread takes
+   SIGUSR1 once the reply is on its way and exits with RH_EXIT_RESTART. */
+static void request_restart(void *ud, const char *why)
+{
+    node_logf(RM_LOG_WARNING, "restart into the permanent release requested: %s", why);
+    kill(getpid(), SIGUSR1);
+}
+
+/* Boots the permanent release when ROOT/releases/RELEASES exists (*rh is
+   then the release handler), else ROOT/boot.yaml. */
+static int boot(struct rm_node *node, const char *root, struct rh **rh, struct rm_error *err)
+{
+    char path[4096 + 32];
+    snprintf(path, sizeof path, "%s/releases/RELEASES", root);
+    if (!rm_fs_exists(path))
+        return node_boot(node, root, err);
+    struct rh_opts o = {.node = node, .root = root, .restart = request_restart};
+    *rh = rh_new(&o, err);
+    return *rh ? rh_boot(*rh, err) : -1;
 }
 
 /* Tells the starter (ROOT's `relman node start --detach`) how boot went. */
@@ -58,6 +81,7 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
     sigaddset(&stop_set, SIGTERM);
     sigaddset(&stop_set, SIGINT);
     sigaddset(&stop_set, SIGHUP);
+    sigaddset(&stop_set, SIGUSR1);
     sigprocmask(SIG_SETMASK, &stop_set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -68,13 +92,15 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
     struct rm_node_opts nopts = {.log = node_log_line};
     struct rm_node *node = rm_node_new(&nopts, &err);
     struct rm_ctl *ctl = NULL;
+    struct rh *rh = NULL;
     struct rm_ctl_opts copts = {.root = root, .watchdog_pid = watchdog_pid};
-    if (!node || node_boot(node, root, &err) < 0 || !(ctl = rm_ctl_new(node, &copts, &err)) ||
+    if (!node || boot(node, root, &rh, &err) < 0 || !(ctl = rm_ctl_new(node, &copts, &err)) ||
         rm_ctl_handle(ctl, RM_MSG_STOP, handle_stop, NULL, &err) < 0 ||
-        rm_ctl_start(ctl, &err) < 0) {
+        (rh && rh_register(rh, ctl, &err) < 0) || rm_ctl_start(ctl, &err) < 0) {
         node_logf(RM_LOG_ERROR, "node at '%s' failed to start: %s", root, err.msg);
         report_ready(ready_fd, &err);
         rm_ctl_free(ctl);
+        rh_free(rh);
         rm_node_free(node);
         return NODE_EXIT_BOOT;
     }
@@ -92,8 +118,13 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
     rm_ctl_shutdown(ctl);
     stop_processes(node);
     rm_ctl_free(ctl);
+    rh_free(rh);
     unlink(pid_path);
     rm_node_free(node);
+    if (si.si_signo == SIGUSR1) {
+        node_logf(RM_LOG_INFO, "node stopped for a restart");
+        return RH_EXIT_RESTART;
+    }
     node_logf(RM_LOG_INFO, "node stopped");
     return 0;
 }

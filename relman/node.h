@@ -48,11 +48,14 @@ int node_start(const char *root, int detach);
 int node_watchdog(const char *root, int ready_fd);
 
 /*
- * The node process: boots from ROOT/boot.yaml, serves the control socket,
- * writes ROOT/run/node.pid, then waits for `relman node stop` or SIGTERM,
- * SIGINT or SIGHUP and stops gracefully. Once serving it writes "R" to
+ * The node process: boots the permanent release when ROOT/releases/RELEASES
+ * exists (and serves the release requests), else ROOT/boot.yaml; serves the
+ * control socket, writes ROOT/run/node.pid, then waits for `relman node
+ * stop` or SIGTERM, SIGINT or SIGHUP and stops gracefully. SIGUSR1 (the
+ * release handler's restart request) stops it with RH_EXIT_RESTART, which
+ * the watchdog answers with a restart. Once serving it writes "R" to
  * `ready_fd` (when >= 0); when boot fails, "E" and the message. Returns the
- * exit status: 0 after a graceful stop, NODE_EXIT_BOOT, or 1.
+ * exit status: 0 after a graceful stop, RH_EXIT_RESTART, NODE_EXIT_BOOT.
  */
 int node_main(const char *root, int ready_fd, pid_t watchdog_pid);
 
