@@ -296,3 +296,38 @@ Test(socket, another_user_is_refused)
     still_serving();
     e2e_stop(&n);
 }
+
+Test(socket, connections_over_the_cap_are_refused_then_served_again)
+{
+    node_up();
+    int fds[64];
+    for (int i = 0; i < 64; i++)
+        fds[i] = raw_connect();
+    /* Make sure all 64 are admitted: each answers a ping. */
+    for (int i = 0; i < 64; i++) {
+        send_frame(fds[i], RM_MSG_PING, 0, NULL);
+        struct rm_proto_header h;
+        unsigned char *payload;
+        struct rm_error err;
+        cr_assert_eq(rm_proto_frame_read(fds[i], &h, &payload, &err), 1, "%s", err.msg);
+        free(payload);
+    }
+    struct e2e_out o;
+    e2e_run(&n, &o, "status", NULL);
+    cr_assert_eq(o.status, 1);
+    cr_assert_str_eq(o.err, "relman: too many connections (at most 64 at once)\n");
+    e2e_out_free(&o);
+    for (int i = 0; i < 64; i++)
+        close(fds[i]);
+    /* Their threads end as they see the connections closed, and the next
+       accept reaps them: soon a client is served again. */
+    int status = -1;
+    for (int i = 0; i < 250 && status != 0; i++) {
+        status = e2e_run(&n, &o, "status", NULL);
+        e2e_out_free(&o);
+        if (status != 0)
+            usleep(20000);
+    }
+    cr_assert_eq(status, 0, "still refused after the connections closed");
+    e2e_stop(&n);
+}
