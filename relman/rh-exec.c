@@ -114,7 +114,7 @@ static int pre_purge(struct exec *x, const char *module, struct rm_error *err)
     struct rm_module_info mi;
     int r = module_info(x->env->node, module, &mi, err);
     if (r <= 0 || !mi.old_vsn[0])
-        return r;
+        return r < 0 ? -1 : 0;
     enum rm_purge method = pre_purge_of(x->plan, module);
     if (mi.procs_old > 0 && method == RM_PURGE_METHOD_SOFT)
         return rm_error_set(err, RM_EBUSY,

@@ -1,0 +1,159 @@
+/*
+ * bench-install.c - `relman install` of the counter from release 1 to 2
+ * (and back) with 1 to 100,000 processes of z: the release handler's plan
+ * executor (relman/rh-exec.c) run in-process against a runtime node, on a
+ * root holding the counter's two releases as the build packs them. The
+ * figures are the pause (first suspend to last resume) and the whole
+ * install: plan execution from load_object_code to commit, without the
+ * control socket's round trip.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "relman/fsutil.h"
+#include "rh.h"
+
+#define COUNTER_SRC RELMAN_SOURCE_DIR "/examples/counter"
+#define COUNTER_BIN RELMAN_BINARY_DIR "/examples/counter"
+
+static int fail(const char *what, const struct rm_error *err)
+{
+    fprintf(stderr, "relman-bench: install: %s: %s\n", what, err->msg);
+    return -1;
+}
+
+static void quiet(void *ud, int level, const char *line) {}
+
+/* Copies `src` to ROOT/`rel`. */
+static int put(const char *root, const char *src, const char *rel, struct rm_error *err)
+{
+    char dst[4096], dir[4096];
+    char *data;
+    size_t len;
+    snprintf(dst, sizeof dst, "%s/%s", root, rel);
+    snprintf(dir, sizeof dir, "%s", dst);
+    *strrchr(dir, '/') = '\0';
+    if (rm_fs_mkdirs(dir, 0755, err) < 0 || rm_fs_read_file(src, 1u << 28, &data, &len, err) < 0)
+        return -1;
+    int rc = rm_fs_write_atomic(dst, data, len, 0755, err);
+    free(data);
+    return rc;
+}
+
+/* A root with the counter's releases 1 and 2 laid out as unpack leaves them. */
+static int make_root(char *root, size_t size, struct rm_error *err)
+{
+    snprintf(root, size, "/tmp/relman-bench-install-XXXXXX");
+    if (!mkdtemp(root))
+        return rm_error_set(err, RM_EIO, "mkdtemp failed");
+    static const char *const files[][2] = {
+        {COUNTER_SRC "/rel-1/release.yaml", "releases/1/release.yaml"},
+        {COUNTER_SRC "/rel-2/release.yaml", "releases/2/release.yaml"},
+        {COUNTER_SRC "/lib/counter-1/counter.app.yaml", "lib/counter-1/counter.app.yaml"},
+        {COUNTER_SRC "/lib/counter-2/counter.app.yaml", "lib/counter-2/counter.app.yaml"},
+        {COUNTER_SRC "/lib/counter-2/counter.appup.yaml", "lib/counter-2/counter.appup.yaml"},
+        {COUNTER_BIN "/lib/counter-1/z.so", "lib/counter-1/z.so"},
+        {COUNTER_BIN "/lib/counter-2/z.so", "lib/counter-2/z.so"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (put(root, files[i][0], files[i][1], err) < 0)
+            return -1;
+    return 0;
+}
+
+/* One install from `from` to `to` with the executor; pause and total in ms. */
+static int install(struct rm_node *node, const char *root, const struct rh_rel *from,
+                   const struct rh_rel *to, double *pause, double *total, struct rm_error *err)
+{
+    char lib[4096];
+    struct rm_plan plan;
+    snprintf(lib, sizeof lib, "%s/lib", root);
+    double t0 = bench_now();
+    if (rm_plan_releases(&from->rel, lib, &to->rel, lib, &plan, err) < 0)
+        return -1;
+    struct rh_exec_env env = {
+        .node = node, .root = root, .from = from, .to = to, .dir = plan.dir, .timeout_ms = -1};
+    struct rh_report rep = {0};
+    enum rh_exec_fail f;
+    int rc = rh_exec_plan(&env, &plan, &rep, &f, err);
+    *total = (bench_now() - t0) * 1e3;
+    *pause = (double)rep.pause_ns / 1e6;
+    rh_report_free(&rep);
+    rm_plan_free(&plan);
+    return rc;
+}
+
+static int run_size(const char *root, const struct rh_rel *r1, const struct rh_rel *r2, size_t n,
+                    int rounds, struct bench_out *out)
+{
+    struct rm_error err = {0};
+    struct rm_node_opts o = {.log = quiet};
+    struct rm_node *node = rm_node_new(&o, &err);
+    char z0[4096];
+    snprintf(z0, sizeof z0, "%s/lib/counter-1/z.so", root);
+    rm_pid *pids = malloc(n * sizeof *pids);
+    struct rm_spawn_opts so = {.module = "z"};
+    if (!node || !pids || rm_module_load(node, z0, "z", "0", NULL, &err) < 0 ||
+        rm_proc_spawn_many(node, &so, n, pids, &err) < 0) {
+        free(pids);
+        rm_node_free(node);
+        return fail("node with z 0", &err);
+    }
+    double up_pause[16], up_total[16], down_pause[16], down_total[16];
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < rounds; i++) {
+        if (install(node, root, r1, r2, &up_pause[i], &up_total[i], &err) < 0)
+            rc = fail("install 2", &err);
+        else if (install(node, root, r2, r1, &down_pause[i], &down_total[i], &err) < 0)
+            rc = fail("install 1 (downgrade)", &err);
+    }
+    if (rc == 0) {
+        char name[128];
+        int big = n == 100000;
+        snprintf(name, sizeof name, "install 1 -> 2, %zu processes: pause (median)", n);
+        bench_report(out, name, bench_percentile(up_pause, (size_t)rounds, 50), "ms",
+                     big ? BENCH_AT_MOST : BENCH_NO_TARGET, 10);
+        snprintf(name, sizeof name, "install 1 -> 2, %zu processes: whole install (median)", n);
+        bench_report(out, name, bench_percentile(up_total, (size_t)rounds, 50), "ms",
+                     BENCH_NO_TARGET, 0);
+        snprintf(name, sizeof name, "install 2 -> 1, %zu processes: pause (median)", n);
+        bench_report(out, name, bench_percentile(down_pause, (size_t)rounds, 50), "ms",
+                     BENCH_NO_TARGET, 0);
+        snprintf(name, sizeof name, "install 2 -> 1, %zu processes: whole install (median)", n);
+        bench_report(out, name, bench_percentile(down_total, (size_t)rounds, 50), "ms",
+                     BENCH_NO_TARGET, 0);
+    }
+    rm_node_free(node);
+    free(pids);
+    return rc;
+}
+
+int bench_install(struct bench_out *out)
+{
+    struct rm_error err = {0};
+    char root[64];
+    struct rh_rel r1 = {0}, r2 = {0};
+    if (make_root(root, sizeof root, &err) < 0 || rh_rel_load(root, "1", &r1, &err) < 0 ||
+        rh_rel_load(root, "2", &r2, &err) < 0) {
+        rh_rel_free(&r1);
+        rm_fs_remove_tree(root, NULL);
+        return fail("root with releases 1 and 2", &err);
+    }
+    static const size_t sizes[] = {1, 1000, 10000, 100000};
+    size_t nsizes = out->quick ? 2 : 4;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nsizes; i++)
+        rc = run_size(root, &r1, &r2, sizes[i], out->quick ? 3 : 5, out);
+    if (rc == 0)
+        bench_note(out, "The plan of the counter's appup (update z advanced: suspend, load, "
+                        "code_change, resume, commit) run by the release handler's executor, "
+                        "in-process; the pause is the runtime transaction's first suspend to last "
+                        "resume. Each size alternates up and down installs on one node.");
+    rh_rel_free(&r1);
+    rh_rel_free(&r2);
+    rm_fs_remove_tree(root, NULL);
+    return rc;
+}
