@@ -33,9 +33,10 @@ int client_connect(const char *root, int *fd, struct rm_error *err)
     return 0;
 }
 
-/* Reads the reply to a request of `type` and checks its status. */
+/* Reads the reply to a request of `type` and checks its status. *replied
+   (when not NULL) tells whether an error came from the node's reply. */
 static int read_reply(int fd, const char *root, unsigned type, struct client_reply *reply,
-                      struct rm_error *err)
+                      int *replied, struct rm_error *err)
 {
     struct rm_proto_header h;
     unsigned char *payload;
@@ -55,6 +56,8 @@ static int read_reply(int fd, const char *root, unsigned type, struct client_rep
             rm_error_set(err, RM_EPROTO, "frame is not a reply");
         return rm_error_prefix(err, "reply from the node at '%s'", root);
     }
+    if (status != 0 && replied)
+        *replied = 1;
     if (status != 0) {
         int code = (int)(int32_t)status;
         if (rm_proto_get_str(&rd, msg, sizeof msg, 0, "message", NULL) < 0)
@@ -87,10 +90,21 @@ int client_request(const char *root, unsigned type, const struct rm_proto_writer
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     int rc =
         rm_proto_frame_write(fd, (uint16_t)type, 0, req ? req->buf : NULL, req ? req->len : 0, err);
-    if (rc < 0)
-        rm_error_prefix(err, "request to the node at '%s'", root);
-    else
-        rc = read_reply(fd, root, type, reply, err);
+    if (rc == 0) {
+        rc = read_reply(fd, root, type, reply, NULL, err);
+    } else {
+        /* The node may have refused the connection with a reply (too many
+           connections, another user) and closed it before the request went
+           out: that reply says more than the broken pipe. */
+        struct rm_error why;
+        int replied = 0;
+        if (read_reply(fd, root, type, reply, &replied, &why) == 0)
+            client_reply_release(reply);
+        if (replied)
+            rm_error_copy(err, &why);
+        else
+            rm_error_prefix(err, "request to the node at '%s'", root);
+    }
     close(fd);
     return rc;
 }
