@@ -14,6 +14,8 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/relmanConfig.cmake.in
   PATH_VARS CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_BINDIR)
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/cmake/relmanConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+# The pkg-config file finds its prefix from its own place (relocatable).
+file(RELATIVE_PATH RELMAN_PC_UP "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/relman-module.pc.in
   ${CMAKE_BINARY_DIR}/cmake/relman-module.pc @ONLY)
 
