@@ -61,7 +61,7 @@ static int exec_pack(const struct cmd_entry *self, int argc, char **argv)
 
 const struct cmd_entry cmd_pack_entry = {
     .name = "pack",
-    .args = "RELEASE.yaml -o FILE.tar.gz [--path DIR]...",
+    .args = "RELEASE.yaml -o FILE [--path DIR]...",
     .summary = "build a release archive from a spec and built modules",
     .exec = exec_pack,
 };
