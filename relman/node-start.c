@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,17 @@
 /* How long `node start --detach` waits for the node to answer. */
 #define START_WAIT_MS 60000
 
-static int fail(const char *fmt, const char *a, const char *b)
+/* Prints "relman: <message>" and returns CMD_FAILED. */
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fputs("relman: ", stderr);
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    va_end(ap);
     return CMD_FAILED;
 }
 
@@ -53,7 +60,7 @@ static int lock_root(const char *root, int *fd)
             return CMD_FAILED;
         }
         if (e == EWOULDBLOCK)
-            return fail("a node is already running at '%s'%s", root, "");
+            return fail("a node is already running at '%s'", root);
         return fail("lock '%s': %s", path, strerror(e));
     }
     return CMD_OK;
@@ -121,11 +128,11 @@ static int start_detached(const char *root, int lock_fd)
 {
     int ready[2];
     if (pipe(ready) < 0)
-        return fail("pipe: %s%s", strerror(errno), "");
+        return fail("node start: pipe: %s", strerror(errno));
     fflush(NULL);
     pid_t child = fork();
     if (child < 0)
-        return fail("fork: %s%s", strerror(errno), "");
+        return fail("node start: fork: %s", strerror(errno));
     if (child == 0) {
         close(ready[0]);
         setsid();
@@ -155,7 +162,7 @@ int node_start(const char *root, int detach)
     if (stat(root, &st) < 0)
         return fail("node start: root '%s': %s", root, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return fail("node start: root '%s' is not a directory%s", root, "");
+        return fail("node start: root '%s' is not a directory", root);
     int lock_fd;
     int rc = lock_root(root, &lock_fd);
     if (rc != CMD_OK)
