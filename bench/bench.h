@@ -62,5 +62,6 @@ double bench_percentile(double *v, size_t n, double p);
 int bench_runtime(struct bench_out *out);
 int bench_manifests(struct bench_out *out);
 int bench_unpack(struct bench_out *out);
+int bench_install(struct bench_out *out);
 
 #endif

@@ -13,7 +13,11 @@
 
 #include "rt-internal.h"
 
-#define RM__CALL_SPIN 4000
+/* A caller spins this long for its answer, then yields the CPU between
+   checks for as long again (the callee's worker may need this core), and
+   only then sleeps on the futex. */
+#define RM__CALL_SPIN_NS  3000
+#define RM__CALL_YIELD_NS 30000
 
 static struct rm__call_shard *shard_of(struct rm_node *node, rm_from id)
 {
@@ -80,9 +84,17 @@ int rm__call_complete(struct rm_node *node, rm_from from, const void *data, size
    answered. */
 static bool wait_answer(_Atomic uint32_t *state, uint64_t deadline)
 {
-    for (int i = 0; i < RM__CALL_SPIN; i++) {
+    uint64_t start = rm__now_ns();
+    for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(state, memory_order_acquire) == 2)
             return true;
+        if ((i & 15) == 0) {
+            uint64_t spent = rm__now_ns() - start;
+            if (spent > RM__CALL_SPIN_NS + RM__CALL_YIELD_NS || rm__now_ns() >= deadline)
+                break;
+            if (spent > RM__CALL_SPIN_NS)
+                sched_yield();
+        }
         rm__cpu_relax();
     }
     for (;;) {

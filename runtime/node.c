@@ -17,9 +17,9 @@
 
 #include "rt-internal.h"
 
-#define RM__BATCH       64
-#define RM__IDLE_SPIN   20000
-#define RM__MAX_THREADS 256
+#define RM__BATCH        64
+#define RM__IDLE_SPIN_NS 50000 /* an idle worker spins this long before sleeping */
+#define RM__MAX_THREADS  256
 
 static _Thread_local struct rm_node *tls_worker_node;
 
@@ -50,7 +50,9 @@ void rm__runq_push(struct rm_node *node, struct rm_proc *p)
     atomic_store(&node->rq_nonempty, 1);
     pthread_mutex_unlock(&node->rq_lock);
     atomic_fetch_add(&node->rq_seq, 1);
-    if (atomic_load(&node->idle) > 0)
+    /* A searching worker (awake, outside any callback) looks at the queue
+       again before it sleeps, so a sleeper is woken only when none is. */
+    if (atomic_load(&node->searching) <= 0 && atomic_load(&node->idle) > 0)
         rm__futex_wake(&node->rq_seq, 1);
 }
 
@@ -94,31 +96,43 @@ static void take_once(struct rm_node *node, struct rm__job **job, struct rm_proc
     pthread_mutex_unlock(&node->rq_lock);
 }
 
-/* Waits for work; returns false when the node stops. */
+/* Waits for work; returns false when the node stops. The caller counts in
+   node->searching on entry; this returns with it counted out. */
 static bool take(struct rm_node *node, struct rm__job **job, struct rm_proc **proc)
 {
     for (;;) {
         take_once(node, job, proc);
-        if (*job || *proc)
+        if (*job || *proc) {
+            atomic_fetch_sub(&node->searching, 1);
             return true;
-        if (atomic_load(&node->stopping))
+        }
+        if (atomic_load(&node->stopping)) {
+            atomic_fetch_sub(&node->searching, 1);
             return false;
+        }
         uint32_t zero = 0;
         if (atomic_compare_exchange_strong(&node->spinning, &zero, 1)) {
-            for (int i = 0; i < RM__IDLE_SPIN &&
-                            !atomic_load_explicit(&node->rq_nonempty, memory_order_relaxed);
-                 i++)
+            uint64_t start = rm__now_ns();
+            for (unsigned i = 1; !atomic_load_explicit(&node->rq_nonempty, memory_order_relaxed);
+                 i++) {
+                if ((i & 31) == 0 && rm__now_ns() - start > RM__IDLE_SPIN_NS)
+                    break;
                 rm__cpu_relax();
+            }
             atomic_store(&node->spinning, 0);
             take_once(node, job, proc);
-            if (*job || *proc)
+            if (*job || *proc) {
+                atomic_fetch_sub(&node->searching, 1);
                 return true;
+            }
         }
+        atomic_fetch_sub(&node->searching, 1);
         uint32_t seq = atomic_load(&node->rq_seq);
         atomic_fetch_add(&node->idle, 1);
         if (!atomic_load(&node->rq_nonempty) && !atomic_load(&node->stopping))
             rm__futex_wait(&node->rq_seq, seq, -1);
         atomic_fetch_sub(&node->idle, 1);
+        atomic_fetch_add(&node->searching, 1);
     }
 }
 
@@ -203,6 +217,7 @@ static void *worker_main(void *arg)
         maybe_park(node);
         struct rm__job *job;
         struct rm_proc *p;
+        atomic_fetch_add(&node->searching, 1);
         if (!take(node, &job, &p))
             break;
         if (job)
@@ -272,6 +287,29 @@ static void par_run(void *arg)
         rm__futex_wake(left, 1);
 }
 
+/* Takes back the jobs of `jobs` no worker has started; returns how many. */
+static unsigned par_withdraw(struct rm_node *node, struct par *jobs, unsigned n)
+{
+    unsigned k = 0;
+    pthread_mutex_lock(&node->rq_lock);
+    struct rm__job **pp = &node->job_head, *last = NULL;
+    while (*pp) {
+        struct par *pj = (struct par *)*pp;
+        if (pj >= jobs && pj < jobs + n) {
+            *pp = (*pp)->next;
+            k++;
+        } else {
+            last = *pp;
+            pp = &(*pp)->next;
+        }
+    }
+    node->job_tail = last;
+    if (!node->job_head && !node->rq_head)
+        atomic_store(&node->rq_nonempty, 0);
+    pthread_mutex_unlock(&node->rq_lock);
+    return k;
+}
+
 void rm__parallel(struct rm_node *node, void (*fn)(void *arg), void *arg)
 {
     unsigned n = node->nworkers;
@@ -285,6 +323,14 @@ void rm__parallel(struct rm_node *node, void (*fn)(void *arg), void *arg)
         }
     }
     fn(arg);
+    /* The work is shared through fn's own index: jobs that no worker has
+       picked up yet have nothing left to do, so they are taken back rather
+       than waited for. */
+    if (jobs) {
+        unsigned k = par_withdraw(node, jobs, n);
+        if (k)
+            atomic_fetch_sub(&left, k);
+    }
     uint32_t v;
     while ((v = atomic_load(&left)) != 0)
         rm__futex_wait(&left, v, -1);

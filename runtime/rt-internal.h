@@ -334,6 +334,7 @@ struct rm_node {
     _Atomic uint32_t rq_nonempty;
     _Atomic uint32_t idle;     /* workers asleep on rq_seq */
     _Atomic uint32_t spinning; /* workers spinning for work (at most one) */
+    _Atomic int searching;     /* workers awake and about to look at the queue */
     _Atomic uint32_t stopping;
 
     /* the pool: `running` threads take work; blocked ones are replaced */
