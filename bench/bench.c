@@ -23,6 +23,7 @@ int bench_install(struct bench_out *out);
 
 static const struct bench_section sections[] = {
     {"runtime", "Node runtime", bench_runtime},
+    {"manifests", "Manifests: load, validate, translate", bench_manifests},
     {"unpack", "Release unpack against bsdtar", bench_unpack},
     {"install", "relman install of the counter (release handler)", bench_install},
 };
