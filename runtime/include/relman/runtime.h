@@ -12,6 +12,9 @@
  * pointer) on success and -1 (or NULL) with `err` filled on failure, and
  * changes nothing when it fails. All functions are thread-safe, but must not
  * be called from inside a module callback (use the host API there).
+ *
+ * docs/runtime.md describes the scheduler, the lifecycle of a process, module
+ * versions and transactions, with an example of embedding.
  */
 #ifndef RELMAN_RUNTIME_H
 #define RELMAN_RUNTIME_H
@@ -47,6 +50,10 @@ struct rm_node_opts {
 /*
  * Creates a node and starts its workers and timer thread. `opts` may be
  * NULL for the defaults. Returns the node, or NULL with `err` set.
+ *
+ * A worker that blocks in rm_call() inside a callback lets a parked or new
+ * thread take its place (at most 256 threads in all), so calls between
+ * processes never starve the node, even with one worker.
  */
 struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *err);
 
@@ -61,16 +68,24 @@ void rm_node_free(struct rm_node *node);
 /*
  * Loads a new version of a module from `path` with dlopen(RTLD_NOW |
  * RTLD_LOCAL) and makes it the module's current version; the previous
- * current version becomes old. Refused, with nothing changed, when: the path
- * was loaded before in this node (each version has its own path); the file
- * is missing or not a loadable object; it has no RM_MODULE_SYMBOL; its ABI
- * version differs from RM_MODULE_ABI_VERSION; its name differs from
- * `expect_name` or its version from `expect_vsn` (each checked when not
- * NULL); the module already has an old version ("old code of 'z' not
- * purged"); or the version is already current. Processes of the module that
- * are not suspended move to the new code at their next message (a load
- * without code change: same state layout). On success the module's name is
- * copied to `name_out` when not NULL (RM_NAME_MAX + 1 bytes).
+ * current version becomes old. Every check is made before anything
+ * switches. Refused, with nothing changed, when: an object loaded from the
+ * same canonical path is still in memory in this node ("path already loaded
+ * in this node": dlopen would hand back the old mapping; once a purge has
+ * closed it and the dynamic loader has unmapped it, the path may be loaded
+ * again, as a downgrade to the previous release does); the file is missing
+ * (RM_ENOENT) or not a loadable object (dlerror()'s reason); it has no
+ * RM_MODULE_SYMBOL; its ABI version differs from RM_MODULE_ABI_VERSION, its
+ * descriptor is smaller than this host's, its name or version is missing, or
+ * it lacks init or handle_call; its name differs from `expect_name` or its
+ * version from `expect_vsn` (each checked when not NULL); the module already
+ * has an old version ("old code of 'z' not purged", RM_EBUSY); or the
+ * version is already current. Processes of the module that are not
+ * suspended move to the new code at their next message (a load without code
+ * change: same state layout); suspended ones keep their code until a
+ * successful change_code (a process resumed without one goes on running the
+ * old code until it is purged). On success the module's name is copied to
+ * `name_out` when not NULL (RM_NAME_MAX + 1 bytes).
  */
 int rm_module_load(struct rm_node *node, const char *path, const char *expect_name,
                    const char *expect_vsn, char *name_out, struct rm_error *err);
@@ -83,9 +98,14 @@ enum rm_purge_mode {
 
 /*
  * Drops the old version of module `name`. Succeeds (doing nothing) when
- * there is no old version. The old object is closed only once no process
- * and no running callback can reach it. On success, *killed (when not NULL)
- * receives the number of processes a brutal purge terminated.
+ * there is no old version; RM_ENOENT when the module is unknown; RM_EBUSY
+ * when a soft purge finds processes on the old version, or the module is part
+ * of the open transaction. A brutal purge runs terminate("killed") for each
+ * process still on the old code; their restart policies apply (a permanent
+ * one restarts on the current code, as under an OTP supervisor). The old
+ * object is closed only once no process and no running callback can reach
+ * it. On success, *killed (when not NULL) receives the number of processes a
+ * brutal purge terminated.
  */
 int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode mode, size_t *killed,
                     struct rm_error *err);
@@ -127,18 +147,32 @@ struct rm_spawn_opts {
 };
 
 /*
+ * Restarts: a process restarted by its policy gets a new pid and keeps its
+ * registered name and init argument; it restarts at once, on the module's
+ * current code, on the thread that saw it exit. When a restart would exceed
+ * the intensity (more than max_restarts within max_seconds), or its init
+ * keeps failing until it would, the process stays down and the node logs
+ * "process 'x' (module 'z') reached its restart intensity (N restarts in S
+ * s): not restarted" at RM_LOG_ERROR. Unlike an OTP supervisor, nothing else
+ * is shut down. Every abnormal exit is logged with its reason.
+ */
+
+/*
  * Starts a process running the current version of opts->module: runs its
- * init callback on a worker and waits for it. On success stores the pid in
- * *pid (when not NULL). Fails, with nothing left behind, when the module is
- * not loaded, the name is taken or invalid, or init fails (its reason is in
- * the message).
+ * init callback on the calling thread (the process is not visible until init
+ * returns). On success stores the pid in *pid (when not NULL). Fails, with
+ * nothing left behind, when the module is not loaded (RM_ENOENT), the name is
+ * taken (RM_EEXIST) or invalid (RM_EINVAL: 1 to RM_NAME_MAX printable
+ * characters, no space, not starting with '<'), or init fails (RM_ESTATE,
+ * its reason in the message).
  */
 int rm_proc_spawn(struct rm_node *node, const struct rm_spawn_opts *opts, rm_pid *pid,
                   struct rm_error *err);
 
 /*
  * Starts `n` processes of one module at once (no names), for large
- * populations: pids go to pids[0..n-1]. All start or none does.
+ * populations: pids go to pids[0..n-1], consecutive. All start or none does
+ * (the ones whose init ran are terminated with "shutdown").
  */
 int rm_proc_spawn_many(struct rm_node *node, const struct rm_spawn_opts *opts, size_t n,
                        rm_pid *pids, struct rm_error *err);
@@ -154,7 +188,10 @@ int rm_proc_resolve(struct rm_node *node, const char *name, rm_pid *pid, struct 
  * stored in a new buffer (*reply of *reply_len bytes, NUL-terminated for
  * convenience; free() it). A suspended process answers after it is resumed.
  * Fails with RM_ENOENT (no such process), RM_ETIMEOUT, or RM_ESTATE when the
- * process exits before answering.
+ * process exits before answering (a callback that fails or stops without
+ * answering, a stop, a brutal purge): the message gives the exit reason. An
+ * answer that comes after the timeout is dropped. The caller spins a few
+ * microseconds, then yields, then sleeps on a futex.
  */
 int rm_proc_call(struct rm_node *node, rm_pid pid, const void *msg, size_t len, int timeout_ms,
                  char **reply, size_t *reply_len, struct rm_error *err);
@@ -179,16 +216,19 @@ int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm
 /*
  * Suspends processes: returns once each one is between callbacks; from then
  * on it runs nothing and its messages queue in order. All `n` are suspended
- * in parallel; if any is still inside a callback after timeout_ms (negative:
- * forever), those this call suspended are resumed again and the call fails
- * with RM_ETIMEOUT naming the process. Suspending a suspended process is
- * refused with RM_ESTATE.
+ * in parallel: a flag is set on each first, then the call waits, with one
+ * deadline for all, only for those a worker is running at that moment. If
+ * any is still inside a callback after timeout_ms (negative: forever), those
+ * this call suspended are resumed again and the call fails with RM_ETIMEOUT
+ * ("suspend '<3>': still in a callback after 100 ms"). Suspending a
+ * suspended process is refused with RM_ESTATE, before anything changes.
  */
 int rm_proc_suspend(struct rm_node *node, const rm_pid *pids, size_t n, int timeout_ms,
                     struct rm_error *err);
 
 /* Resumes suspended processes; their queued messages are then handled in
-   order. Resuming one that is not suspended is refused with RM_ESTATE. */
+   order. Resuming one that is not suspended is refused with RM_ESTATE, one
+   held by the open transaction with RM_EBUSY; nothing changes then. */
 int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm_error *err);
 
 /*
@@ -198,7 +238,11 @@ int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm
  * the process to the current code with the new state. The old state is
  * freed only after success. On failure the process keeps its old state and
  * old code, and the message names the process, module, versions and the
- * module's reason. Refused with RM_ESTATE when the process is not suspended.
+ * module's reason (RM_ECODECHANGE): "change code of 'z' (module 'z', version
+ * '0' to '1'): <reason>". Refused with RM_ESTATE when the process is not
+ * suspended or runs another version than old_vsn, RM_EINVAL when it runs
+ * another module, RM_EBUSY when the open transaction holds it. A module
+ * without code_change keeps the state as it is.
  */
 int rm_proc_change_code(struct rm_node *node, rm_pid pid, const char *module, const char *old_vsn,
                         const char *extra, struct rm_error *err);
@@ -238,8 +282,8 @@ int rm_proc_list(struct rm_node *node, const char *module, struct rm_proc_info *
 
 /*
  * Writes the module's format_state of the process's state into buf (NUL-
- * terminated, at most size bytes). Waits until the process is between
- * callbacks. 0 or -1.
+ * terminated, at most size bytes; "<state of 'z'>" when the module has no
+ * format_state). Waits until the process is between callbacks. 0 or -1.
  */
 int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t size,
                          struct rm_error *err);
@@ -250,6 +294,11 @@ int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t siz
  * {debug,[trace]} does:
  *     *DBG* z got call boom from <client>
  *     *DBG* z sent 2 to <client>, new state {tschak,3}
+ * Casts and infos give "*DBG* z got cast <msg>" and "*DBG* z got <msg>",
+ * then "*DBG* z new state <state>". Lines go to the node's log sink at
+ * RM_LOG_DEBUG; a process is named by its registered name or "<N>", a caller
+ * outside the node "<client>"; bytes that are not printable appear as \xNN.
+ * The trace line of an answer is written after the callback returns.
  */
 int rm_proc_trace(struct rm_node *node, rm_pid pid, int on, struct rm_error *err);
 
@@ -270,6 +319,13 @@ int rm_proc_trace(struct rm_node *node, rm_pid pid, int on, struct rm_error *err
  * purges the replaced code. rm_txn_abort puts every process back on its old
  * code with its untouched old state and its queue, unloads new code, and
  * resumes everything the transaction suspended. Both free the transaction.
+ *
+ * Other control calls stay usable between the steps (status, format_state,
+ * suspend of other processes); those that would break the transaction are
+ * refused with RM_EBUSY (resume or change_code of a process it holds, purge
+ * of a module it loaded or prepared). rm_node_free() aborts an open
+ * transaction. A process that exits during the transaction simply drops out
+ * of it.
  */
 struct rm_txn;
 
@@ -279,15 +335,19 @@ struct rm_txn *rm_txn_begin(struct rm_node *node, struct rm_error *err);
 /*
  * Loads version `expect_vsn` of module `expect_name` from `path` and checks
  * it (as rm_module_load does) without making it current. Also checks that the
- * module has no old version left that would block the later load.
+ * module has no old version left that would block the later load, and that
+ * no code of the same module was prepared already in this transaction.
  */
 int rm_txn_prepare(struct rm_txn *txn, const char *path, const char *expect_name,
                    const char *expect_vsn, struct rm_error *err);
 
 /*
  * Suspends every process running any of `modules` (n names), in parallel,
- * each within timeout_ms. On failure nothing this call suspended stays
- * suspended. *count (when not NULL) receives the number suspended.
+ * each within timeout_ms (as rm_proc_suspend does). Processes already
+ * suspended (by rm_proc_suspend) are left out: the transaction neither
+ * migrates nor resumes them. On failure nothing this call suspended stays
+ * suspended. *count (when not NULL) receives the number suspended. The
+ * first successful call starts the pause.
  */
 int rm_txn_suspend(struct rm_txn *txn, const char *const *modules, size_t n, int timeout_ms,
                    size_t *count, struct rm_error *err);
@@ -307,6 +367,11 @@ int rm_txn_load(struct rm_txn *txn, const char *module, struct rm_error *err);
  * made current. Old states are kept until commit. On the first failure the
  * processes this call migrated are put back and the call fails naming
  * process, module, versions and reason. *count receives the number migrated.
+ * A callback cannot be interrupted: one that runs longer than timeout_ms is
+ * waited for, then counted as failed ("timed out (over N ms)"). Processes of
+ * `module` already migrated in this transaction make the call fail with
+ * RM_ESTATE. On RM_DOWN the new state is freed on abort with the free_state
+ * of the older version's code when the transaction or the table has it.
  */
 int rm_txn_code_change(struct rm_txn *txn, const char *module, enum rm_direction dir,
                        const char *down_vsn, const char *extra, int timeout_ms, size_t *count,
@@ -326,7 +391,9 @@ int rm_txn_resume(struct rm_txn *txn, const char *const *modules, size_t n, size
  */
 int rm_txn_commit(struct rm_txn *txn, uint64_t *pause_ns);
 
-/* Undoes everything the transaction did, as described above, and frees it. */
+/* Undoes everything the transaction did, as described above, and frees it.
+   Paths of code it loaded may be loaded again once their objects are
+   unmapped (a retry of the same upgrade). */
 void rm_txn_abort(struct rm_txn *txn);
 
 #ifdef __cplusplus
