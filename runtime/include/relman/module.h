@@ -119,10 +119,16 @@ struct rm_ctx {
  *     callback may change *state in place or replace it (freeing the old).
  *
  * handle_cast(ctx, msg, len, &state)
- *     An asynchronous request; no answer.
+ *     An asynchronous request; no answer. When NULL, casts are dropped.
  *
  * handle_info(ctx, msg, len, &state)
  *     Any other message: timers from rm_send_after(), plain rm_send().
+ *     When NULL, infos are dropped.
+ *
+ * Messages are bytes (msg, len); the host adds a NUL after them, so a text
+ * message can be read as a string. A call that is neither answered nor kept
+ * when its callback returns RM_FAIL or RM_STOP fails for its caller with the
+ * process's exit reason.
  *
  * terminate(ctx, reason, state)
  *     The process is stopping with `reason` ("normal", "shutdown", "killed"
@@ -141,7 +147,7 @@ struct rm_ctx {
  *
  * free_state(state)
  *     Frees a state built by this module's init, callbacks or code_change.
- *     When NULL, the host calls free(state).
+ *     When NULL, the host calls free(state). Never called for a NULL state.
  *
  * format_state(state, buf, size)
  *     Writes a readable form of the state into buf (at most size bytes,
@@ -169,10 +175,8 @@ struct rm_module_desc {
  * fields (name, version and callbacks); the ABI fields are filled in.
  */
 #define RM_MODULE(...)                                                                             \
-    __attribute__((visibility("default"))) const struct rm_module_desc relman_module = {          \
-        .abi_version = RM_MODULE_ABI_VERSION,                                                      \
-        .size = sizeof(struct rm_module_desc),                                                     \
-        __VA_ARGS__}
+    __attribute__((visibility("default"))) const struct rm_module_desc relman_module = {           \
+        .abi_version = RM_MODULE_ABI_VERSION, .size = sizeof(struct rm_module_desc), __VA_ARGS__}
 
 /* Answers the call being handled with `len` bytes of `data`. 0 or -1. */
 static inline int rm_reply(struct rm_ctx *ctx, const void *data, size_t len)
