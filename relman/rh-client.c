@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "client.h"
+#include "relman/store.h"
 #include "rh.h"
 
 /* Install and rollback wait this long for their reply: the plan's own
@@ -61,4 +62,74 @@ int rh_client_install(const struct cmd_entry *self, int argc, char **argv, int r
                               rollback ? "rolled back to" : "installed", json);
     rm_proto_writer_release(&w);
     return rc;
+}
+
+int rh_client_mark_current(const char *root, struct rm_store *st, struct rm_error *err)
+{
+    struct client_reply r;
+    struct rm_error e;
+    char vsn[RM_NAME_MAX + 1];
+    if (client_request(root, RM_MSG_RH_WHICH, NULL, CLIENT_REPLY_TIMEOUT_MS, &r, &e) < 0)
+        return e.code == RM_ENOTRUNNING ? 0 : rm_error_copy(err, &e);
+    int rc = rm_proto_get_str(&r.fields, vsn, sizeof vsn, 0, "version", err);
+    client_reply_release(&r);
+    if (rc < 0)
+        return rm_error_prefix(err, "bad reply from the node");
+    return vsn[0] && rm_store_find(st, vsn) ? rm_store_set_current(st, vsn, err) : 0;
+}
+
+int rh_client_remove(const char *root, const char *vsn)
+{
+    struct client_reply r;
+    struct rm_error err;
+    struct rm_proto_writer w;
+    rm_proto_writer_init(&w);
+    rm_proto_put_str(&w, vsn);
+    int rc = client_request(root, RM_MSG_RH_REMOVE, &w, RH_CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+    rm_proto_writer_release(&w);
+    if (rc < 0)
+        return err.code == RM_ENOTRUNNING ? -1 : cmd_fail(&err);
+    client_reply_release(&r);
+    printf("removed release '%s'\n", vsn);
+    return CMD_OK;
+}
+
+int rh_client_plan(const struct cmd_entry *self, const char *root, const char *vsn, int json)
+{
+    if (!root)
+        return cmd_usage(self, "no node named: give --root DIR or set RELMAN_ROOT");
+    struct rm_proto_writer w;
+    struct client_reply r;
+    struct rm_error err;
+    rm_proto_writer_init(&w);
+    rm_proto_put_str(&w, vsn);
+    rm_proto_put_u32(&w, json ? 1 : 0);
+    int rc = client_request(root, RM_MSG_RH_PLAN, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+    rm_proto_writer_release(&w);
+    if (rc < 0)
+        return cmd_fail(&err);
+    const void *doc;
+    size_t len;
+    uint64_t first;
+    if (rm_proto_get_bytes(&r.fields, &doc, &len, "document", &err) < 0 ||
+        rm_proto_get_u64(&r.fields, &first, "first irreversible", &err) < 0 ||
+        rm_proto_end(&r.fields, &err) < 0) {
+        client_reply_release(&r);
+        return client_bad_reply(&err);
+    }
+    fwrite(doc, 1, len, stdout);
+    if (len && ((const char *)doc)[len - 1] != '\n')
+        putchar('\n');
+    /* Which case the plan is in: a YAML comment keeps the document valid;
+       JSON gets the line on stderr. */
+    FILE *note = json ? stderr : stdout;
+    if (first == 0)
+        fprintf(note, "# every step can be undone: a failure rolls back in place\n");
+    else
+        fprintf(note,
+                "# step %llu is irreversible: a failure after it restarts the node into its "
+                "permanent release\n",
+                (unsigned long long)first);
+    client_reply_release(&r);
+    return CMD_OK;
 }

@@ -150,7 +150,7 @@ static int run(struct rh *rh, const char *vsn, int check, int timeout_ms, struct
     enum rm_dir dir;
     memset(rep, 0, sizeof *rep);
     if (plan_to(rh, vsn, &to, &plan, &dir, err) < 0)
-        return -1;
+        return rm_error_prefix(err, "%s '%s'", check ? "check" : "install", vsn);
     snprintf(rep->from, sizeof rep->from, "%s", rh_current(rh));
     snprintf(rep->to, sizeof rep->to, "%s", vsn);
     rep->dir = dir;
@@ -192,8 +192,6 @@ int rh_check(struct rh *rh, const char *vsn, struct rh_report *rep, struct rm_er
     pthread_mutex_lock(&rh->lock);
     int rc = run(rh, vsn, 1, -1, rep, err);
     pthread_mutex_unlock(&rh->lock);
-    if (rc < 0 && err && err->code == RM_EEXIST)
-        rm_error_prefix(err, "check '%s'", vsn);
     return rc;
 }
 

@@ -239,4 +239,27 @@ int rh_client_install(const struct cmd_entry *self, int argc, char **argv, int r
 int rh_client_vsn_op(const struct cmd_entry *self, int argc, char **argv, unsigned type,
                      const char *done);
 
+/*
+ * `relman plan VSN`, the live form: the plan from the release the node of
+ * `root` runs to VSN, printed as a relup document (YAML, or JSON with
+ * `json`), and whether every step can be undone. Returns the exit status.
+ */
+int rh_client_plan(const struct cmd_entry *self, const char *root, const char *vsn, int json);
+
+struct rm_store;
+
+/*
+ * When a node runs at `root`, asks it which release it runs and marks that
+ * one current in `st` (for `relman releases`). Returns 0 (also when no node
+ * runs), or -1 with `err` set when the node answers with an error.
+ */
+int rh_client_mark_current(const char *root, struct rm_store *st, struct rm_error *err);
+
+/*
+ * `relman remove VSN` through the node running at `root`, which refuses the
+ * release it runs: returns the command's exit status, or -1 when no node
+ * runs there (the caller then removes it from the store itself).
+ */
+int rh_client_remove(const char *root, const char *vsn);
+
 #endif

@@ -1,0 +1,126 @@
+/*
+ * Test module for the release handler's end-to-end tests, built under
+ * several names (RH_MOD_NAME: "a", "b", "c") and versions
+ * (RM_MODULE_BUILD_VERSION) from this one source. Its state is a count and
+ * the number of code changes it went through:
+ *   call "get"      the count, then count += 1
+ *   call "peek"     the count
+ *   call "vsn"      the version of the code that answers
+ *   call "changes"  how many code changes the state went through
+ *   call "sleep N"  sleeps N ms, then answers "slept"
+ *   cast "add"      count += 1
+ * init: a number sets the count.
+ * code_change (either direction): extra "fail" fails with "asked to fail";
+ * "sleep N" sleeps N ms first; the new state is a copy with changes + 1.
+ * apply function "mark" (path, text): writes text into the file at path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "relman/module.h"
+
+struct mstate {
+    long count;
+    long changes;
+};
+
+static int m_init(struct rm_ctx *ctx, const char *arg, void **state)
+{
+    struct mstate *s = calloc(1, sizeof *s);
+    if (!s)
+        return RM_FAIL;
+    s->count = arg && *arg ? strtol(arg, NULL, 10) : 0;
+    *state = s;
+    return RM_CONTINUE;
+}
+
+static int reply_num(struct rm_ctx *ctx, long v)
+{
+    char buf[32];
+    int k = snprintf(buf, sizeof buf, "%ld", v);
+    rm_reply(ctx, buf, (size_t)k);
+    return RM_CONTINUE;
+}
+
+static int m_call(struct rm_ctx *ctx, const void *msg, size_t len, void **state)
+{
+    struct mstate *s = *state;
+    const char *m = msg;
+    if (len == 3 && memcmp(m, "get", 3) == 0)
+        return reply_num(ctx, s->count++);
+    if (len == 4 && memcmp(m, "peek", 4) == 0)
+        return reply_num(ctx, s->count);
+    if (len == 7 && memcmp(m, "changes", 7) == 0)
+        return reply_num(ctx, s->changes);
+    if (len == 3 && memcmp(m, "vsn", 3) == 0) {
+        rm_reply(ctx, RM_MODULE_BUILD_VERSION, strlen(RM_MODULE_BUILD_VERSION));
+        return RM_CONTINUE;
+    }
+    if (len > 6 && memcmp(m, "sleep ", 6) == 0) {
+        usleep((useconds_t)strtol(m + 6, NULL, 10) * 1000);
+        rm_reply(ctx, "slept", 5);
+        return RM_CONTINUE;
+    }
+    rm_reply(ctx, "unknown request", 15);
+    return RM_CONTINUE;
+}
+
+static int m_cast(struct rm_ctx *ctx, const void *msg, size_t len, void **state)
+{
+    struct mstate *s = *state;
+    if (len == 3 && memcmp(msg, "add", 3) == 0)
+        s->count++;
+    return RM_CONTINUE;
+}
+
+static int m_code_change(struct rm_ctx *ctx, enum rm_direction dir, const char *vsn,
+                         const void *old_state, const char *extra, void **new_state)
+{
+    if (strcmp(extra, "fail") == 0) {
+        rm_fail(ctx, "asked to fail");
+        return RM_FAIL;
+    }
+    if (strncmp(extra, "sleep ", 6) == 0)
+        usleep((useconds_t)strtol(extra + 6, NULL, 10) * 1000);
+    struct mstate *s = malloc(sizeof *s);
+    if (!s) {
+        rm_fail(ctx, "out of memory");
+        return RM_FAIL;
+    }
+    *s = *(const struct mstate *)old_state;
+    s->changes++;
+    *new_state = s;
+    return RM_CONTINUE;
+}
+
+static int m_format(const void *state, char *buf, size_t size)
+{
+    const struct mstate *s = state;
+    return snprintf(buf, size, "{%ld,%ld}", s->count, s->changes);
+}
+
+/* The apply function: mark(path, text) writes text into the file at path. */
+__attribute__((visibility("default"))) int mark(const char *const *args, size_t nargs, char *why,
+                                                size_t size);
+
+int mark(const char *const *args, size_t nargs, char *why, size_t size)
+{
+    if (nargs != 2) {
+        snprintf(why, size, "mark takes a path and a text, got %zu arguments", nargs);
+        return -1;
+    }
+    FILE *f = fopen(args[0], "w");
+    if (!f) {
+        snprintf(why, size, "cannot write '%s'", args[0]);
+        return -1;
+    }
+    fputs(args[1], f);
+    fclose(f);
+    return 0;
+}
+
+RM_MODULE(.name = RH_MOD_NAME, .version = RM_MODULE_BUILD_VERSION, .init = m_init,
+          .handle_call = m_call, .handle_cast = m_cast, .code_change = m_code_change,
+          .format_state = m_format);

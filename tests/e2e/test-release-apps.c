@@ -1,0 +1,207 @@
+/*
+ * Plans beyond one module: three modules with dependencies (the executed
+ * steps match the plan), add_application, remove_application and
+ * restart_application, apply, a failure after an irreversible step (the
+ * node restarts into its permanent release), and remove with application
+ * directories shared between releases.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e2e/test-release.h"
+
+TestSuite(release_apps, .fini = e2e_cleanup, .timeout = 120);
+
+/* Application `name` `vsn` whose modules (and one process each, named
+   p<module>) are `mods` ("a b c") at version `modvsn`. */
+static void app(struct e2e_node *n, const char *name, const char *vsn, const char *mods,
+                const char *modvsn)
+{
+    char text[2048], rel[256], list[64];
+    size_t len = (size_t)snprintf(text, sizeof text, "application: %s\nversion: \"%s\"\nmodules:\n",
+                                  name, vsn);
+    snprintf(list, sizeof list, "%s", mods);
+    for (char *m = strtok(list, " "); m; m = strtok(NULL, " ")) {
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "  - name: %s\n    version: \"%s\"\n", m, modvsn);
+        rh_module(n, name, vsn, m, modvsn);
+    }
+    len += (size_t)snprintf(text + len, sizeof text - len, "processes:\n");
+    snprintf(list, sizeof list, "%s", mods);
+    for (char *m = strtok(list, " "); m; m = strtok(NULL, " "))
+        len +=
+            (size_t)snprintf(text + len, sizeof text - len, "  - {name: p%s, module: %s}\n", m, m);
+    snprintf(rel, sizeof rel, "lib/%s-%s/%s.app.yaml", name, vsn, name);
+    e2e_write(n, rel, text);
+}
+
+static void appup(struct e2e_node *n, const char *name, const char *vsn, const char *entries)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "lib/%s-%s/%s.appup.yaml", name, vsn, name);
+    rh_file(n, rel, "application: %s\nversion: \"%s\"\n%s", name, vsn, entries);
+}
+
+/* The instruction names of a plan printed as YAML, one per line, space
+   separated, into buf. */
+static void plan_names(const char *yaml, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    const char *p = strstr(yaml, "instructions:");
+    cr_assert(p, "no instructions in: %s", yaml);
+    for (p = strchr(p, '\n'); p && *p; p = strchr(p + 1, '\n')) {
+        const char *q = p + 1;
+        while (*q == ' ')
+            q++;
+        if (q[0] != '-' || q[1] != ' ')
+            continue;
+        char name[64];
+        if (sscanf(q + 2, "%63[a-z_]", name) == 1)
+            len += (size_t)snprintf(buf + len, size - len, "%s ", name);
+    }
+}
+
+/* The instruction names of an install's --json report, likewise. */
+static void report_names(const char *json, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (const char *p = strstr(json, "\"instruction\":\""); p;
+         p = strstr(p + 1, "\"instruction\":\"")) {
+        char name[64];
+        if (sscanf(p + 15, "%63[a-z_]", name) == 1)
+            len += (size_t)snprintf(buf + len, size - len, "%s ", name);
+    }
+}
+
+Test(release_apps, three_modules_with_dependencies_run_as_planned)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "trio", "1", "a b c", "1");
+    rh_release(&n, "trio", "1", "trio 1", NULL);
+    app(&n, "trio", "2", "a b c", "2");
+    appup(&n, "trio", "2",
+          "up:\n  - from: \"1\"\n    instructions:\n"
+          "      - update: {module: a, change: advanced, deps: [b]}\n"
+          "      - update: {module: b, change: advanced, deps: [c]}\n"
+          "      - update: {module: c, change: advanced}\n");
+    rh_release(&n, "trio", "2", "trio 2", NULL);
+    e2e_start(&n);
+    rh_call_is(&n, "pa", "get", "0");
+
+    char *plan = rh_ok(&n, "plan", "2", NULL);
+    char *check = rh_ok(&n, "check", "2", NULL);
+    cr_assert(strstr(check, "every step is undoable"), "%s", check);
+    char *inst = rh_ok(&n, "install", "2", "--json", NULL);
+    char want[1024], got[1024];
+    plan_names(plan, want, sizeof want);
+    report_names(inst, got, sizeof got);
+    cr_assert_str_eq(got, want, "executed steps differ from the plan:\n%s\n%s", plan, inst);
+    cr_assert(strstr(want, "suspend"), "%s", want);
+    free(plan);
+    free(check);
+    free(inst);
+    rh_call_is(&n, "pa", "vsn", "2");
+    rh_call_is(&n, "pa", "get", "1");
+    rh_call_is(&n, "pb", "changes", "1");
+    rh_call_is(&n, "pc", "changes", "1");
+    e2e_stop(&n);
+}
+
+Test(release_apps, add_remove_and_restart_application)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "base", "1", "a", "1");
+    app(&n, "old", "1", "b", "1");
+    rh_release(&n, "apps", "1", "base 1", "old 1", NULL);
+    app(&n, "base", "2", "a", "2");
+    appup(&n, "base", "2", "up:\n  - from: \"1\"\n    instructions: [restart_application: base]\n");
+    app(&n, "new", "1", "c", "1");
+    rh_release(&n, "apps", "2", "base 2", "new 1", NULL);
+    e2e_start(&n);
+    rh_call_is(&n, "pa", "get", "0");
+    rh_call_is(&n, "pa", "get", "1");
+    rh_call_is(&n, "pb", "get", "0");
+    rh_fails(&n, 1, "no process 'pc'", "call", "pc", "get", NULL);
+
+    char *check = rh_ok(&n, "check", "2", NULL);
+    cr_assert(strstr(check, "is irreversible"), "%s", check);
+    free(check);
+    free(rh_ok(&n, "install", "2", NULL));
+    rh_fails(&n, 1, "no process 'pb'", "call", "pb", "get", NULL);
+    rh_call_is(&n, "pc", "vsn", "1");
+    rh_call_is(&n, "pa", "vsn", "2");
+    rh_call_is(&n, "pa", "get", "0"); /* restarted: a new state */
+    cr_assert_str_eq(rh_state(&n, "2"), "current");
+    e2e_stop(&n);
+}
+
+Test(release_apps, failure_after_irreversible_step_restarts_into_permanent)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "base", "1", "a", "1");
+    rh_release(&n, "apps", "1", "base 1", NULL);
+    app(&n, "base", "2", "a", "2");
+    char mark[4200], entries[8400];
+    snprintf(mark, sizeof mark, "%s/applied", n.root);
+    snprintf(entries, sizeof entries,
+             "up:\n  - from: \"1\"\n    instructions:\n"
+             "      - apply: {module: a, function: mark, args: [\"%s\", \"done\"]}\n"
+             "      - update: {module: a, change: advanced, extra: fail}\n",
+             mark);
+    appup(&n, "base", "2", entries);
+    rh_release(&n, "apps", "2", "base 2", NULL);
+    e2e_start(&n);
+    rh_call_is(&n, "pa", "get", "0");
+    rh_call_is(&n, "pa", "get", "1");
+
+    char *plan = rh_ok(&n, "plan", "2", NULL);
+    cr_assert(strstr(plan, "apply"), "%s", plan);
+    free(plan);
+    char *check = rh_ok(&n, "check", "2", NULL);
+    cr_assert(strstr(check, "is irreversible"), "%s", check);
+    free(check);
+    pid_t before = e2e_node_pid(&n);
+    rh_fails(&n, 1, "failed after an irreversible step", "install", "2", NULL);
+    e2e_wait_node(&n, before, 10000);
+    char *applied = e2e_read(&n, "applied");
+    cr_assert_not_null(applied, "the apply before the failure ran");
+    free(applied);
+    cr_assert_str_eq(rh_state(&n, "1"), "permanent");
+    cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
+    rh_call_is(&n, "pa", "vsn", "1");
+    rh_call_is(&n, "pa", "get", "0"); /* a fresh node on release 1 */
+    e2e_stop(&n);
+}
+
+Test(release_apps, remove_keeps_application_directories_still_used)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "base", "1", "a", "1");
+    app(&n, "old", "1", "b", "1");
+    rh_release(&n, "apps", "1", "base 1", "old 1", NULL);
+    app(&n, "new", "1", "c", "1");
+    rh_release(&n, "apps", "2", "base 1", "new 1", NULL);
+    e2e_start(&n);
+    free(rh_ok(&n, "install", "2", NULL));
+    rh_fails(&n, 1, "'2'", "remove", "2", NULL); /* current */
+    free(rh_ok(&n, "permanent", "2", NULL));
+    rh_fails(&n, 1, "'2'", "remove", "2", NULL); /* permanent */
+    free(rh_ok(&n, "remove", "1", NULL));
+    char *kept = e2e_read(&n, "lib/base-1/base.app.yaml");
+    char *gone = e2e_read(&n, "lib/old-1/old.app.yaml");
+    cr_assert_not_null(kept, "lib/base-1 is used by release 2");
+    cr_assert_null(gone, "lib/old-1 is used by no release");
+    free(kept);
+    cr_assert_str_eq(rh_state(&n, "1"), "");
+    rh_call_is(&n, "pa", "get", "0");
+    e2e_stop(&n);
+}
