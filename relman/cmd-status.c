@@ -68,28 +68,44 @@ static int exec_status(const struct cmd_entry *self, int argc, char **argv)
     const struct client_opt opts[] = {{.name = "--json", .flag = &json}, {0}};
     if (client_args(self, argc, argv, opts, 0, 0, &root) < 0)
         return CMD_USAGE;
-    struct client_reply r;
     struct rm_error err;
-    if (client_request(root, RM_MSG_STATUS, NULL, CLIENT_REPLY_TIMEOUT_MS, &r, &err) < 0)
-        return cmd_fail(&err);
-    uint32_t n;
-    struct status_row row;
-    int rc = rm_proto_get_u32(&r.fields, &n, "count", &err);
-    if (rc == 0 && !json)
-        printf("%-16s %-8s %-16s %-8s %-9s %-7s %s\n", "NAME", "PID", "MODULE", "VERSION",
-               "SUSPENDED", "TRACE", "QUEUE");
-    if (rc == 0 && json)
-        putchar('[');
-    for (uint32_t i = 0; rc == 0 && i < n; i++) {
-        rc = read_row(&r.fields, &row, &err);
+    /* Page through the table: each reply holds the processes after a pid. */
+    uint64_t after = 0;
+    uint32_t more = 1, printed = 0;
+    while (more) {
+        struct rm_proto_writer req;
+        rm_proto_writer_init(&req);
+        rm_proto_put_u64(&req, after);
+        struct client_reply r;
+        int rc = client_request(root, RM_MSG_STATUS, &req, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+        rm_proto_writer_release(&req);
+        if (rc < 0)
+            return cmd_fail(&err);
+        if (after == 0 && !json) /* the heading, once the node has answered */
+            printf("%-16s %-8s %-16s %-8s %-9s %-7s %s\n", "NAME", "PID", "MODULE", "VERSION",
+                   "SUSPENDED", "TRACE", "QUEUE");
+        else if (after == 0)
+            putchar('[');
+        uint32_t n;
+        struct status_row row;
+        rc = rm_proto_get_u32(&r.fields, &n, "count", &err);
         if (rc == 0)
-            print_row(&row, json, i == 0);
+            rc = rm_proto_get_u32(&r.fields, &more, "more", &err);
+        for (uint32_t i = 0; rc == 0 && i < n; i++) {
+            rc = read_row(&r.fields, &row, &err);
+            if (rc == 0) {
+                print_row(&row, json, printed++ == 0);
+                after = row.pid;
+            }
+        }
+        if (rc == 0 && more && n == 0)
+            rc = rm_error_set(&err, RM_EPROTO, "the node said more processes follow but sent none");
+        client_reply_release(&r);
+        if (rc < 0)
+            return client_bad_reply(&err);
     }
-    if (rc == 0 && json)
-        fputs(n ? "\n]\n" : "]\n", stdout);
-    client_reply_release(&r);
-    if (rc < 0)
-        return client_bad_reply(&err);
+    if (json)
+        fputs(printed ? "\n]\n" : "]\n", stdout);
     return fflush(stdout) == 0 ? CMD_OK : CMD_FAILED;
 }
 

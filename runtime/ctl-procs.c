@@ -35,15 +35,28 @@ static int get_choice(struct rm_proto_reader *req, uint32_t max, uint32_t *v, co
     return 0;
 }
 
+/* status: one page of the process table, from the first pid after a given one. */
 static int handle_status(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                          struct rm_proto_writer *reply, struct rm_error *err)
 {
+    uint64_t after;
     struct rm_proc_info *list;
     size_t n;
-    if (rm_proto_end(req, err) < 0 || rm_proc_list(node, NULL, &list, &n, err) < 0)
+    if (rm_proto_get_u64(req, &after, "after pid", err) < 0 || rm_proto_end(req, err) < 0 ||
+        rm_proc_list(node, NULL, &list, &n, err) < 0)
         return -1;
-    rm_proto_put_u32(reply, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) {
+    size_t lo = 0, hi = n; /* the list is sorted by pid: first pid > after */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (list[mid].pid <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t count = n - lo < RM_PROTO_STATUS_PAGE ? n - lo : RM_PROTO_STATUS_PAGE;
+    rm_proto_put_u32(reply, (uint32_t)count);
+    rm_proto_put_u32(reply, lo + count < n);
+    for (size_t i = lo; i < lo + count; i++) {
         rm_proto_put_u64(reply, list[i].pid);
         rm_proto_put_str(reply, list[i].name);
         rm_proto_put_str(reply, list[i].module);
@@ -54,7 +67,7 @@ static int handle_status(void *ud, struct rm_node *node, struct rm_proto_reader 
     }
     free(list);
     if (rm_proto_writer_check(reply, err) < 0)
-        return rm_error_prefix(err, "status of %zu processes", n);
+        return rm_error_prefix(err, "status of %zu processes", count);
     return 0;
 }
 

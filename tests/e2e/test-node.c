@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "e2e/harness.h"
+#include "relman/protocol.h"
 
 TestSuite(node, .fini = e2e_cleanup, .timeout = 120);
 
@@ -86,6 +87,34 @@ Test(node, status_table_and_json)
                "status", "--json", NULL);
     e2e_expect(&n, 0, "", "resume", "z", NULL);
     e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL); /* the cast was handled: ignored */
+    e2e_stop(&n);
+}
+
+Test(node, status_lists_more_processes_than_one_reply_holds)
+{
+    enum { PROCS = RM_PROTO_STATUS_PAGE + 904 }; /* two pages */
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_copy(&n, E2E_COUNTER_V0, "lib/counter-1/z.so");
+    size_t cap = 128 + (size_t)PROCS * 48, len = 0;
+    char *boot = malloc(cap);
+    cr_assert(boot);
+    len += (size_t)snprintf(boot + len, cap - len,
+                            "modules:\n  - {name: z, version: \"0\", path: lib/counter-1/z.so}\n"
+                            "processes:\n");
+    for (int i = 0; i < PROCS; i++)
+        len += (size_t)snprintf(boot + len, cap - len, "  - {name: z%d, module: z}\n", i);
+    e2e_write(&n, "boot.yaml", boot);
+    free(boot);
+    e2e_start(&n);
+    struct e2e_out o;
+    cr_assert_eq(e2e_run(&n, &o, "status", NULL), 0, "%s", o.err);
+    size_t lines = 0;
+    for (const char *p = o.out; *p; p++)
+        lines += *p == '\n';
+    cr_assert_eq(lines, (size_t)PROCS + 1, "%zu lines for %d processes", lines, PROCS);
+    cr_assert(strstr(o.out, "\nz0 ") && strstr(o.out, "\nz4999 "));
+    e2e_out_free(&o);
     e2e_stop(&n);
 }
 

@@ -77,8 +77,11 @@ enum rm_msg_type {
     RM_MSG_PING = 1,
     /* (nothing) -> (nothing); the node then stops gracefully */
     RM_MSG_STOP = 2,
-    /* (nothing) -> u32 count, then per process: u64 pid, str name, str module,
-       str version, u32 suspended, u32 tracing, u64 queue length */
+    /* u64 after pid (0: from the start) -> u32 count, u32 more (1 when
+       processes with higher pids remain: ask again after the last pid), then
+       per process: u64 pid, str name, str module, str version, u32 suspended,
+       u32 tracing, u64 queue length. A page holds at most
+       RM_PROTO_STATUS_PAGE processes, so any number of them fits in frames. */
     RM_MSG_STATUS = 3,
     /* str process, bytes message, u32 timeout ms -> bytes reply */
     RM_MSG_CALL = 4,
@@ -123,6 +126,9 @@ enum rm_msg_type {
 
 /* Number of message types a node can dispatch (type values 0 .. this - 1). */
 #define RM_MSG_TYPE_LIMIT 128
+
+/* Most processes one status reply carries (each at most 232 bytes). */
+#define RM_PROTO_STATUS_PAGE 4096
 
 /* Longest timeout (ms) a request may carry: one hour. */
 #define RM_PROTO_MAX_TIMEOUT_MS 3600000u
