@@ -4,6 +4,7 @@
 
 #include "cmd.h"
 #include "relman/store.h"
+#include "rh.h"
 
 /* Prints `s` as a JSON string (names are printable tokens; quote and
    backslash are escaped all the same). */
@@ -75,6 +76,10 @@ static int exec_releases(const struct cmd_entry *self, int argc, char **argv)
     struct rm_store *st = rm_store_open(root, 0, &err);
     if (!st)
         return cmd_fail(&err);
+    if (rh_client_mark_current(root, st, &err) < 0) { /* a live node's current release */
+        rm_store_close(st);
+        return cmd_fail(&err);
+    }
     if (json)
         print_json(st);
     else

@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "relman/store.h"
+#include "rh.h"
 
 static int exec_remove(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -16,6 +17,9 @@ static int exec_remove(const struct cmd_entry *self, int argc, char **argv)
     root = cmd_root(root);
     if (!root)
         return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
+    int live = rh_client_remove(root, argv[1]); /* through a running node, which knows current */
+    if (live >= 0)
+        return live;
     struct rm_error err;
     struct rm_store *st = rm_store_open(root, RM_STORE_LOCK, &err);
     if (!st)

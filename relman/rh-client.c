@@ -3,6 +3,8 @@
 #include <stdio.h>
 
 #include "client.h"
+#include "relman/archive.h"
+#include "relman/fsutil.h"
 #include "relman/store.h"
 #include "rh.h"
 
@@ -132,4 +134,27 @@ int rh_client_plan(const struct cmd_entry *self, const char *root, const char *v
                 (unsigned long long)first);
     client_reply_release(&r);
     return CMD_OK;
+}
+
+int rh_client_init_root(const char *root, const char *archive, struct rm_error *err)
+{
+    if (rm_fs_mkdirs(root, 0755, err) < 0)
+        return rm_error_prefix(err, "node start: root '%s'", root);
+    struct rm_store *st = rm_store_open(root, 0, err);
+    if (!st)
+        return rm_error_prefix(err, "node start --release '%s'", archive);
+    size_t n = st->nrels;
+    rm_store_close(st);
+    if (n > 0)
+        return rm_error_set(err, RM_EEXIST,
+                            "node start --release '%s': root '%s' already holds releases (add "
+                            "more with 'relman unpack')",
+                            archive, root);
+    struct rm_unpack_result res;
+    if (rm_release_unpack(archive, root, NULL, &res, err) < 0)
+        return rm_error_prefix(err, "node start --release '%s'", archive);
+    printf("initialised '%s' from release '%s' version '%s' (permanent)\n", root, res.name,
+           res.version);
+    fflush(stdout);
+    return 0;
 }

@@ -246,6 +246,13 @@ int rh_client_vsn_op(const struct cmd_entry *self, int argc, char **argv, unsign
  */
 int rh_client_plan(const struct cmd_entry *self, const char *root, const char *vsn, int json);
 
+/*
+ * `relman node start --release FILE.tar.gz`: initialises the root (created
+ * when missing) from its first release, which becomes permanent. Refuses a
+ * root that already holds releases. Returns 0, or -1 with `err` set.
+ */
+int rh_client_init_root(const char *root, const char *archive, struct rm_error *err);
+
 struct rm_store;
 
 /*
