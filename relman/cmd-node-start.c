@@ -7,14 +7,20 @@
 
 #include "client.h"
 #include "node.h"
+#include "rh.h"
 
 static int exec_node_start(const struct cmd_entry *self, int argc, char **argv)
 {
     const char *root;
+    const char *release = NULL;
     int detach = 0;
-    const struct client_opt opts[] = {{.name = "--detach", .flag = &detach}, {0}};
+    const struct client_opt opts[] = {
+        {.name = "--detach", .flag = &detach}, {.name = "--release", .value = &release}, {0}};
     if (client_args(self, argc, argv, opts, 0, 0, &root) < 0)
         return CMD_USAGE;
+    struct rm_error ierr;
+    if (release && rh_client_init_root(root, release, &ierr) < 0) /* an empty root's first */
+        return cmd_fail(&ierr);
     char abs[PATH_MAX];
     if (!realpath(root, abs)) {
         struct rm_error err;
@@ -26,7 +32,8 @@ static int exec_node_start(const struct cmd_entry *self, int argc, char **argv)
 
 const struct cmd_entry cmd_node_start_entry = {
     .name = "node start",
-    .args = "--root DIR [--detach]",
-    .summary = "boot ROOT/boot.yaml under a watchdog (--detach: log in ROOT/log/node.log)",
+    .args = "--root DIR [--detach] [--release FILE.tar.gz]",
+    .summary = "boot the permanent release under a watchdog (--release: initialise an empty "
+               "ROOT from it)",
     .exec = exec_node_start,
 };

@@ -23,6 +23,7 @@
 #include "relman/fsutil.h"
 #include "relman/manifest.h"
 #include "relman/plan.h"
+#include "rh.h"
 
 /* snprintf into `buf` that fails with a message when the path is cut. */
 static int path_fmt(struct rm_error *err, char *buf, size_t size, const char *fmt, ...)
@@ -246,9 +247,12 @@ static int plan_releases(const struct plan_opts *o)
 static int exec_plan(const struct cmd_entry *self, int argc, char **argv)
 {
     struct plan_opts o = {0};
-    argc = cmd_common_opts(self, argc, argv, NULL, &o.json, 1);
+    const char *root = NULL;
+    argc = cmd_common_opts(self, argc, argv, &root, &o.json, 1);
     if (argc < 0)
         return CMD_USAGE;
+    if (argc == 2 && argv[1][0] != '-') /* the live form: from the node's running release */
+        return rh_client_plan(self, cmd_root(root), argv[1], o.json);
     for (int i = 1; i < argc; i++) {
         const char **slot = strcmp(argv[i], "--appup") == 0  ? &o.appup
                             : strcmp(argv[i], "--from") == 0 ? &o.from
@@ -276,7 +280,7 @@ static int exec_plan(const struct cmd_entry *self, int argc, char **argv)
 
 const struct cmd_entry cmd_plan_entry = {
     .name = "plan",
-    .args = "--appup FILE --from|--to VSN | --from REL --to REL [--json]",
-    .summary = "print the low-level plan of an upgrade or downgrade, offline",
+    .args = "VSN | --appup FILE --from|--to VSN | --from REL --to REL [--json]",
+    .summary = "print the low-level plan of an upgrade or downgrade, live or offline",
     .exec = exec_plan,
 };

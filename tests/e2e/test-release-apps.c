@@ -205,3 +205,44 @@ Test(release_apps, remove_keeps_application_directories_still_used)
     rh_call_is(&n, "pa", "get", "0");
     e2e_stop(&n);
 }
+
+Test(release_apps, load_module_upgrade_and_downgrade_keep_the_state)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "lm", "1", "a", "1");
+    rh_release(&n, "lm", "1", "lm 1", NULL);
+    app(&n, "lm", "2", "a", "2");
+    appup(&n, "lm", "2",
+          "up:\n  - from: \"1\"\n    instructions: [load_module: a]\n"
+          "down:\n  - to: \"1\"\n    instructions: [load_module: a]\n");
+    rh_release(&n, "lm", "2", "lm 2", NULL);
+    e2e_start(&n);
+    rh_call_is(&n, "pa", "get", "0");
+
+    char *out = rh_ok(&n, "install", "2", NULL);
+    cr_assert_null(strstr(out, "suspend"), "load_module suspends nothing: %s", out);
+    free(out);
+    cr_assert_str_eq(rh_state(&n, "1"), "permanent");
+    cr_assert_str_eq(rh_state(&n, "2"), "current");
+    rh_call_is(&n, "pa", "vsn", "2");
+    rh_call_is(&n, "pa", "get", "1");
+    rh_call_is(&n, "pa", "changes", "0");
+    free(rh_ok(&n, "permanent", "2", NULL));
+    cr_assert_str_eq(rh_state(&n, "1"), "old");
+    cr_assert_str_eq(rh_state(&n, "2"), "permanent");
+
+    out = rh_ok(&n, "install", "1", NULL);
+    cr_assert(strstr(out, "(down from '2')"), "%s", out);
+    free(out);
+    cr_assert_str_eq(rh_state(&n, "1"), "current");
+    cr_assert_str_eq(rh_state(&n, "2"), "permanent");
+    rh_call_is(&n, "pa", "vsn", "1");
+    rh_call_is(&n, "pa", "get", "2");
+    out = rh_ok(&n, "rollback", NULL);
+    cr_assert(strstr(out, "rolled back to release '2'"), "%s", out);
+    free(out);
+    rh_call_is(&n, "pa", "vsn", "2");
+    rh_fails(&n, 1, "nothing to roll back", "rollback", NULL);
+    e2e_stop(&n);
+}

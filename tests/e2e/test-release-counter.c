@@ -217,3 +217,20 @@ Test(release_counter, regex_up_from_matches_whole_version)
     rh_fails(&n, 1, "no upgrade path", "install", "7", NULL);
     e2e_stop(&n);
 }
+
+Test(release_counter, node_start_initialises_an_empty_root_from_a_release)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    char *out = rh_ok(&n, "node", "start", "--release", RH_COUNTER_1, "--detach", NULL);
+    n.started = 1;
+    cr_assert(strstr(out, "from release 'counter' version '1' (permanent)"), "%s", out);
+    free(out);
+    cr_assert_str_eq(rh_state(&n, "1"), "permanent");
+    rh_call_is(&n, "z", "boom", "0");
+    free(rh_ok(&n, "node", "stop", NULL));
+    n.started = 0;
+    rh_fails(&n, 1, "already holds releases", "node", "start", "--release", RH_COUNTER_2, NULL);
+    cr_assert_str_eq(rh_state(&n, "2"), "");
+    e2e_stop(&n);
+}
