@@ -111,7 +111,9 @@ Test(release_counter, thousand_increments_during_install_none_lost)
     rh_counter_node(&n);
     free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
     unsigned long long pid = status_pid(&n, "z");
-    struct rh_caller c = {.root = n.root, .proc = "z", .msg = "boom", .count = 1000};
+    /* About 2 s of calls, so that the install runs while they come in. */
+    struct rh_caller c = {
+        .root = n.root, .proc = "z", .msg = "boom", .count = 1000, .pause_us = 2000};
     rh_caller_start(&c);
     while (c.done < 100 && !c.error[0])
         usleep(1000);

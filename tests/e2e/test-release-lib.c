@@ -185,6 +185,8 @@ static void *caller_main(void *arg)
         c->answers[i] = strtol(buf, NULL, 10);
         c->texts[i] = strdup(buf);
         c->done = i + 1;
+        if (c->pause_us)
+            usleep((useconds_t)c->pause_us);
     }
     close(fd);
     return NULL;

@@ -57,6 +57,7 @@ void rh_kill_node(struct e2e_node *n);
 struct rh_caller {
     const char *root, *proc, *msg;
     int count;
+    int pause_us;      /* pause between two calls */
     long *answers;     /* answers[0..count) (allocated by start) */
     char **texts;      /* the answers as text (allocated by start) */
     volatile int done; /* answers received so far */
