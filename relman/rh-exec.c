@@ -49,7 +49,7 @@ struct exec {
     size_t ntmo;
 };
 
-static uint64_t now_ns(void)
+uint64_t rh_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -503,7 +503,7 @@ int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, stru
                  enum rh_exec_fail *fail, struct rm_error *err)
 {
     struct exec x = {.env = env, .plan = plan, .rep = rep};
-    uint64_t t0 = now_ns();
+    uint64_t t0 = rh_now_ns();
     *fail = RH_FAIL_NONE;
     rep->plan_len = plan->n;
     rep->first_irreversible = rm_plan_first_irreversible(plan);
@@ -520,7 +520,7 @@ int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, stru
             continue;
         if (!env->check_only && rm_instr_irreversible(in))
             x.irreversible = 1;
-        uint64_t procs = 0, s0 = now_ns();
+        uint64_t procs = 0, s0 = rh_now_ns();
         if (step(&x, in, &procs, err) < 0) {
             rm_error_prefix(err, "step %zu '%s'", i + 1, what);
             stop_spawned(&x);
@@ -530,7 +530,7 @@ int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, stru
             free(x.purge);
             return -1;
         }
-        if (rh_report_add(rep, what, procs, now_ns() - s0, err) < 0) {
+        if (rh_report_add(rep, what, procs, rh_now_ns() - s0, err) < 0) {
             stop_spawned(&x);
             rm_txn_abort(x.txn);
             *fail = x.irreversible ? RH_FAIL_RESTART : RH_FAIL_UNDONE;
@@ -546,7 +546,7 @@ int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, stru
         for (size_t i = 0; i < x.npurge; i++)
             rm_module_purge(env->node, x.purge[i], RM_PURGE_BRUTAL, NULL, NULL);
     }
-    rep->total_ns = now_ns() - t0;
+    rep->total_ns = rh_now_ns() - t0;
     free(x.spawned);
     free(x.purge);
     if (x.restart_node)

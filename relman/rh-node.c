@@ -149,8 +149,25 @@ static int run(struct rh *rh, const char *vsn, int check, int timeout_ms, struct
     struct rm_plan plan;
     enum rm_dir dir;
     memset(rep, 0, sizeof *rep);
+    const char *op = check ? "check" : "install";
+    uint64_t t0 = rh_now_ns();
+    size_t nsums;
     if (plan_to(rh, vsn, &to, &plan, &dir, err) < 0)
-        return rm_error_prefix(err, "%s '%s'", check ? "check" : "install", vsn);
+        return rm_error_prefix(err, "%s '%s'", op, vsn);
+    if (rh_release_verify(rh->root, vsn, &nsums, err) < 0) {
+        rm_plan_free(&plan);
+        rh_rel_free(&to);
+        return rm_error_prefix(err, "%s '%s'", op, vsn);
+    }
+    if (check) {
+        char what[64];
+        snprintf(what, sizeof what, "verify SHA256SUMS [%zu files]", nsums);
+        if (rh_report_add(rep, what, 0, rh_now_ns() - t0, err) < 0) {
+            rm_plan_free(&plan);
+            rh_rel_free(&to);
+            return -1;
+        }
+    }
     snprintf(rep->from, sizeof rep->from, "%s", rh_current(rh));
     snprintf(rep->to, sizeof rep->to, "%s", vsn);
     rep->dir = dir;

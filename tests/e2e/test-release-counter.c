@@ -236,3 +236,21 @@ Test(release_counter, node_start_initialises_an_empty_root_from_a_release)
     cr_assert_str_eq(rh_state(&n, "2"), "");
     e2e_stop(&n);
 }
+
+Test(release_counter, module_changed_since_unpack_is_refused)
+{
+    struct e2e_node n;
+    rh_counter_node(&n);
+    free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
+    char *out = rh_ok(&n, "check", "2", NULL);
+    cr_assert(strstr(out, "verify SHA256SUMS [4 files]"), "%s", out);
+    free(out);
+    e2e_copy(&n, E2E_COUNTER_V0, "lib/counter-2/z.so");
+    rh_fails(&n, 1, "check '2': release '2': 'lib/counter-2/z.so' changed since unpack", "check",
+             "2", NULL);
+    rh_fails(&n, 1, "install '2': release '2': 'lib/counter-2/z.so' changed since unpack",
+             "install", "2", NULL);
+    rh_call_is(&n, "z", "boom", "0");
+    cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
+    e2e_stop(&n);
+}
