@@ -110,7 +110,7 @@ Test(release_apps, three_modules_with_dependencies_run_as_planned)
     rh_call_is(&n, "pa", "get", "1");
     rh_call_is(&n, "pb", "changes", "1");
     rh_call_is(&n, "pc", "changes", "1");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_apps, add_remove_and_restart_application)
@@ -139,7 +139,7 @@ Test(release_apps, add_remove_and_restart_application)
     rh_call_is(&n, "pa", "vsn", "2");
     rh_call_is(&n, "pa", "get", "0"); /* restarted: a new state */
     cr_assert_str_eq(rh_state(&n, "2"), "current");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_apps, failure_after_irreversible_step_restarts_into_permanent)
@@ -178,7 +178,7 @@ Test(release_apps, failure_after_irreversible_step_restarts_into_permanent)
     cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
     rh_call_is(&n, "pa", "vsn", "1");
     rh_call_is(&n, "pa", "get", "0"); /* a fresh node on release 1 */
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_apps, remove_keeps_application_directories_still_used)
@@ -203,7 +203,7 @@ Test(release_apps, remove_keeps_application_directories_still_used)
     free(kept);
     cr_assert_str_eq(rh_state(&n, "1"), "");
     rh_call_is(&n, "pa", "get", "0");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_apps, load_module_upgrade_and_downgrade_keep_the_state)
@@ -244,5 +244,5 @@ Test(release_apps, load_module_upgrade_and_downgrade_keep_the_state)
     free(out);
     rh_call_is(&n, "pa", "vsn", "2");
     rh_fails(&n, 1, "nothing to roll back", "rollback", NULL);
-    e2e_stop(&n);
+    rh_stop(&n);
 }

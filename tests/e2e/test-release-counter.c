@@ -63,7 +63,7 @@ Test(release_counter, unpack_twice_is_refused_and_changes_nothing)
     cr_assert_str_eq(before, after);
     free(before);
     free(after);
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_counter, upgrade_and_downgrade_with_states)
@@ -102,7 +102,7 @@ Test(release_counter, upgrade_and_downgrade_with_states)
     free(rh_ok(&n, "permanent", "1", NULL));
     cr_assert_str_eq(rh_state(&n, "1"), "permanent");
     cr_assert_str_eq(rh_state(&n, "2"), "old");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_counter, thousand_increments_during_install_none_lost)
@@ -127,7 +127,7 @@ Test(release_counter, thousand_increments_during_install_none_lost)
     rh_call_is(&n, "z", "boom", "1000");
     rh_caller_free(&c);
     free(out);
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_counter, killed_before_permanent_comes_back_on_permanent)
@@ -145,7 +145,7 @@ Test(release_counter, killed_before_permanent_comes_back_on_permanent)
     free(rh_ok(&n, "install", "2", NULL));
     cr_assert_str_eq(rh_state(&n, "2"), "current");
     rh_call_is(&n, "z", "boom", "1");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_counter, permanent_survives_restart_bad_status_and_reboot_old)
@@ -180,7 +180,7 @@ Test(release_counter, permanent_survives_restart_bad_status_and_reboot_old)
     cr_assert_str_eq(rh_state(&n, "1"), "permanent");
     cr_assert_str_eq(rh_state(&n, "2"), "old");
     rh_call_is(&n, "z", "boom", "0");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_counter, no_upgrade_path_names_application_and_versions)
@@ -194,7 +194,7 @@ Test(release_counter, no_upgrade_path_names_application_and_versions)
     rh_fails(&n, 1, "'1'", "check", "5", NULL);
     rh_fails(&n, 1, "'5'", "plan", "5", NULL);
     rh_call_is(&n, "z", "boom", "0");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_counter, regex_up_from_matches_whole_version)
@@ -210,14 +210,14 @@ Test(release_counter, regex_up_from_matches_whole_version)
     cr_assert(strstr(out, "installed release '6' (up from '1')"), "%s", out);
     free(out);
     rh_call_is(&n, "z", "boom", "1");
-    e2e_stop(&n);
+    rh_stop(&n);
 
     rh_counter_node(&n);
     counter_release(&n, "7", "1",
                     "up:\n  - from_regex: '1[0-9]'\n    instructions:\n"
                     "      - update: {module: z, change: advanced}\n");
     rh_fails(&n, 1, "no upgrade path", "install", "7", NULL);
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_counter, node_start_initialises_an_empty_root_from_a_release)
@@ -234,7 +234,7 @@ Test(release_counter, node_start_initialises_an_empty_root_from_a_release)
     n.started = 0;
     rh_fails(&n, 1, "already holds releases", "node", "start", "--release", RH_COUNTER_2, NULL);
     cr_assert_str_eq(rh_state(&n, "2"), "");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_counter, module_changed_since_unpack_is_refused)
@@ -252,5 +252,5 @@ Test(release_counter, module_changed_since_unpack_is_refused)
              "install", "2", NULL);
     rh_call_is(&n, "z", "boom", "0");
     cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
-    e2e_stop(&n);
+    rh_stop(&n);
 }

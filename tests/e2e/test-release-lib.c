@@ -218,3 +218,26 @@ void rh_caller_free(struct rh_caller *c)
     c->texts = NULL;
     c->answers = NULL;
 }
+
+void rh_stop(struct e2e_node *n)
+{
+    if (n->started) {
+        free(rh_ok(n, "node", "stop", NULL));
+        n->started = 0;
+    }
+    /* The watchdog logs last: wait for its line (a leak report of the node
+       comes before it). */
+    char *log = NULL;
+    for (int i = 0; i < 300; i++) {
+        free(log);
+        log = e2e_read(n, "log/node.log");
+        if (!log || strstr(log, "watchdog: node stopped") || strstr(log, "while stopping"))
+            break;
+        usleep(10000);
+    }
+    cr_assert(!log || (!strstr(log, "Sanitizer") && !strstr(log, "runtime error:") &&
+                       !strstr(log, "while stopping")),
+              "the node's log shows a problem:\n%s", log);
+    free(log);
+    e2e_stop(n);
+}

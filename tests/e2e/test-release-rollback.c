@@ -72,7 +72,7 @@ Test(release_rollback, missing_module_file_fails_before_any_process_is_touched)
     free(st);
     rh_call_is(&n, "z", "boom", "1");
     cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_rollback, code_change_failing_in_one_of_1000_rolls_all_back)
@@ -121,7 +121,7 @@ Test(release_rollback, code_change_failing_in_one_of_1000_rolls_all_back)
     rh_call_is(&n, "p999", "boom", "999");
     cr_assert_str_eq(rh_state(&n, "1"), "permanent");
     cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_rollback, process_not_suspending_in_time)
@@ -158,7 +158,7 @@ Test(release_rollback, process_not_suspending_in_time)
     rh_call_is(&n, "pa", "vsn", "2");
     rh_call_is(&n, "pb", "get", "2");
     rh_call_is(&n, "pb", "changes", "1");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_rollback, timeout_error_names_the_process)
@@ -178,7 +178,7 @@ Test(release_rollback, timeout_error_names_the_process)
     rh_caller_join(&c);
     rh_caller_free(&c);
     rh_call_is(&n, "pa", "vsn", "1");
-    e2e_stop(&n);
+    rh_stop(&n);
 }
 
 Test(release_rollback, soft_pre_purge_refuses_old_processes_brutal_kills_them)
@@ -213,5 +213,5 @@ Test(release_rollback, soft_pre_purge_refuses_old_processes_brutal_kills_them)
     rh_call_is(&n, "pa", "vsn", "3");
     rh_call_is(&n, "pa", "get", "0"); /* a new process: its count starts again */
     cr_assert_str_eq(rh_state(&n, "3"), "current");
-    e2e_stop(&n);
+    rh_stop(&n);
 }

@@ -49,6 +49,11 @@ void rh_fails(struct e2e_node *n, int status, const char *msg, const char *arg, 
 /* Runs relman and asserts exit status 0; returns its stdout (free it). */
 char *rh_ok(struct e2e_node *n, const char *arg, ...) __attribute__((sentinel));
 
+/* Stops the node and asserts that its log holds no sanitizer report (the
+   node's own memory errors and leaks, in the ASan build), then removes the
+   root (e2e_stop). */
+void rh_stop(struct e2e_node *n);
+
 /* Kills the node with SIGKILL and waits for the watchdog's new one. */
 void rh_kill_node(struct e2e_node *n);
 
