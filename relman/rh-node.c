@@ -161,7 +161,10 @@ static int run(struct rh *rh, const char *vsn, int check, int timeout_ms, struct
     }
     if (check) {
         char what[64];
-        snprintf(what, sizeof what, "verify SHA256SUMS [%zu files]", nsums);
+        if (nsums)
+            snprintf(what, sizeof what, "verify SHA256SUMS [%zu files]", nsums);
+        else
+            snprintf(what, sizeof what, "verify SHA256SUMS [no list: recorded by hand]");
         if (rh_report_add(rep, what, 0, rh_now_ns() - t0, err) < 0) {
             rm_plan_free(&plan);
             rh_rel_free(&to);
