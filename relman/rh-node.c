@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "relman/fsutil.h"
 #include "relman/store.h"
 #include "rh.h"
 
@@ -58,12 +60,40 @@ const char *rh_current(const struct rh *rh)
     return rh->running.rel.version ? rh->running.rel.version : "";
 }
 
+/* ROOT/run/boot-once: the release a plan ending in restart_node runs after
+   the restart. Read and removed at boot, so that it boots once: a node that
+   dies again boots the permanent release. */
+static void boot_once_path(const struct rh *rh, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/" RM_NODE_RUN_DIR "/boot-once", rh->root);
+}
+
+/* The release a restart_node asked for, if any (consumed), into vsn. */
+static int take_boot_once(struct rh *rh, const struct rm_store *st, char *vsn, size_t size)
+{
+    char path[4200], *text;
+    size_t len;
+    boot_once_path(rh, path, sizeof path);
+    if (rm_fs_read_file(path, 256, &text, &len, NULL) < 0)
+        return 0;
+    unlink(path);
+    text[strcspn(text, "\n")] = '\0';
+    int found = rm_store_find(st, text) != NULL;
+    if (found)
+        snprintf(vsn, size, "%s", text);
+    free(text);
+    return found;
+}
+
 int rh_boot(struct rh *rh, struct rm_error *err)
 {
     struct rm_store *st = rm_store_open(rh->root, 0, err);
     if (!st)
         return rm_error_prefix(err, "boot");
     const struct rm_store_rel *perm = rm_store_permanent(st);
+    char once[RM_NAME_MAX + 1];
+    if (perm && take_boot_once(rh, st, once, sizeof once))
+        perm = rm_store_find(st, once);
     if (!perm) {
         rm_store_close(st);
         return rm_error_set(err, RM_ENOENT,
@@ -199,6 +229,14 @@ static int run(struct rh *rh, const char *vsn, int check, int timeout_ms, struct
                         "install '%s' failed after an irreversible step: the node restarts "
                         "into its permanent release",
                         vsn);
+    if (rc == 0 && fail == RH_FAIL_RESTART) {
+        /* restart_node: the node comes back on the release just installed,
+           once (as OTP's restart_emulator), then permanent is still needed. */
+        char path[4200], text[RM_NAME_MAX + 2];
+        boot_once_path(rh, path, sizeof path);
+        int k = snprintf(text, sizeof text, "%s\n", vsn);
+        rm_fs_write_atomic(path, text, (size_t)k, 0600, NULL);
+    }
     if (fail == RH_FAIL_RESTART && rh->restart)
         rh->restart(rh->restart_ud, rc < 0 ? "install failed after an irreversible step"
                                            : "the plan ends with restart_node");

@@ -254,3 +254,29 @@ Test(release_counter, module_changed_since_unpack_is_refused)
     cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
     rh_stop(&n);
 }
+
+Test(release_counter, restart_node_comes_back_once_on_the_new_release)
+{
+    struct e2e_node n;
+    rh_counter_node(&n);
+    counter_release(&n, "9", "1",
+                    "up:\n  - from: \"1\"\n    instructions:\n"
+                    "      - update: {module: z, change: advanced}\n      - restart_node\n");
+    rh_call_is(&n, "z", "boom", "0");
+    char *check = rh_ok(&n, "check", "9", NULL);
+    cr_assert(strstr(check, "is irreversible"), "%s", check);
+    free(check);
+    pid_t before = e2e_node_pid(&n);
+    char *out = rh_ok(&n, "install", "9", NULL);
+    cr_assert(strstr(out, "restart_node"), "%s", out);
+    free(out);
+    e2e_wait_node(&n, before, 10000);
+    cr_assert_str_eq(rh_state(&n, "9"), "current");
+    cr_assert_str_eq(rh_state(&n, "1"), "permanent");
+    rh_call_is(&n, "z", "boom", "0"); /* a restarted node: a new counter */
+    /* Once only: dying again boots the permanent release. */
+    rh_kill_node(&n);
+    cr_assert_str_eq(rh_state(&n, "9"), "unpacked");
+    rh_fails(&n, 1, "already installed", "install", "1", NULL);
+    rh_stop(&n);
+}
