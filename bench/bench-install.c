@@ -30,7 +30,7 @@ static void quiet(void *ud, int level, const char *line) {}
 /* Copies `src` to ROOT/`rel`. */
 static int put(const char *root, const char *src, const char *rel, struct rm_error *err)
 {
-    char dst[4096], dir[4096];
+    char dst[8192], dir[8192];
     char *data;
     size_t len;
     snprintf(dst, sizeof dst, "%s/%s", root, rel);
@@ -46,7 +46,8 @@ static int put(const char *root, const char *src, const char *rel, struct rm_err
 /* A root with the counter's releases 1 and 2 laid out as unpack leaves them. */
 static int make_root(char *root, size_t size, struct rm_error *err)
 {
-    snprintf(root, size, "/tmp/relman-bench-install-XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(root, size, "%s/relman-bench-install-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(root))
         return rm_error_set(err, RM_EIO, "mkdtemp failed");
     static const char *const files[][2] = {
@@ -92,7 +93,7 @@ static int run_size(const char *root, const struct rh_rel *r1, const struct rh_r
     struct rm_error err = {0};
     struct rm_node_opts o = {.log = quiet};
     struct rm_node *node = rm_node_new(&o, &err);
-    char z0[4096];
+    char z0[4200];
     snprintf(z0, sizeof z0, "%s/lib/counter-1/z.so", root);
     rm_pid *pids = malloc(n * sizeof *pids);
     struct rm_spawn_opts so = {.module = "z"};
@@ -134,7 +135,7 @@ static int run_size(const char *root, const struct rh_rel *r1, const struct rh_r
 int bench_install(struct bench_out *out)
 {
     struct rm_error err = {0};
-    char root[64];
+    char root[1024];
     struct rh_rel r1 = {0}, r2 = {0};
     if (make_root(root, sizeof root, &err) < 0 || rh_rel_load(root, "1", &r1, &err) < 0 ||
         rh_rel_load(root, "2", &r2, &err) < 0) {

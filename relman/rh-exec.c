@@ -42,11 +42,6 @@ struct exec {
     size_t nspawned;
     const char **purge; /* modules to purge after commit */
     size_t npurge;
-    struct {
-        const char *module;
-        int ms;
-    } tmo[64]; /* suspend timeouts per module, for their code_change */
-    size_t ntmo;
 };
 
 uint64_t rh_now_ns(void)
@@ -68,11 +63,15 @@ static int step_timeout(const struct exec *x, long t)
     return t > INT_MAX ? INT_MAX : (int)t;
 }
 
+/* The timeout of a module's code_change: its suspend item's in the plan. */
 static int module_timeout(const struct exec *x, const char *module)
 {
-    for (size_t i = 0; i < x->ntmo; i++)
-        if (strcmp(x->tmo[i].module, module) == 0)
-            return x->tmo[i].ms;
+    for (size_t i = 0; i < x->plan->n; i++) {
+        const struct rm_instr *in = &x->plan->v[i];
+        for (size_t j = 0; in->kind == RM_I_SUSPEND && j < in->n_items; j++)
+            if (strcmp(in->items[j].module, module) == 0)
+                return step_timeout(x, in->items[j].timeout);
+    }
     return step_timeout(x, RM_TIMEOUT_DEFAULT);
 }
 
@@ -201,10 +200,6 @@ static int do_suspend(struct exec *x, const struct rm_instr *in, uint64_t *procs
         size_t j = i + 1;
         while (j < in->n_items && step_timeout(x, in->items[j].timeout) == ms)
             j++;
-        for (size_t k = i; k < j && x->ntmo < sizeof x->tmo / sizeof x->tmo[0]; k++) {
-            x->tmo[x->ntmo].module = in->items[k].module;
-            x->tmo[x->ntmo++].ms = ms;
-        }
         const char **mods = item_modules(in, i, j, err);
         size_t count = 0;
         if (!mods)
