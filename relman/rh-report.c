@@ -149,7 +149,7 @@ void rh_report_print(const struct rh_report *rep, const char *verb, int json)
                    "serving release '%s'\n",
                    rep->from);
         else
-            printf("step %ld is irreversible: a failure after it restarts the node into its "
+            printf("plan step %ld is irreversible: a failure after it restarts the node into its "
                    "permanent release\n",
                    rep->first_irreversible + 1);
     }
