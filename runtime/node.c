@@ -146,23 +146,20 @@ void rm__notify_suspend(struct rm_node *node)
 }
 
 /* Runs a batch of messages of p, then releases or requeues it. The run
-   queue's reference on p is dropped once QUEUED is cleared. */
+   queue's reference on p is dropped once QUEUED is cleared. Whether to
+   wake a suspender is decided from the flags as they were when RUNNING was
+   cleared: a suspension that arrived after the last look must be told. */
 static void run_proc(struct rm_node *node, struct rm_proc *p)
 {
     struct rm__ctx c;
+    uint32_t old;
     atomic_fetch_or(&p->flags, RM__F_RUNNING);
     for (int i = 0; i < RM__BATCH; i++) {
         rm__spin_lock(&p->mlock);
         uint32_t f = atomic_load(&p->flags);
         struct rm_msg *m = p->mhead;
-        if ((f & (RM__F_SUSPENDED | RM__F_DEAD)) || !m) {
-            atomic_fetch_and(&p->flags, ~(uint32_t)(RM__F_QUEUED | RM__F_RUNNING));
-            rm__spin_unlock(&p->mlock);
-            rm__proc_put(p);
-            if (f & RM__F_SUSPENDED)
-                rm__notify_suspend(node);
-            return;
-        }
+        if ((f & (RM__F_SUSPENDED | RM__F_DEAD)) || !m)
+            goto release;
         p->mhead = m->next;
         if (!p->mhead)
             p->mtail = NULL;
@@ -174,17 +171,19 @@ static void run_proc(struct rm_node *node, struct rm_proc *p)
         }
     }
     rm__spin_lock(&p->mlock);
-    uint32_t f = atomic_load(&p->flags);
-    if (p->mhead && !(f & RM__F_SUSPENDED)) {
-        atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_RUNNING);
+    if (p->mhead && !(atomic_load(&p->flags) & RM__F_SUSPENDED)) {
+        old = atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_RUNNING);
         rm__spin_unlock(&p->mlock);
-        rm__runq_push(node, p);
+        rm__runq_push(node, p); /* keeps QUEUED and its reference */
+        if (old & RM__F_SUSPENDED)
+            rm__notify_suspend(node);
         return;
     }
-    atomic_fetch_and(&p->flags, ~(uint32_t)(RM__F_QUEUED | RM__F_RUNNING));
+release:
+    old = atomic_fetch_and(&p->flags, ~(uint32_t)(RM__F_QUEUED | RM__F_RUNNING));
     rm__spin_unlock(&p->mlock);
     rm__proc_put(p);
-    if (f & RM__F_SUSPENDED)
+    if (old & RM__F_SUSPENDED)
         rm__notify_suspend(node);
 }
 
@@ -312,7 +311,7 @@ static unsigned par_withdraw(struct rm_node *node, struct par *jobs, unsigned n)
 
 void rm__parallel(struct rm_node *node, void (*fn)(void *arg), void *arg)
 {
-    unsigned n = node->nworkers;
+    unsigned n = node->nworkers - 1; /* the calling thread is the last one */
     struct par *jobs = calloc(n, sizeof *jobs);
     _Atomic uint32_t left = 0;
     if (jobs) {

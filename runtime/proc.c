@@ -148,7 +148,7 @@ void rm__state_free(struct rm_code *code, void *state)
 void rm__proc_foreach(struct rm_node *node, int (*fn)(struct rm_proc *p, void *ud), void *ud)
 {
     for (size_t i = 0; i < node->pids.cap; i++)
-        if (node->pids.slots[i] && fn(node->pids.slots[i], ud))
+        if (RM__SLOT_LIVE(node->pids.slots[i]) && fn(node->pids.slots[i], ud))
             return;
 }
 
@@ -164,7 +164,7 @@ int rm__collect(struct rm_node *node, bool (*pred)(struct rm_proc *p, void *ud),
     size_t k = 0;
     for (size_t i = 0; i < node->pids.cap; i++) {
         struct rm_proc *p = node->pids.slots[i];
-        if (p && pred(p, ud)) {
+        if (RM__SLOT_LIVE(p) && pred(p, ud)) {
             atomic_fetch_add(&p->refs, 1);
             v[k++] = p;
         }
@@ -501,7 +501,8 @@ void rm__proc_exit(struct rm_node *node, struct rm_proc *p, const char *reason, 
     pthread_rwlock_unlock(&node->tab_lock);
 
     rm__spin_lock(&p->mlock);
-    atomic_fetch_or(&p->flags, RM__F_DEAD);
+    if (atomic_fetch_or(&p->flags, RM__F_DEAD) & RM__F_USER)
+        atomic_fetch_sub(&node->nuser_susp, 1);
     struct rm_msg *m = p->mhead;
     p->mhead = p->mtail = NULL;
     p->qlen = 0;

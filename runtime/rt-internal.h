@@ -149,11 +149,16 @@ void rm__proc_foreach(struct rm_node *node, int (*fn)(struct rm_proc *p, void *u
 
 /* ---- pid and name tables ---------------------------------------------- */
 
-/* Open addressing, linear probing, backward-shift deletion; slots hold
-   process pointers, the key is p->pid. */
+/* A slot of a table: NULL (never used), RM__SLOT_DEAD (a deleted entry)
+   or a live process. Scans of the slots must skip the first two. */
+#define RM__SLOT_DEAD    ((struct rm_proc *)1)
+#define RM__SLOT_LIVE(p) ((uintptr_t)(p) > 1)
+
+/* Open addressing, linear probing, tombstones; slots hold process
+   pointers, the key is p->pid. */
 struct rm__ptable {
     struct rm_proc **slots;
-    size_t cap, n;
+    size_t cap, n, ndead;
 };
 int rm__ptable_reserve(struct rm__ptable *t, size_t more);
 void rm__ptable_put(struct rm__ptable *t, struct rm_proc *p); /* after reserve */
@@ -164,7 +169,7 @@ void rm__ptable_free(struct rm__ptable *t);
 /* The same, keyed by the registered name (p->ext->name). */
 struct rm__ntable {
     struct rm_proc **slots;
-    size_t cap, n;
+    size_t cap, n, ndead;
 };
 int rm__ntable_reserve(struct rm__ntable *t, size_t more);
 void rm__ntable_put(struct rm__ntable *t, struct rm_proc *p);
@@ -289,6 +294,9 @@ void rm__log(struct rm_node *node, int level, const char *fmt, ...)
    returned naming the process. sys_lock held. */
 int rm__suspend(struct rm_node *node, struct rm_proc **procs, size_t n, uint32_t flag, bool strict,
                 int timeout_ms, bool *mine, struct rm_error *err);
+/* Waits until no process of v[0..n-1] is inside a callback or the deadline
+   passes; compacts v to the ones still busy and returns how many are left. */
+size_t rm__wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline);
 /* Resumes one process: clears SUSPENDED and the given flags, schedules it. */
 void rm__resume_one(struct rm_node *node, struct rm_proc *p, uint32_t flags);
 /* Pins a process between callbacks (suspends it when not suspended);
@@ -369,6 +377,7 @@ struct rm_node {
     pthread_cond_t susp_cv;
     _Atomic uint32_t susp_waiters;
     struct rm_txn *txn;
+    _Atomic uint32_t nuser_susp; /* processes suspended by rm_proc_suspend */
 
     struct rm__timers timers;
 };

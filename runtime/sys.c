@@ -23,6 +23,8 @@ void rm__label_of(struct rm_proc *p, char *buf, size_t size)
 
 void rm__resume_one(struct rm_node *node, struct rm_proc *p, uint32_t flags)
 {
+    if (p->code == atomic_load(&p->module->current))
+        flags |= RM__F_KEEP; /* nothing to keep any more */
     rm__spin_lock(&p->mlock);
     atomic_fetch_and(&p->flags, ~(uint32_t)(RM__F_SUSPENDED | flags));
     bool push = rm__proc_want_run(p);
@@ -37,9 +39,7 @@ static bool busy(struct rm_proc *p)
     return (f & RM__F_RUNNING) && !(f & RM__F_DEAD);
 }
 
-/* Waits until none of v[0..n-1] is busy or the deadline passes; compacts v
-   to the ones still busy and returns how many are left. */
-static size_t wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline)
+size_t rm__wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline)
 {
     atomic_fetch_add(&node->susp_waiters, 1);
     pthread_mutex_lock(&node->susp_lock);
@@ -97,7 +97,7 @@ int rm__suspend(struct rm_node *node, struct rm_proc **procs, size_t n, uint32_t
         if (busy(procs[i]))
             wait[nw++] = procs[i];
     }
-    nw = wait_idle(node, wait, nw, deadline);
+    nw = rm__wait_idle(node, wait, nw, deadline);
     int r = 0;
     if (nw > 0) {
         rm__label_of(wait[0], label, sizeof label);
@@ -121,7 +121,7 @@ bool rm__pin(struct rm_node *node, struct rm_proc *p)
     if (f & RM__F_DEAD)
         return false;
     if (f & RM__F_SUSPENDED) {
-        wait_idle(node, &p, 1, UINT64_MAX);
+        rm__wait_idle(node, &p, 1, UINT64_MAX);
         return false;
     }
     struct rm_proc *one = p;
@@ -166,6 +166,8 @@ int rm_proc_suspend(struct rm_node *node, const rm_pid *pids, size_t n, int time
         } else {
             memcpy(work, v, n * sizeof *work);
             r = rm__suspend(node, work, n, RM__F_USER, true, timeout_ms, NULL, err);
+            if (r == 0)
+                atomic_fetch_add(&node->nuser_susp, (uint32_t)n);
             free(work);
         }
         rm__release_all(v, n);
@@ -188,8 +190,11 @@ int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm
         else if (f & RM__F_TXN)
             r = rm_error_set(err, RM_EBUSY, "resume '%s': held by the upgrade in progress", label);
     }
-    for (size_t i = 0; r == 0 && i < n; i++)
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        if (atomic_load(&v[i]->flags) & RM__F_USER)
+            atomic_fetch_sub(&node->nuser_susp, 1);
         rm__resume_one(node, v[i], RM__F_USER);
+    }
     if (v)
         rm__release_all(v, n);
     pthread_mutex_unlock(&node->sys_lock);

@@ -1,17 +1,19 @@
 /*
  * tables.c - the pid and name tables: open addressing with linear probing
- * and backward-shift deletion, holding only process pointers (8 bytes a
- * slot, at most half full), so that an idle process costs little here.
+ * and tombstones, holding only process pointers (8 bytes a slot, at most
+ * half full), so that an idle process costs little here.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "rt-internal.h"
 
+/* Pids are handed out in sequence, so the identity spreads them perfectly
+   over a power-of-two table and keeps table order close to allocation
+   order: scans of all processes then walk memory forwards. */
 static size_t hash_pid(rm_pid pid)
 {
-    uint64_t x = pid * 0x9e3779b97f4a7c15ull;
-    return (size_t)(x ^ (x >> 29));
+    return (size_t)pid;
 }
 
 static size_t hash_name(const char *s)
@@ -22,10 +24,14 @@ static size_t hash_name(const char *s)
     return (size_t)h;
 }
 
-/* One implementation serves both tables: they differ in the key only. */
+/* One implementation serves both tables: they differ in the key only.
+   Deletion leaves a tombstone (RM__SLOT_DEAD): sequential pids hash to one
+   long run of slots, where shifting entries back would cost a scan of the
+   whole run per deletion. Tombstones are dropped when the table is rebuilt,
+   once live and dead slots fill three quarters of it. */
 struct otable {
     struct rm_proc **slots;
-    size_t cap, n;
+    size_t cap, n, ndead;
 };
 
 typedef size_t (*slot_hash_fn)(const struct rm_proc *p);
@@ -40,11 +46,14 @@ static size_t slot_hash_name(const struct rm_proc *p)
     return hash_name(p->ext->name);
 }
 
+/* Places p (absent from the table) in the first free or dead slot. */
 static void ot_insert(struct otable *t, struct rm_proc *p, slot_hash_fn h)
 {
     size_t mask = t->cap - 1, i = h(p) & mask;
-    while (t->slots[i])
+    while (RM__SLOT_LIVE(t->slots[i]))
         i = (i + 1) & mask;
+    if (t->slots[i] == RM__SLOT_DEAD)
+        t->ndead--;
     t->slots[i] = p;
     t->n++;
 }
@@ -52,7 +61,7 @@ static void ot_insert(struct otable *t, struct rm_proc *p, slot_hash_fn h)
 static int ot_reserve(struct otable *t, size_t more, slot_hash_fn h)
 {
     size_t need = t->n + more;
-    if (t->cap && need * 2 <= t->cap)
+    if (t->cap && need * 2 <= t->cap && (need + t->ndead) * 4 <= t->cap * 3)
         return 0;
     size_t cap = t->cap ? t->cap : 16;
     while (need * 2 > cap)
@@ -60,30 +69,20 @@ static int ot_reserve(struct otable *t, size_t more, slot_hash_fn h)
     struct rm_proc **slots = calloc(cap, sizeof *slots);
     if (!slots)
         return -1;
-    struct otable nt = {slots, cap, 0};
+    struct otable nt = {slots, cap, 0, 0};
     for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i])
+        if (RM__SLOT_LIVE(t->slots[i]))
             ot_insert(&nt, t->slots[i], h);
     free(t->slots);
     *t = nt;
     return 0;
 }
 
-static void ot_delete_at(struct otable *t, size_t i, slot_hash_fn h)
+static void ot_delete_at(struct otable *t, size_t i)
 {
-    size_t mask = t->cap - 1;
-    t->slots[i] = NULL;
+    t->slots[i] = RM__SLOT_DEAD;
     t->n--;
-    for (size_t j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
-        size_t home = h(t->slots[j]) & mask;
-        /* move slot j back to the hole unless its home lies in (i, j] */
-        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!stays) {
-            t->slots[i] = t->slots[j];
-            t->slots[j] = NULL;
-            i = j;
-        }
-    }
+    t->ndead++;
 }
 
 int rm__ptable_reserve(struct rm__ptable *t, size_t more)
@@ -100,7 +99,7 @@ static size_t ptable_find(const struct rm__ptable *t, rm_pid pid)
 {
     size_t mask = t->cap - 1;
     for (size_t i = hash_pid(pid) & mask; t->slots[i]; i = (i + 1) & mask)
-        if (t->slots[i]->pid == pid)
+        if (RM__SLOT_LIVE(t->slots[i]) && t->slots[i]->pid == pid)
             return i;
     return SIZE_MAX;
 }
@@ -115,14 +114,14 @@ void rm__ptable_del(struct rm__ptable *t, rm_pid pid)
 {
     size_t i = ptable_find(t, pid);
     if (i != SIZE_MAX)
-        ot_delete_at((struct otable *)t, i, slot_hash_pid);
+        ot_delete_at((struct otable *)t, i);
 }
 
 void rm__ptable_free(struct rm__ptable *t)
 {
     free(t->slots);
     t->slots = NULL;
-    t->cap = t->n = 0;
+    t->cap = t->n = t->ndead = 0;
 }
 
 int rm__ntable_reserve(struct rm__ntable *t, size_t more)
@@ -139,7 +138,7 @@ static size_t ntable_find(const struct rm__ntable *t, const char *name)
 {
     size_t mask = t->cap - 1;
     for (size_t i = hash_name(name) & mask; t->slots[i]; i = (i + 1) & mask)
-        if (strcmp(t->slots[i]->ext->name, name) == 0)
+        if (RM__SLOT_LIVE(t->slots[i]) && strcmp(t->slots[i]->ext->name, name) == 0)
             return i;
     return SIZE_MAX;
 }
@@ -154,12 +153,12 @@ void rm__ntable_del(struct rm__ntable *t, const char *name)
 {
     size_t i = ntable_find(t, name);
     if (i != SIZE_MAX)
-        ot_delete_at((struct otable *)t, i, slot_hash_name);
+        ot_delete_at((struct otable *)t, i);
 }
 
 void rm__ntable_free(struct rm__ntable *t)
 {
     free(t->slots);
     t->slots = NULL;
-    t->cap = t->n = 0;
+    t->cap = t->n = t->ndead = 0;
 }

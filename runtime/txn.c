@@ -144,10 +144,64 @@ static bool in_set(const struct mod_set *s, const char *name)
     return false;
 }
 
-static bool suspendable(struct rm_proc *p, void *ud)
+/* One pass over the pid table (tab_lock read held by the caller),
+   shared out in ranges of slots: each process of `set` not suspended yet
+   gets SUSPENDED and TXN, a reference and an entry; those a worker runs at
+   that moment are listed in `busy`. */
+struct susp_work {
+    struct rm_txn *t;
+    const struct mod_set *set;
+    _Atomic size_t next_slot;
+    _Atomic size_t out; /* entries written after t->nproc */
+    struct rm_proc **busy;
+    _Atomic size_t nbusy;
+};
+
+static void susp_flush(struct susp_work *w, struct rm_proc **buf, size_t n)
 {
-    return in_set(ud, p->module->name) &&
-           !(atomic_load(&p->flags) & (RM__F_SUSPENDED | RM__F_DEAD));
+    size_t base = w->t->nproc + atomic_fetch_add(&w->out, n);
+    for (size_t k = 0; k < n; k++)
+        w->t->procs[base + k] = (struct txn_proc){.p = buf[k]};
+}
+
+static void susp_run(void *arg)
+{
+    struct susp_work *w = arg;
+    struct rm__ptable *pids = &w->t->node->pids;
+    struct rm_proc *buf[256];
+    size_t n = 0;
+    const char *last = NULL; /* module name that matched last, by pointer */
+    for (;;) {
+        size_t i = atomic_fetch_add(&w->next_slot, 8192);
+        if (i >= pids->cap)
+            break;
+        size_t end = i + 8192 < pids->cap ? i + 8192 : pids->cap;
+        for (; i < end; i++) {
+            struct rm_proc *p = pids->slots[i];
+            if (!RM__SLOT_LIVE(p))
+                continue;
+            if (p->module->name != last) {
+                if (!in_set(w->set, p->module->name))
+                    continue;
+                last = p->module->name;
+            }
+            uint32_t old = atomic_fetch_or(&p->flags, RM__F_SUSPENDED | RM__F_TXN);
+            if (old & (RM__F_SUSPENDED | RM__F_DEAD)) {
+                if (!(old & RM__F_TXN))
+                    atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_TXN);
+                continue;
+            }
+            atomic_fetch_add(&p->refs, 1);
+            if (old & RM__F_RUNNING)
+                w->busy[atomic_fetch_add(&w->nbusy, 1)] = p;
+            buf[n++] = p;
+            if (n == 256) {
+                susp_flush(w, buf, n);
+                n = 0;
+            }
+        }
+    }
+    susp_flush(w, buf, n);
 }
 
 int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int timeout_ms,
@@ -156,33 +210,41 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
     struct rm_node *node = t->node;
     pthread_mutex_lock(&node->sys_lock);
     uint64_t t0 = rm__now_ns();
+    uint64_t deadline = rm__deadline(timeout_ms);
     struct mod_set set = {modules, n};
-    struct rm_proc **v = NULL;
-    size_t k = 0;
-    bool *mine = NULL;
-    int r = rm__collect(node, suspendable, &set, &v, &k, err);
-    if (r == 0 && (!(mine = malloc(k + 1)) ||
-                   grow((void **)&t->procs, &t->capproc, t->nproc, sizeof *t->procs, k) < 0))
+    struct susp_work w = {.t = t, .set = &set};
+    int r = 0;
+    long added = 0;
+    pthread_rwlock_rdlock(&node->tab_lock);
+    size_t cap = node->pids.n;
+    if (grow((void **)&t->procs, &t->capproc, t->nproc, sizeof *t->procs, cap) < 0 ||
+        !(w.busy = malloc((cap + 1) * sizeof *w.busy))) {
         r = rm_error_nomem(err);
-    if (r == 0)
-        r = rm__suspend(node, v, k, RM__F_TXN, false, timeout_ms, mine, err);
-    size_t added = 0;
-    if (r == 0) {
-        if (!t->t_first && k)
-            t->t_first = t0;
-        for (size_t i = 0; i < k; i++) {
-            if (mine[i]) {
-                t->procs[t->nproc++] = (struct txn_proc){.p = v[i]};
-                v[i] = NULL; /* the reference moves to the transaction */
-                added++;
-            }
-        }
+    } else {
+        if (node->pids.cap >= 4 * 8192 && node->nworkers > 1)
+            rm__parallel(node, susp_run, &w);
+        else
+            susp_run(&w);
+        added = (long)atomic_load(&w.out);
     }
-    if (v)
-        rm__release_all(v, k);
-    free(mine);
+    pthread_rwlock_unlock(&node->tab_lock);
+    if (r == 0 && rm__wait_idle(node, w.busy, atomic_load(&w.nbusy), deadline) > 0) {
+        char label[RM_NAME_MAX + 24];
+        rm__label_of(w.busy[0], label, sizeof label);
+        r = rm_error_set(err, RM_ETIMEOUT, "suspend '%s': still in a callback after %d ms", label,
+                         timeout_ms);
+        for (size_t i = t->nproc; i < t->nproc + (size_t)added; i++) {
+            rm__resume_one(node, t->procs[i].p, RM__F_TXN);
+            rm__proc_put(t->procs[i].p);
+        }
+    } else if (r == 0) {
+        if (!t->t_first && added)
+            t->t_first = t0;
+        t->nproc += (size_t)added;
+    }
+    free(w.busy);
     if (r == 0 && count)
-        *count = added;
+        *count = (size_t)added;
     pthread_mutex_unlock(&node->sys_lock);
     return r;
 }
@@ -212,13 +274,56 @@ int rm_txn_load(struct rm_txn *t, const char *module, struct rm_error *err)
         t->loads[t->nload++] = (struct txn_load){m, cur, pr->code};
     }
     pthread_mutex_unlock(&node->code_lock);
-    if (r == 0)
+    /* The transaction's own processes need no mark: those not migrated are
+       moved to the current code when commit purges the replaced one. */
+    if (r == 0 && atomic_load(&node->nuser_susp) > 0)
         rm__mark_keep(node, m);
     pthread_mutex_unlock(&node->sys_lock);
     return r;
 }
 
 /* ---- parallel code change --------------------------------------------- */
+
+/* Reference and process counts gathered by one thread and added to the
+   code versions once, so that parallel migrations do not fight over the
+   same counters. All codes involved stay referenced meanwhile (the table,
+   the transaction, or the processes themselves). */
+struct refbatch {
+    struct rm_code *code[4];
+    uint32_t refs[4];
+    int nprocs[4];
+    unsigned n;
+};
+
+static void rb_flush(struct refbatch *b)
+{
+    for (unsigned i = 0; i < b->n; i++) {
+        if (b->refs[i])
+            atomic_fetch_add(&b->code[i]->refs, b->refs[i]);
+        if (b->nprocs[i] > 0)
+            atomic_fetch_add(&b->code[i]->nprocs, (uint32_t)b->nprocs[i]);
+        else if (b->nprocs[i] < 0)
+            atomic_fetch_sub(&b->code[i]->nprocs, (uint32_t)-b->nprocs[i]);
+    }
+    b->n = 0;
+}
+
+static void rb_add(struct refbatch *b, struct rm_code *code, uint32_t refs, int nprocs)
+{
+    unsigned i = 0;
+    while (i < b->n && b->code[i] != code)
+        i++;
+    if (i == b->n) {
+        if (b->n == 4)
+            rb_flush(b);
+        i = b->n++;
+        b->code[i] = code;
+        b->refs[i] = 0;
+        b->nprocs[i] = 0;
+    }
+    b->refs[i] += refs;
+    b->nprocs[i] += nprocs;
+}
 
 struct cc_work {
     struct rm_txn *t;
@@ -234,11 +339,6 @@ struct cc_work {
     char reason[256];
 };
 
-static struct rm_code *cc_code(const struct cc_work *w, const struct txn_proc *e)
-{
-    return w->dir == RM_UP ? atomic_load(&e->p->module->current) : e->p->code;
-}
-
 static void cc_fail(struct cc_work *w, struct txn_proc *e, const char *reason)
 {
     pthread_mutex_lock(&w->lock);
@@ -250,36 +350,109 @@ static void cc_fail(struct cc_work *w, struct txn_proc *e, const char *reason)
     atomic_store(&w->failed, 1);
 }
 
+static struct rm_code *state_owner(struct rm_txn *t, struct txn_proc *e, enum rm_direction dir,
+                                   const char *down_vsn);
+
+/* Switches a migrated process to its new state (and, up, to the current
+   code), keeping the old state and code in its entry. The process's
+   reference on its old code moves to the entry. */
+static void cc_apply(struct txn_proc *e, void *ns, struct rm_code *owner, enum rm_direction dir,
+                     struct refbatch *b)
+{
+    struct rm_proc *p = e->p;
+    struct rm_code *old = p->code;
+    e->old_state = p->state;
+    e->new_state = ns;
+    e->old_code = old;
+    e->state_code = owner;
+    e->changed = true;
+    rb_add(b, owner, 1, 0);
+    atomic_fetch_or(&p->flags, RM__F_MIGRATED);
+    p->state = ns;
+    struct rm_code *cur = atomic_load(&p->module->current);
+    if (dir == RM_UP && cur != old) {
+        atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_KEEP);
+        rb_add(b, cur, 1, 1);
+        rb_add(b, old, 0, -1);
+        __atomic_store_n(&p->code, cur, __ATOMIC_RELEASE);
+    } else {
+        rb_add(b, old, 1, 0); /* the process keeps its own reference */
+    }
+}
+
 static void cc_run(void *arg)
 {
     struct cc_work *w = arg;
+    struct rm_txn *t = w->t;
+    struct refbatch b = {.n = 0};
+    uint64_t t0 = w->limit_ns != UINT64_MAX ? rm__now_ns() : 0;
     for (;;) {
         size_t i = atomic_fetch_add(&w->next, 64);
         if (i >= w->n)
-            return;
+            break;
         size_t end = i + 64 < w->n ? i + 64 : w->n;
         for (; i < end; i++) {
             if (atomic_load_explicit(&w->failed, memory_order_relaxed))
-                return;
+                goto out;
             struct txn_proc *e = w->e[i];
-            struct rm_code *in = cc_code(w, e);
-            const char *vsn = w->dir == RM_UP ? e->p->code->desc->version : w->down_vsn;
+            struct rm_proc *p = e->p;
+            struct rm_code *in = w->dir == RM_UP ? atomic_load(&p->module->current) : p->code;
+            const char *vsn = w->dir == RM_UP ? p->code->desc->version : w->down_vsn;
             char why[256];
-            uint64_t t0 = rm__now_ns();
             void *ns = NULL;
-            if (rm__code_change_run(w->t->node, e->p, in, w->dir, vsn, w->extra, &ns, why,
-                                    sizeof why) < 0) {
+            if (rm__code_change_run(t->node, p, in, w->dir, vsn, w->extra, &ns, why, sizeof why) <
+                0) {
                 cc_fail(w, e, why);
                 continue;
             }
-            e->new_state = ns;
-            if (w->limit_ns != UINT64_MAX && rm__now_ns() - t0 > w->limit_ns) {
-                snprintf(why, sizeof why, "timed out (over %llu ms)",
-                         (unsigned long long)(w->limit_ns / 1000000u));
-                cc_fail(w, e, why);
+            struct rm_code *owner = state_owner(t, e, w->dir, w->down_vsn);
+            cc_apply(e, ns, owner, w->dir, &b);
+            if (t0) {
+                uint64_t now = rm__now_ns();
+                if (now - t0 > w->limit_ns) {
+                    snprintf(why, sizeof why, "timed out (over %llu ms)",
+                             (unsigned long long)(w->limit_ns / 1000000u));
+                    cc_fail(w, e, why);
+                }
+                t0 = now;
             }
         }
     }
+out:
+    rb_flush(&b);
+}
+
+/* Puts back one migrated process (its new state freed). */
+static void cc_undo(struct rm_node *node, struct txn_proc *e)
+{
+    struct rm_proc *p = e->p;
+    if (!(atomic_load(&p->flags) & RM__F_DEAD)) {
+        void *ns = p->state;
+        pthread_mutex_lock(&node->code_lock);
+        p->state = e->old_state;
+        if (p->code != e->old_code) {
+            /* the entry's reference on the old code goes back to the process */
+            struct rm_code *cur = p->code;
+            atomic_fetch_add(&e->old_code->nprocs, 1);
+            atomic_fetch_sub(&cur->nprocs, 1);
+            p->code = e->old_code;
+            pthread_mutex_unlock(&node->code_lock);
+            rm__code_unref(node, cur, false);
+        } else {
+            pthread_mutex_unlock(&node->code_lock);
+            rm__code_unref(node, e->old_code, false);
+        }
+        if (ns != e->old_state)
+            rm__state_free(e->state_code, ns);
+    } else {
+        /* its exit freed the new state and dropped its code */
+        if (e->old_state != e->new_state)
+            rm__state_free(e->old_code, e->old_state);
+        rm__code_unref(node, e->old_code, false);
+    }
+    rm__code_unref(node, e->state_code, false);
+    atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_MIGRATED);
+    e->changed = false;
 }
 
 /* The code that frees a state code_change built: the new code on the way
@@ -318,18 +491,21 @@ int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction d
     w.e = malloc((t->nproc + 1) * sizeof *w.e);
     if (!w.e)
         r = rm_error_nomem(err);
+    const char *last = NULL;
     for (size_t i = 0; r == 0 && i < t->nproc; i++) {
         struct txn_proc *e = &t->procs[i];
+        if (e->p->module->name != last) {
+            if (strcmp(e->p->module->name, module) != 0)
+                continue;
+            last = e->p->module->name;
+        }
         if (atomic_load(&e->p->flags) & RM__F_DEAD)
-            continue;
-        if (strcmp(e->p->module->name, module) != 0)
             continue;
         if (e->changed)
             r = rm_error_set(err, RM_ESTATE,
                              "code change of '%s': its processes were already changed in this "
                              "upgrade",
                              module);
-        e->new_state = NULL;
         w.e[w.n++] = e;
     }
     if (r == 0 && w.n > 0) {
@@ -339,47 +515,19 @@ int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction d
             cc_run(&w);
     }
     if (r == 0 && w.bad) {
-        /* Put back this call's work: nothing was switched yet. */
-        for (size_t i = 0; i < w.n; i++) {
-            struct txn_proc *e = w.e[i];
-            if (e->new_state && e->new_state != e->p->state)
-                rm__state_free(state_owner(t, e, dir, down_vsn), e->new_state);
-            e->new_state = NULL;
-        }
         char label[RM_NAME_MAX + 24];
         rm__label_of(w.bad->p, label, sizeof label);
         struct rm_code *cur = atomic_load(&w.bad->p->module->current);
-        const char *from = w.bad->p->code->desc->version;
+        const char *from =
+            w.bad->changed ? w.bad->old_code->desc->version : w.bad->p->code->desc->version;
         const char *to = dir == RM_UP ? (cur ? cur->desc->version : "?") : down_vsn;
         r = rm_error_set(err, RM_ECODECHANGE,
                          "code change of '%s' (module '%s', version '%s' to '%s'): %s", label,
                          module, from, to, w.reason);
-    } else if (r == 0) {
-        pthread_mutex_lock(&node->code_lock);
-        for (size_t i = 0; i < w.n; i++) {
-            struct txn_proc *e = w.e[i];
-            struct rm_proc *p = e->p;
-            e->old_state = p->state;
-            e->old_code = p->code;
-            rm__code_ref(e->old_code);
-            e->state_code = state_owner(t, e, dir, down_vsn);
-            rm__code_ref(e->state_code);
-            e->changed = true;
-            atomic_fetch_or(&p->flags, RM__F_MIGRATED);
-            p->state = e->new_state;
-            if (dir == RM_UP) {
-                atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_KEEP);
-                struct rm_code *cur = atomic_load(&p->module->current);
-                if (cur != p->code) {
-                    rm__code_ref(cur);
-                    atomic_fetch_add(&cur->nprocs, 1);
-                    atomic_fetch_sub(&p->code->nprocs, 1);
-                    rm__code_unref(node, p->code, true);
-                    p->code = cur;
-                }
-            }
-        }
-        pthread_mutex_unlock(&node->code_lock);
+        /* Put back this call's work. */
+        for (size_t i = 0; i < w.n; i++)
+            if (w.e[i]->changed)
+                cc_undo(node, w.e[i]);
     }
     if (r == 0 && count)
         *count = w.n;
@@ -409,11 +557,35 @@ int rm_txn_resume(struct rm_txn *t, const char *const *modules, size_t n, size_t
 
 /* ---- the end ---------------------------------------------------------- */
 
+struct resume_work {
+    struct rm_txn *t;
+    uint32_t clear;
+    _Atomic size_t next;
+};
+
+static void resume_run(void *arg)
+{
+    struct resume_work *w = arg;
+    struct rm_txn *t = w->t;
+    for (;;) {
+        size_t i = atomic_fetch_add(&w->next, 256);
+        if (i >= t->nproc)
+            return;
+        size_t end = i + 256 < t->nproc ? i + 256 : t->nproc;
+        for (; i < end; i++)
+            if (!(atomic_load(&t->procs[i].p->flags) & RM__F_DEAD))
+                rm__resume_one(t->node, t->procs[i].p, RM__F_TXN | RM__F_MIGRATED | w->clear);
+    }
+}
+
+/* Resumes every process the transaction suspended, in parallel when many. */
 static void resume_all(struct rm_txn *t, uint32_t clear)
 {
-    for (size_t i = 0; i < t->nproc; i++)
-        if (!(atomic_load(&t->procs[i].p->flags) & RM__F_DEAD))
-            rm__resume_one(t->node, t->procs[i].p, RM__F_TXN | RM__F_MIGRATED | clear);
+    struct resume_work w = {.t = t, .clear = clear};
+    if (t->nproc >= 4096 && t->node->nworkers > 1)
+        rm__parallel(t->node, resume_run, &w);
+    else
+        resume_run(&w);
 }
 
 static void txn_free(struct rm_txn *t)
@@ -472,31 +644,9 @@ void rm_txn_abort(struct rm_txn *t)
 {
     struct rm_node *node = t->node;
     pthread_mutex_lock(&node->sys_lock);
-    for (size_t i = t->nproc; i-- > 0;) {
-        struct txn_proc *e = &t->procs[i];
-        if (!e->changed)
-            continue;
-        struct rm_proc *p = e->p;
-        if (!(atomic_load(&p->flags) & RM__F_DEAD)) {
-            void *ns = p->state;
-            pthread_mutex_lock(&node->code_lock);
-            p->state = e->old_state;
-            if (p->code != e->old_code) {
-                rm__code_ref(e->old_code);
-                atomic_fetch_add(&e->old_code->nprocs, 1);
-                atomic_fetch_sub(&p->code->nprocs, 1);
-                rm__code_unref(node, p->code, true);
-                p->code = e->old_code;
-            }
-            pthread_mutex_unlock(&node->code_lock);
-            if (ns != e->old_state)
-                rm__state_free(e->state_code, ns);
-        } else if (e->old_state != e->new_state) {
-            rm__state_free(e->old_code, e->old_state); /* its exit freed the new one */
-        }
-        rm__code_unref(node, e->old_code, false);
-        rm__code_unref(node, e->state_code, false);
-    }
+    for (size_t i = t->nproc; i-- > 0;)
+        if (t->procs[i].changed)
+            cc_undo(node, &t->procs[i]);
     for (size_t i = t->nload; i-- > 0;) {
         struct txn_load *l = &t->loads[i];
         pthread_mutex_lock(&node->code_lock);
