@@ -1,5 +1,7 @@
-/* Module "slow": code_change sleeps `extra` milliseconds (tests of
-   suspend and code change time limits); calls "sleep N" sleep N ms. */
+/* Module "slow": call "sleep N" sleeps N ms; when the init argument names a
+   file, the callback creates it first, so a test knows the process is
+   inside its callback. Every call answers "ok". */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,14 +10,21 @@
 
 static int s_init(struct rm_ctx *ctx, const char *arg, void **state)
 {
-    *state = malloc(1);
+    *state = strdup(arg);
     return *state ? RM_CONTINUE : RM_FAIL;
 }
 
 static int s_call(struct rm_ctx *ctx, const void *msg, size_t len, void **state)
 {
-    if (strncmp(msg, "sleep ", 6) == 0)
+    const char *marker = *state;
+    if (strncmp(msg, "sleep ", 6) == 0) {
+        if (*marker) {
+            FILE *f = fopen(marker, "w");
+            if (f)
+                fclose(f);
+        }
         usleep((useconds_t)strtol((const char *)msg + 6, NULL, 10) * 1000);
+    }
     rm_reply(ctx, "ok", 2);
     return RM_CONTINUE;
 }

@@ -33,6 +33,16 @@ int rt_log_has(const char *text)
     return found;
 }
 
+int rt_log_wait(const char *text)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (rt_log_has(text))
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
 void rt_log_reset(void)
 {
     pthread_mutex_lock(&log_lock);

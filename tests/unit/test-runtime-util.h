@@ -16,6 +16,9 @@ struct rm_node *rt_node(unsigned workers);
 /* Whether a captured log line contains `text`. */
 int rt_log_has(const char *text);
 
+/* Waits (up to 10 s) until a captured line contains `text`; 1 or 0. */
+int rt_log_wait(const char *text);
+
 /* Frees captured lines. */
 void rt_log_reset(void);
 

@@ -155,7 +155,7 @@ Test(runtime, call_to_a_process_that_dies_fails)
     snprintf(msg, sizeof msg, "process '<%llu>' exited before answering: asked to fail",
              (unsigned long long)pid);
     cr_expect_str_eq(err.msg, msg);
-    cr_expect(rt_log_has("exited: asked to fail"));
+    cr_expect(rt_log_wait("exited: asked to fail"));
     cr_assert_eq(rm_proc_call(node, pid, "get", 3, 30000, &reply, &len, &err), -1);
     cr_expect_eq(err.code, RM_ENOENT);
     snprintf(msg, sizeof msg, "no process '<%llu>'", (unsigned long long)pid);
@@ -247,7 +247,7 @@ Test(runtime, permanent_restarts_under_its_name)
     rm_pid again = rt_wait_name(node, "w", pid);
     cr_assert_neq(again, 0, "not restarted");
     rt_expect(node, again, "get", "7"); /* a fresh state from the same argument */
-    cr_expect(rt_log_has("process 'w' (module 't') restarted as"));
+    cr_expect(rt_log_wait("process 'w' (module 't') restarted as"));
 }
 
 Test(runtime, transient_restarts_after_failure_only_temporary_never)
@@ -281,10 +281,8 @@ Test(runtime, restart_intensity_gives_up)
         cr_assert_neq(pid, 0, "restart %d missing", i + 1);
     }
     cr_assert_eq(rm_proc_call(node, pid, "fail", 4, 30000, &reply, &len, NULL), -1);
-    for (int i = 0; i < 500 && !rt_log_has("reached its restart intensity"); i++)
-        usleep(10000);
-    cr_expect(rt_log_has("process 'r' (module 't') reached its restart intensity (2 restarts in "
-                         "3600 s): not restarted"));
+    cr_expect(rt_log_wait("process 'r' (module 't') reached its restart intensity (2 restarts in "
+                          "3600 s): not restarted"));
     rm_pid got;
     cr_expect_eq(rm_proc_resolve(node, "r", &got, NULL), -1);
 }
@@ -329,7 +327,7 @@ Test(runtime, trace_prints_otp_style_lines)
     cr_assert_eq(rm_proc_trace(node, z, 1, NULL), 0);
     rt_expect(node, z, "boom", "1");
     cr_expect(rt_log_has("*DBG* z got call boom from <client>"));
-    cr_expect(rt_log_has("*DBG* z sent 1 to <client>, new state 2"));
+    cr_expect(rt_log_wait("*DBG* z sent 1 to <client>, new state 2"));
     rm_pid t = rt_spawn(node, "t", NULL, NULL, RM_RESTART_TEMPORARY);
     cr_assert_eq(rm_proc_trace(node, t, 1, NULL), 0);
     cr_assert_eq(rm_proc_cast(node, t, "add 5", 5, NULL), 0);
@@ -341,7 +339,7 @@ Test(runtime, trace_prints_otp_style_lines)
     snprintf(line, sizeof line, "*DBG* <%llu> got tick", (unsigned long long)t);
     cr_expect(rt_log_has(line), "%s", line);
     snprintf(line, sizeof line, "*DBG* <%llu> new state {t,0}", (unsigned long long)t);
-    cr_expect(rt_log_has(line), "%s", line);
+    cr_expect(rt_log_wait(line), "%s", line);
     cr_assert_eq(rm_proc_trace(node, z, 0, NULL), 0);
     rt_log_reset();
     rt_expect(node, z, "boom", "2");

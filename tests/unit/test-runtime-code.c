@@ -1,0 +1,438 @@
+/*
+ * test-runtime-code.c - module versions and upgrades: bad module files,
+ * load and purge rules, change_code by hand (the counter's seed scenario
+ * up and down), and transactions: a 100,000-process upgrade, an abort that
+ * restores everything, a suspend that times out.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test-runtime-util.h"
+
+static struct rm_node *node;
+static char tmpdir[256];
+
+static void setup(void)
+{
+    node = rt_node(0);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/relman-rt-XXXXXX");
+    cr_assert(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+    rm_node_free(node);
+    rt_log_reset();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(code, .init = setup, .fini = teardown, .timeout = 300);
+
+static size_t nmodules(void)
+{
+    struct rm_module_info *v;
+    size_t n;
+    cr_assert_eq(rm_module_list(node, &v, &n, NULL), 0);
+    free(v);
+    return n;
+}
+
+static void expect_load_error(const char *path, const char *name, const char *vsn,
+                              const char *expect)
+{
+    size_t before = nmodules();
+    struct rm_error err = {0};
+    cr_assert_eq(rm_module_load(node, path, name, vsn, NULL, &err), -1, "%s loaded", path);
+    cr_expect_str_eq(err.msg, expect);
+    cr_expect_eq(nmodules(), before, "a failed load changed the module table");
+}
+
+Test(code, bad_module_files_each_get_a_clear_error)
+{
+    char path[512], msg[1024];
+
+    snprintf(path, sizeof path, "%s/notelf.so", tmpdir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    for (int i = 0; i < 20; i++)
+        fputs("this is not an ELF file\n", f);
+    fclose(f);
+    snprintf(msg, sizeof msg, "load '%s': invalid ELF header", path);
+    expect_load_error(path, NULL, NULL, msg);
+
+    const char *p = rt_path(0, "nodesc/nodesc.so");
+    snprintf(msg, sizeof msg, "load '%s': no symbol 'relman_module': not a relman module", p);
+    expect_load_error(p, NULL, NULL, msg);
+
+    p = rt_path(0, "badabi/b.so");
+    snprintf(msg, sizeof msg, "load '%s': module ABI version 99, this node needs 1", p);
+    expect_load_error(p, NULL, NULL, msg);
+
+    p = rt_counter(0, 1);
+    snprintf(msg, sizeof msg, "load '%s': module name is 'z', expected 'y'", p);
+    expect_load_error(p, "y", NULL, msg);
+    snprintf(msg, sizeof msg, "load '%s': module 'z' is version '1', expected '7'", p);
+    expect_load_error(p, "z", "7", msg);
+
+    snprintf(path, sizeof path, "%s/missing.so", tmpdir);
+    snprintf(msg, sizeof msg, "load '%s': no such file or directory", path);
+    expect_load_error(path, NULL, NULL, msg);
+
+    p = rt_counter(0, 0);
+    rt_load(node, p);
+    snprintf(msg, sizeof msg, "load '%s': path already loaded in this node", p);
+    expect_load_error(p, NULL, NULL, msg);
+    rt_expect(node, rt_spawn(node, "z", NULL, NULL, RM_RESTART_TEMPORARY), "boom", "0");
+}
+
+Test(code, load_with_unpurged_old_is_refused)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rt_load(node, rt_path(1, "t-2/t.so"));
+    char msg[1024];
+    const char *p = rt_path(2, "t-3/t.so");
+    snprintf(msg, sizeof msg, "load '%s': old code of 't' not purged", p);
+    expect_load_error(p, NULL, NULL, msg);
+    struct rm_module_info *v;
+    size_t n;
+    cr_assert_eq(rm_module_list(node, &v, &n, NULL), 0);
+    cr_assert_eq(n, 1);
+    cr_expect_str_eq(v[0].current_vsn, "2");
+    cr_expect_str_eq(v[0].old_vsn, "1");
+    free(v);
+    cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_SOFT, NULL, NULL), 0);
+    rt_load(node, p);
+}
+
+Test(code, soft_purge_refuses_while_in_use_brutal_kills)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", NULL, NULL, RM_RESTART_TEMPORARY);
+    rm_pid b = rt_spawn(node, "t", NULL, NULL, RM_RESTART_TEMPORARY);
+    rm_pid both[2] = {a, b};
+    cr_assert_eq(rm_proc_suspend(node, both, 2, 5000, NULL), 0);
+    rt_load(node, rt_path(1, "t-2/t.so"));
+    struct rm_error err = {0};
+    cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_SOFT, NULL, &err), -1);
+    cr_expect_str_eq(err.msg, "purge 't': 2 processes still run the old code (version '1')");
+    cr_assert_eq(rm_proc_resume(node, both, 2, NULL), 0);
+    rt_expect(node, a, "vsn", "1"); /* suspended at the load: stays on its code */
+    size_t killed = 0;
+    cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_BRUTAL, &killed, &err), 0, "%s", err.msg);
+    cr_expect_eq(killed, 2);
+    cr_expect_eq(rm_proc_call(node, a, "get", 3, 1000, &(char *){NULL}, &(size_t){0}, &err), -1);
+    cr_expect_eq(err.code, RM_ENOENT);
+    rm_pid c = rt_spawn(node, "t", NULL, NULL, RM_RESTART_TEMPORARY);
+    rt_expect(node, c, "vsn", "2");
+    cr_expect(rt_log_has("exited: killed"));
+}
+
+Test(code, load_without_code_change_moves_idle_processes)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", NULL, "4", RM_RESTART_TEMPORARY);
+    rt_load(node, rt_path(1, "t-2/t.so"));
+    rt_expect(node, a, "vsn", "2");
+    rt_expect(node, a, "get", "4"); /* same state */
+    cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_SOFT, NULL, NULL), 0);
+}
+
+Test(code, change_code_on_a_running_process_is_refused)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", NULL, NULL, RM_RESTART_TEMPORARY);
+    rt_load(node, rt_path(1, "t-2/t.so"));
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_change_code(node, a, "t", "1", NULL, &err), -1);
+    cr_expect_eq(err.code, RM_ESTATE);
+    char msg[256];
+    snprintf(msg, sizeof msg, "change code of '<%llu>': process not suspended",
+             (unsigned long long)a);
+    cr_expect_str_eq(err.msg, msg);
+}
+
+Test(code, failing_code_change_leaves_state_and_code)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", "cc", "10", RM_RESTART_TEMPORARY);
+    rt_expect(node, a, "get", "10");
+    cr_assert_eq(rm_proc_suspend(node, &a, 1, 5000, NULL), 0);
+    cr_assert_eq(rm_proc_cast(node, a, "add 1", 5, NULL), 0);
+    rt_load(node, rt_path(1, "t-2/t.so"));
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_change_code(node, a, "t", "1", "fail", &err), -1);
+    cr_expect_eq(err.code, RM_ECODECHANGE);
+    cr_expect_str_eq(err.msg, "change code of 'cc' (module 't', version '1' to '2'): refused by "
+                              "test");
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, a, buf), "1");
+    cr_assert_eq(rm_proc_resume(node, &a, 1, NULL), 0);
+    rt_expect(node, a, "vsn", "1");
+    rt_expect(node, a, "get", "11");
+    rt_expect(node, a, "log", "1");
+    rt_expect(node, a, "changes", "0");
+    /* a second try that succeeds */
+    cr_assert_eq(rm_proc_suspend(node, &a, 1, 5000, NULL), 0);
+    cr_assert_eq(rm_proc_change_code(node, a, "t", "2", NULL, &err), -1);
+    cr_expect_str_eq(err.msg, "change code of 'cc' (module 't'): process runs version '1', not "
+                              "'2'");
+    cr_assert_eq(rm_proc_change_code(node, a, "t", "1", NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_proc_resume(node, &a, 1, NULL), 0);
+    rt_expect(node, a, "vsn", "2");
+    rt_expect(node, a, "get", "12");
+    rt_expect(node, a, "changes", "1");
+}
+
+/* The seed scenario, by hand: 0, 1, upgrade, 2, 3, downgrade, 4. */
+Test(code, counter_up_and_down_by_hand)
+{
+    rt_load(node, rt_counter(0, 0));
+    rm_pid z = rt_spawn(node, "z", "z", NULL, RM_RESTART_PERMANENT);
+    rt_expect(node, z, "boom", "0");
+    rt_expect(node, z, "boom", "1");
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_suspend(node, &z, 1, 5000, &err), 0);
+    cr_assert_eq(rm_module_purge(node, "z", RM_PURGE_SOFT, NULL, &err), 0);
+    cr_assert_eq(rm_module_load(node, rt_counter(1, 1), "z", "1", NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_proc_change_code(node, z, "z", "0", NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_proc_resume(node, &z, 1, &err), 0);
+    cr_assert_eq(rm_proc_trace(node, z, 1, NULL), 0);
+    rt_expect(node, z, "boom", "2");
+    rt_expect(node, z, "boom", "3");
+    cr_expect(rt_log_wait("*DBG* z sent 3 to <client>, new state {tschak,4}"));
+    char buf[64];
+    cr_assert_eq(rm_proc_format_state(node, z, buf, sizeof buf, NULL), 0);
+    cr_expect_str_eq(buf, "{tschak,4}");
+
+    /* down: version "0" comes back from its own (unloaded) path */
+    cr_assert_eq(rm_proc_suspend(node, &z, 1, 5000, &err), 0);
+    cr_assert_eq(rm_module_purge(node, "z", RM_PURGE_SOFT, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_module_load(node, rt_counter(0, 0), "z", "0", NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_proc_change_code_dir(node, z, "z", RM_DOWN, "0", NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_proc_resume(node, &z, 1, &err), 0);
+    rt_expect(node, z, "boom", "4");
+    cr_expect_str_eq(rt_version(node, z, buf), "0");
+    cr_assert_eq(rm_proc_format_state(node, z, buf, sizeof buf, NULL), 0);
+    cr_expect_str_eq(buf, "5");
+}
+
+static void txn_upgrade_t(rm_pid *pids, size_t n, const char *extra, int expect_ok,
+                          struct rm_error *err)
+{
+    struct rm_txn *txn = rm_txn_begin(node, err);
+    cr_assert(txn, "%s", err->msg);
+    const char *mods[] = {"t"};
+    size_t count = 0;
+    cr_assert_eq(rm_txn_prepare(txn, rt_path(1, "t-2/t.so"), "t", "2", err), 0, "%s", err->msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 10000, &count, err), 0, "%s", err->msg);
+    cr_assert_eq(count, n);
+    /* messages that arrive while suspended must survive whatever happens */
+    for (size_t i = 0; i < n; i++) {
+        char msg[32];
+        snprintf(msg, sizeof msg, "add q%zu", i);
+        cr_assert_eq(rm_proc_cast(node, pids[i], msg, strlen(msg), NULL), 0);
+    }
+    cr_assert_eq(rm_txn_load(txn, "t", err), 0, "%s", err->msg);
+    int r = rm_txn_code_change(txn, "t", RM_UP, NULL, extra, 60000, &count, err);
+    if (!expect_ok) {
+        cr_assert_eq(r, -1);
+        rm_txn_abort(txn);
+        return;
+    }
+    cr_assert_eq(r, 0, "%s", err->msg);
+    cr_assert_eq(rm_txn_resume(txn, mods, 1, &count, err), 0);
+    uint64_t pause = 0;
+    cr_assert_eq(rm_txn_commit(txn, &pause), 0);
+    cr_expect_gt(pause, 0);
+}
+
+Test(code, txn_abort_restores_states_code_and_queues)
+{
+    enum { N = 1000 };
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid pids[N];
+    for (int i = 0; i < N; i++) {
+        char arg[16];
+        snprintf(arg, sizeof arg, "%d", i);
+        pids[i] = rt_spawn(node, "t", NULL, arg, RM_RESTART_TEMPORARY);
+    }
+    struct rm_error err = {0};
+    txn_upgrade_t(pids, N, "fail-at 500", 0, &err);
+    cr_expect_eq(err.code, RM_ECODECHANGE);
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "code change of '<%llu>' (module 't', version '1' to '2'): refused by test",
+             (unsigned long long)pids[500]);
+    cr_expect_str_eq(err.msg, msg);
+    for (int i = 0; i < N; i++) {
+        char expect[32];
+        snprintf(expect, sizeof expect, "%d", i);
+        rt_expect(node, pids[i], "vsn", "1");
+        rt_expect(node, pids[i], "peek", expect);
+        rt_expect(node, pids[i], "changes", "0");
+        snprintf(expect, sizeof expect, "q%d", i);
+        rt_expect(node, pids[i], "log", expect);
+    }
+    struct rm_module_info *v;
+    size_t n;
+    cr_assert_eq(rm_module_list(node, &v, &n, NULL), 0);
+    cr_expect_str_eq(v[0].current_vsn, "1");
+    cr_expect_str_eq(v[0].old_vsn, "");
+    free(v);
+    /* the same upgrade, fixed, can run again from the same path */
+    txn_upgrade_t(pids, N, NULL, 1, &err);
+    for (int i = 0; i < N; i += 37) {
+        char expect[32];
+        snprintf(expect, sizeof expect, "%d", i);
+        rt_expect(node, pids[i], "vsn", "2");
+        rt_expect(node, pids[i], "peek", expect);
+        rt_expect(node, pids[i], "changes", "1");
+        snprintf(expect, sizeof expect, "q%d q%d", i, i);
+        rt_expect(node, pids[i], "log", expect);
+    }
+    cr_assert_eq(rm_module_list(node, &v, &n, NULL), 0);
+    cr_expect_str_eq(v[0].current_vsn, "2");
+    cr_expect_str_eq(v[0].old_vsn, "", "commit did not purge the replaced code");
+    free(v);
+}
+
+Test(code, txn_upgrades_100000_counters)
+{
+    enum { N = 100000 };
+    rt_load(node, rt_counter(0, 0));
+    rm_pid *pids = malloc(N * sizeof *pids);
+    struct rm_spawn_opts o = {.module = "z"};
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_spawn_many(node, &o, N, pids, &err), 0, "%s", err.msg);
+    for (int i = 0; i < N; i++)
+        rt_expect(node, pids[i], "boom", "0");
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn);
+    const char *mods[] = {"z"};
+    size_t count = 0;
+    cr_assert_eq(rm_txn_prepare(txn, rt_counter(1, 1), "z", "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 60000, &count, &err), 0, "%s", err.msg);
+    cr_assert_eq(count, N);
+    cr_assert_eq(rm_txn_load(txn, "z", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_code_change(txn, "z", RM_UP, NULL, "", 60000, &count, &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(count, N);
+    cr_assert_eq(rm_txn_resume(txn, mods, 1, &count, &err), 0);
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    for (int i = 0; i < N; i++)
+        rt_expect(node, pids[i], "boom", "1");
+    char buf[64];
+    cr_assert_eq(rm_proc_format_state(node, pids[N - 1], buf, sizeof buf, NULL), 0);
+    cr_expect_str_eq(buf, "{tschak,2}");
+    free(pids);
+}
+
+struct slow_call {
+    rm_pid pid;
+    int rc;
+};
+
+static void *slow_thread(void *arg)
+{
+    struct slow_call *s = arg;
+    char *reply = NULL;
+    size_t len;
+    s->rc = rm_proc_call(node, s->pid, "sleep 3000", 10, -1, &reply, &len, NULL);
+    free(reply);
+    return NULL;
+}
+
+static void wait_file(const char *path)
+{
+    for (int k = 0; k < 3000 && access(path, F_OK) != 0; k++)
+        usleep(10000);
+    cr_assert_eq(access(path, F_OK), 0, "the slow callback never started");
+}
+
+Test(code, suspend_times_out_on_a_slow_callback_and_undoes)
+{
+    rt_load(node, rt_path(0, "slow-1/slow.so"));
+    char marker[512];
+    snprintf(marker, sizeof marker, "%s/in-callback", tmpdir);
+    rm_pid a = rt_spawn(node, "slow", NULL, marker, RM_RESTART_TEMPORARY);
+    rm_pid b = rt_spawn(node, "slow", NULL, NULL, RM_RESTART_TEMPORARY);
+    struct slow_call s = {.pid = a};
+    pthread_t tid;
+    cr_assert_eq(pthread_create(&tid, NULL, slow_thread, &s), 0);
+    wait_file(marker);
+    struct rm_error err = {0};
+    rm_pid both[2] = {b, a};
+    cr_assert_eq(rm_proc_suspend(node, both, 2, 100, &err), -1);
+    cr_expect_eq(err.code, RM_ETIMEOUT);
+    char msg[256];
+    snprintf(msg, sizeof msg, "suspend '<%llu>': still in a callback after 100 ms",
+             (unsigned long long)a);
+    cr_expect_str_eq(err.msg, msg);
+    struct rm_proc_info *v;
+    size_t n;
+    cr_assert_eq(rm_proc_list(node, NULL, &v, &n, NULL), 0);
+    for (size_t i = 0; i < n; i++)
+        cr_expect_eq(v[i].suspended, 0, "<%llu> left suspended", (unsigned long long)v[i].pid);
+    free(v);
+    rt_expect(node, b, "x", "ok");
+
+    /* the same through a transaction: nothing stays suspended */
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn);
+    const char *mods[] = {"slow"};
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 100, NULL, &err), -1);
+    cr_expect_eq(err.code, RM_ETIMEOUT);
+    rm_txn_abort(txn);
+    rt_expect(node, b, "x", "ok");
+    pthread_join(tid, NULL);
+    cr_expect_eq(s.rc, 0);
+}
+
+Test(code, one_transaction_at_a_time)
+{
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn);
+    cr_assert_null(rm_txn_begin(node, &err));
+    cr_expect_eq(err.code, RM_EBUSY);
+    cr_expect_str_eq(err.msg, "an upgrade is already in progress on this node");
+    rm_txn_abort(txn);
+    txn = rm_txn_begin(node, &err);
+    cr_assert(txn);
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+}
+
+Test(code, txn_downgrade_runs_down_in_the_newer_code)
+{
+    rt_load(node, rt_counter(0, 0));
+    rm_pid z = rt_spawn(node, "z", "z", NULL, RM_RESTART_PERMANENT);
+    rt_expect(node, z, "boom", "0");
+    struct rm_error err = {0};
+    const char *mods[] = {"z"};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert_eq(rm_txn_prepare(txn, rt_counter(1, 1), "z", "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0);
+    cr_assert_eq(rm_txn_load(txn, "z", &err), 0);
+    cr_assert_eq(rm_txn_code_change(txn, "z", RM_UP, NULL, "", 5000, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    rt_expect(node, z, "boom", "1");
+
+    txn = rm_txn_begin(node, &err);
+    cr_assert_eq(rm_txn_prepare(txn, rt_counter(0, 0), "z", "0", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0);
+    cr_assert_eq(rm_txn_code_change(txn, "z", RM_DOWN, "0", "", 5000, NULL, &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(rm_txn_load(txn, "z", &err), 0);
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    rt_expect(node, z, "boom", "2");
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, z, buf), "0");
+    cr_assert_eq(rm_proc_format_state(node, z, buf, sizeof buf, NULL), 0);
+    cr_expect_str_eq(buf, "3");
+}
