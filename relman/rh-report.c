@@ -102,8 +102,10 @@ static double ms(uint64_t ns)
 
 static void print_json(const struct rh_report *rep, const char *verb)
 {
-    printf("{\"operation\":");
-    json_str(verb);
+    const char *op = strcmp(verb, "checked") == 0          ? "check"
+                     : strcmp(verb, "rolled back to") == 0 ? "rollback"
+                                                           : "install";
+    printf("{\"operation\":\"%s\"", op);
     printf(",\"from\":");
     json_str(rep->from);
     printf(",\"to\":");
