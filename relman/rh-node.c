@@ -279,8 +279,8 @@ int rh_rollback(struct rh *rh, int timeout_ms, struct rh_report *rep, struct rm_
         rc = rm_error_set(err, RM_ESTATE,
                           "rollback: nothing to roll back, release '%s' is current and permanent",
                           perm);
-    else
-        rc = run(rh, perm, 0, timeout_ms, rep, err);
+    else if ((rc = run(rh, perm, 0, timeout_ms, rep, err)) < 0)
+        rm_error_prefix(err, "rollback to permanent release '%s'", perm);
     pthread_mutex_unlock(&rh->lock);
     return rc;
 }
