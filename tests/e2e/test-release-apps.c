@@ -246,3 +246,28 @@ Test(release_apps, load_module_upgrade_and_downgrade_keep_the_state)
     rh_fails(&n, 1, "nothing to roll back", "rollback", NULL);
     rh_stop(&n);
 }
+
+Test(release_apps, low_level_stop_and_start)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "ss", "1", "a", "1");
+    rh_release(&n, "ss", "1", "ss 1", NULL);
+    app(&n, "ss", "2", "a", "2");
+    appup(&n, "ss", "2",
+          "up:\n  - from: \"1\"\n    instructions:\n"
+          "      - load_object_code: {application: ss, version: \"2\", modules: [a]}\n"
+          "      - point_of_no_return\n      - stop: [a]\n      - load: a\n"
+          "      - start: [a]\n");
+    rh_release(&n, "ss", "2", "ss 2", NULL);
+    e2e_start(&n);
+    rh_call_is(&n, "pa", "get", "0");
+    rh_call_is(&n, "pa", "get", "1");
+    char *out = rh_ok(&n, "install", "2", NULL);
+    cr_assert(strstr(out, "stop [a]"), "%s", out);
+    cr_assert(strstr(out, "start [a]"), "%s", out);
+    free(out);
+    rh_call_is(&n, "pa", "vsn", "2");
+    rh_call_is(&n, "pa", "get", "0"); /* stopped and started again: a new state */
+    rh_stop(&n);
+}
