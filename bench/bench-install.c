@@ -75,8 +75,7 @@ static int install(struct rm_node *node, const char *root, const struct rh_rel *
     double t0 = bench_now();
     if (rm_plan_releases(&from->rel, lib, &to->rel, lib, &plan, err) < 0)
         return -1;
-    struct rh_exec_env env = {
-        .node = node, .root = root, .from = from, .to = to, .dir = plan.dir, .timeout_ms = -1};
+    struct rh_exec_env env = {.node = node, .root = root, .from = from, .to = to, .timeout_ms = -1};
     struct rh_report rep = {0};
     enum rh_exec_fail f;
     int rc = rh_exec_plan(&env, &plan, &rep, &f, err);

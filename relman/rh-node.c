@@ -208,7 +208,6 @@ static int run(struct rh *rh, const char *vsn, int check, int timeout_ms, struct
                               .root = rh->root,
                               .from = &rh->running,
                               .to = &to,
-                              .dir = dir,
                               .timeout_ms = timeout_ms,
                               .check_only = check};
     enum rh_exec_fail fail;

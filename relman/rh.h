@@ -152,9 +152,8 @@ struct rh_exec_env {
     const char *root;
     const struct rh_rel *from; /* the release running now */
     const struct rh_rel *to;   /* the release gone to */
-    enum rm_dir dir;
-    int timeout_ms; /* overrides every suspend and code_change timeout when >= 0 */
-    int check_only; /* prepare object code and check, then abort: no process touched */
+    int timeout_ms;            /* overrides every suspend and code_change timeout when >= 0 */
+    int check_only;            /* prepare object code and check, then abort: no process touched */
 };
 
 /* The outcome of a failed execution. */
