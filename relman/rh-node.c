@@ -106,7 +106,7 @@ int rh_boot(struct rh *rh, struct rm_error *err)
     if (rc < 0)
         rm_error_prefix(err, "boot release '%s'", perm->version);
     for (size_t i = 0; rc == 0 && i < r.rel.n_apps; i++)
-        if (rh_app_start(rh->node, rh->root, &r, &r.rel.apps[i], NULL, NULL, err) < 0)
+        if (rh_app_start(rh->node, rh->root, &r, &r.rel.apps[i], err) < 0)
             rc = rm_error_prefix(err, "boot release '%s'", perm->version);
     rm_store_close(st);
     if (rc < 0) {

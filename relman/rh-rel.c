@@ -115,8 +115,7 @@ static int load_modules(struct rm_node *node, const char *root, const struct rm_
 }
 
 int rh_app_start(struct rm_node *node, const char *root, const struct rh_rel *r,
-                 const struct rm_release_app *ra, rm_pid **pids, size_t *npids,
-                 struct rm_error *err)
+                 const struct rm_release_app *ra, struct rm_error *err)
 {
     const struct rm_app *app = rh_rel_app(r, ra->name);
     if (!app)
@@ -134,16 +133,8 @@ int rh_app_start(struct rm_node *node, const char *root, const struct rh_rel *r,
                                    .name = ps->name,
                                    .arg = ps->arg,
                                    .restart = (enum rm_restart)ps->restart};
-        rm_pid pid;
-        if (rm_proc_spawn(node, &so, &pid, err) < 0)
+        if (rm_proc_spawn(node, &so, NULL, err) < 0)
             return rm_error_prefix(err, "application '%s': process '%s'", app->name, ps->name);
-        if (pids) {
-            rm_pid *v = realloc(*pids, (*npids + 1) * sizeof *v);
-            if (!v)
-                return rm_error_nomem(err);
-            v[(*npids)++] = pid;
-            *pids = v;
-        }
     }
     return 0;
 }

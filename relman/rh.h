@@ -52,7 +52,7 @@ struct rh_rel {
 /*
  * Loads ROOT/releases/<vsn>/release.yaml and ROOT/lib/<app>-<vsn>/<app>.app.yaml
  * of each of its applications into *out. Returns 0, or -1 with `err` naming
- * the file at fault and *out zeroed.
+ * the file at fault and *out untouched.
  */
 int rh_rel_load(const char *root, const char *vsn, struct rh_rel *out, struct rm_error *err);
 
@@ -75,13 +75,11 @@ int rh_module_path(const char *root, const char *app, const char *vsn, const cha
  * Starts application `app` of `r` on `node` as its start type says: loads
  * its modules that are not loaded yet (start type load and up), and for
  * permanent, transient and temporary starts its processes with their
- * restart policies; none does nothing. The pid of every started process is
- * appended to *pids (a growing array of *npids, free() it) when pids is not
- * NULL. Returns 0, or -1 with `err` set (processes already started stay).
+ * restart policies; none does nothing. Returns 0, or -1 with `err` set
+ * (processes already started stay: a node that fails to boot exits).
  */
 int rh_app_start(struct rm_node *node, const char *root, const struct rh_rel *r,
-                 const struct rm_release_app *app, rm_pid **pids, size_t *npids,
-                 struct rm_error *err);
+                 const struct rm_release_app *app, struct rm_error *err);
 
 /* Stops every process that application `app` (a manifest) starts and that
    runs: registered names from the manifest. *count receives the number. */
