@@ -176,7 +176,11 @@ static int write_md(const char *path, const struct bench_out *out, int quick)
     fprintf(f, "| | |\n|---|---|\n");
     fprintf(f, "| CPU | %s |\n| cores online | %ld |\n| kernel | %s %s (%s) |\n", cpu,
             sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine);
-    fprintf(f, "| compiler | %s |\n", __VERSION__);
+#ifdef __clang__
+    fprintf(f, "| compiler | clang %s |\n", __clang_version__);
+#else
+    fprintf(f, "| compiler | GCC %s |\n", __VERSION__);
+#endif
 #ifdef NDEBUG
     fprintf(f, "| build | optimised, NDEBUG |\n\n");
 #else

@@ -1,6 +1,7 @@
 /* Module "slow": call "sleep N" sleeps N ms; when the init argument names a
    file, the callback creates it first, so a test knows the process is
-   inside its callback. Every call answers "ok". */
+   inside its callback. Every call answers "ok". code_change sleeps `extra`
+   milliseconds and keeps the state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,5 +30,13 @@ static int s_call(struct rm_ctx *ctx, const void *msg, size_t len, void **state)
     return RM_CONTINUE;
 }
 
-RM_MODULE(.name = "slow", .version = RM_MODULE_BUILD_VERSION, .init = s_init,
-          .handle_call = s_call);
+static int s_code_change(struct rm_ctx *ctx, enum rm_direction dir, const char *vsn,
+                         const void *old_state, const char *extra, void **new_state)
+{
+    usleep((useconds_t)strtol(extra, NULL, 10) * 1000);
+    *new_state = strdup(old_state);
+    return *new_state ? RM_CONTINUE : RM_FAIL;
+}
+
+RM_MODULE(.name = "slow", .version = RM_MODULE_BUILD_VERSION, .init = s_init, .handle_call = s_call,
+          .code_change = s_code_change);

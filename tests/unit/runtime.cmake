@@ -4,8 +4,11 @@ foreach(v 1 2 3)
   relman_add_module(test_mod_t${v} NAME t VERSION ${v} SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/t.c
                     OUTPUT_DIRECTORY ${RT_MODDIR}/t-${v})
 endforeach()
-relman_add_module(test_mod_slow NAME slow VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/slow.c
-                  OUTPUT_DIRECTORY ${RT_MODDIR}/slow-1)
+foreach(v 1 2)
+  relman_add_module(test_mod_slow${v} NAME slow VERSION ${v}
+                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/slow.c
+                    OUTPUT_DIRECTORY ${RT_MODDIR}/slow-${v})
+endforeach()
 relman_add_module(test_mod_nodesc NAME nodesc VERSION 1
                   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/nodesc.c
                   OUTPUT_DIRECTORY ${RT_MODDIR}/nodesc)
@@ -19,6 +22,6 @@ foreach(src ${RT_TEST_SOURCES})
   relman_add_test(${tname} SOURCES ${src} ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-runtime-util.c
                   LIBS relman_runtime relman_common)
   target_compile_definitions(${tname} PRIVATE RT_MODDIR="${RT_MODDIR}")
-  add_dependencies(${tname} test_mod_t1 test_mod_t2 test_mod_t3 test_mod_slow test_mod_nodesc
+  add_dependencies(${tname} test_mod_t1 test_mod_t2 test_mod_t3 test_mod_slow1 test_mod_slow2 test_mod_nodesc
                    test_mod_badabi counter_z0 counter_z1)
 endforeach()

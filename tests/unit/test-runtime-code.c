@@ -394,6 +394,30 @@ Test(code, suspend_times_out_on_a_slow_callback_and_undoes)
     cr_expect_eq(s.rc, 0);
 }
 
+Test(code, txn_code_change_over_its_time_limit_fails_and_aborts)
+{
+    rt_load(node, rt_path(0, "slow-1/slow.so"));
+    rm_pid a = rt_spawn(node, "slow", NULL, NULL, RM_RESTART_TEMPORARY);
+    struct rm_error err = {0};
+    const char *mods[] = {"slow"};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn);
+    cr_assert_eq(rm_txn_prepare(txn, rt_path(1, "slow-2/slow.so"), "slow", "2", &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_load(txn, "slow", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_code_change(txn, "slow", RM_UP, NULL, "300", 50, NULL, &err), -1);
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "code change of '<%llu>' (module 'slow', version '1' to '2'): timed out (over 50 ms)",
+             (unsigned long long)a);
+    cr_expect_str_eq(err.msg, msg);
+    rm_txn_abort(txn);
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, a, buf), "1");
+    rt_expect(node, a, "x", "ok");
+}
+
 Test(code, one_transaction_at_a_time)
 {
     struct rm_error err = {0};

@@ -389,3 +389,30 @@ Test(runtime, spawn_many_and_call_each)
     free(v);
     free(pids);
 }
+
+Test(runtime, processes_come_and_go)
+{
+    /* many exits leave the pid table full of deleted slots: lookups,
+       listings and new processes must all stay right */
+    enum { ROUNDS = 20, N = 2000 };
+    rm_pid keep = rt_spawn(node, "t", "keeper", "1", RM_RESTART_TEMPORARY);
+    rm_pid *pids = malloc(N * sizeof *pids);
+    struct rm_spawn_opts o = {.module = "t"};
+    for (int r = 0; r < ROUNDS; r++) {
+        cr_assert_eq(rm_proc_spawn_many(node, &o, N, pids, NULL), 0);
+        for (int i = 0; i < N; i += 2)
+            cr_assert_eq(rm_proc_stop(node, pids[i], NULL, NULL), 0);
+        for (int i = 1; i < N; i += 2)
+            cr_assert_eq(rm_proc_stop(node, pids[i], NULL, NULL), 0);
+        rt_expect(node, keep, "peek", "1");
+    }
+    struct rm_proc_info *v;
+    size_t n;
+    cr_assert_eq(rm_proc_list(node, NULL, &v, &n, NULL), 0);
+    cr_expect_eq(n, 1);
+    free(v);
+    rm_pid got;
+    cr_assert_eq(rm_proc_resolve(node, "keeper", &got, NULL), 0);
+    cr_expect_eq(got, keep);
+    free(pids);
+}
