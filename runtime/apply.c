@@ -47,13 +47,8 @@ int rm_module_apply(struct rm_node *node, const char *module, const char *functi
 int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mode mode,
                      size_t *killed, struct rm_error *err)
 {
-    size_t nkilled = 0, k = 0;
     struct rm_proc_info *ps;
-    size_t n;
-    struct rm_error e;
-    if (rm_module_purge(node, module, mode, &k, &e) < 0)
-        return e.code == RM_ENOENT ? 0 : rm_error_copy(err, &e);
-    nkilled += k;
+    size_t n, nkilled = 0;
     if (rm_proc_list(node, module, &ps, &n, err) < 0)
         return -1;
     if (n > 0 && mode == RM_PURGE_SOFT) {
@@ -62,7 +57,7 @@ int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mod
                             "delete '%s': %zu process%s still run%s the module (soft purge)",
                             module, n, n == 1 ? "" : "es", n == 1 ? "s" : "");
     }
-    /* Stopped rather than killed by the purge: their restart policy must not
+    /* Stopped rather than killed by a purge: their restart policy must not
        start them again on a module that is going away. */
     for (size_t i = 0; i < n; i++)
         if (rm_proc_stop(node, ps[i].pid, "killed", NULL) == 0)
@@ -72,19 +67,26 @@ int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mod
     pthread_mutex_lock(&node->code_lock);
     struct rm_module *m = rm__module_find(node, module);
     struct rm_code *cur = m ? atomic_load(&m->current) : NULL;
+    struct rm_code *old = m ? m->old : NULL;
     int r = 0;
-    if (m && m->old)
-        r = rm_error_set(err, RM_EBUSY, "delete '%s': old code was loaded meanwhile", module);
-    else if (cur) {
-        m->old = cur;
+    if ((cur && atomic_load(&cur->nprocs) > 0) || (old && atomic_load(&old->nprocs) > 0)) {
+        r = rm_error_set(err, RM_EBUSY,
+                         "delete '%s': a process of the module was started meanwhile", module);
+    } else if (m) {
+        m->old = NULL;
         atomic_store(&m->current, NULL);
     }
     pthread_mutex_unlock(&node->code_lock);
+    if (r == 0) {
+        /* No process runs either version: the table's references are the
+           last but those of running callbacks, which close it once done. */
+        if (old)
+            rm__code_unref(node, old, false);
+        if (cur)
+            rm__code_unref(node, cur, false);
+    }
     pthread_mutex_unlock(&node->sys_lock);
-    if (r == 0 && cur && rm_module_purge(node, module, RM_PURGE_BRUTAL, &k, err) < 0)
-        return -1;
-    nkilled += cur ? k : 0;
-    if (killed)
+    if (r == 0 && killed)
         *killed = nkilled;
     return r;
 }
