@@ -267,9 +267,9 @@ int rm__dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m, stru
         reason = buf;
     }
     /* A call the callback neither answered nor kept for later fails with the
-       process's exit rather than leaving its caller waiting. */
-    if (reason && c->caller)
-        rm__call_complete(node, c->caller, NULL, 0, RM_ESTATE, reason, NULL);
+       process's exit (in rm__proc_exit, once the process is gone from the
+       tables) rather than leaving its caller waiting. */
+    rm_from unanswered = reason ? c->caller : 0;
     free(m);
     if (!reason) {
         rm__ctx_done(c);
@@ -278,6 +278,6 @@ int rm__dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m, stru
     char r[sizeof c->reason];
     snprintf(r, sizeof r, "%s", reason);
     rm__ctx_done(c);
-    rm__proc_exit(node, p, r, true);
+    rm__proc_exit(node, p, r, true, unanswered);
     return 1;
 }

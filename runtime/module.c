@@ -363,7 +363,7 @@ int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode m
             if (atomic_load(&v[i]->flags) & RM__F_DEAD)
                 continue;
             if (v[i]->code == old) {
-                rm__proc_exit(node, v[i], "killed", true);
+                rm__proc_exit(node, v[i], "killed", true, 0);
                 nkilled++;
             } else {
                 rm__unpin(node, v[i], true);

@@ -417,7 +417,7 @@ void rm_node_free(struct rm_node *node)
             if (!(atomic_load(&procs[i]->flags) & RM__F_DEAD)) {
                 rm__pin(node, procs[i]);
                 if (!(atomic_load(&procs[i]->flags) & RM__F_DEAD))
-                    rm__proc_exit(node, procs[i], "shutdown", false);
+                    rm__proc_exit(node, procs[i], "shutdown", false, 0);
             }
         }
         rm__release_all(procs, n);

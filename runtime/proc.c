@@ -477,7 +477,8 @@ static void restart(struct rm_node *node, struct rm_module *m, struct rm__ext *x
     }
 }
 
-void rm__proc_exit(struct rm_node *node, struct rm_proc *p, const char *reason, bool may_restart)
+void rm__proc_exit(struct rm_node *node, struct rm_proc *p, const char *reason, bool may_restart,
+                   rm_from current)
 {
     char label[RM_NAME_MAX + 24];
     if (p->ext && p->ext->name)
@@ -507,6 +508,8 @@ void rm__proc_exit(struct rm_node *node, struct rm_proc *p, const char *reason, 
     p->mhead = p->mtail = NULL;
     p->qlen = 0;
     rm__spin_unlock(&p->mlock);
+    if (current)
+        rm__call_complete(node, current, NULL, 0, RM_ESTATE, reason, NULL);
     while (m) {
         struct rm_msg *next = m->next;
         if (m->kind == RM__MSG_CALL)
@@ -591,7 +594,7 @@ int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm
     if (atomic_load(&p->flags) & RM__F_DEAD)
         r = rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
     else
-        rm__proc_exit(node, p, reason ? reason : "shutdown", false);
+        rm__proc_exit(node, p, reason ? reason : "shutdown", false, 0);
     rm__proc_put(p);
     pthread_mutex_unlock(&node->sys_lock);
     return r;

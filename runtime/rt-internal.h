@@ -134,9 +134,12 @@ rm_pid rm__resolve(struct rm_node *node, const char *name);
 /* Writes the display name of a process ("name" or "<N>") into buf. */
 void rm__proc_label(struct rm_node *node, rm_pid pid, char *buf, size_t size);
 /* Ends a pinned process or one on its worker: terminate, free the state,
-   leave the tables, fail queued calls, then restart it when `may_restart`
-   and its policy say so. The proc memory is released with its last ref. */
-void rm__proc_exit(struct rm_node *node, struct rm_proc *p, const char *reason, bool may_restart);
+   leave the tables, fail the call being handled (`current`, 0 for none) and
+   the queued ones, then restart it when `may_restart` and its policy say
+   so. Callers learn of the exit only once the process is gone from the
+   tables. The proc memory is released with its last ref. */
+void rm__proc_exit(struct rm_node *node, struct rm_proc *p, const char *reason, bool may_restart,
+                   rm_from current);
 /* Schedules p if it has messages and is neither queued nor suspended
    (mlock held): sets QUEUED and takes the run queue's reference on p.
    Returns true when the caller must push it to the run queue. */

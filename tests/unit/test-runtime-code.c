@@ -343,7 +343,7 @@ static void *slow_thread(void *arg)
     struct slow_call *s = arg;
     char *reply = NULL;
     size_t len;
-    s->rc = rm_proc_call(node, s->pid, "sleep 3000", 10, -1, &reply, &len, NULL);
+    s->rc = rm_proc_call(node, s->pid, "sleep 5000", 10, -1, &reply, &len, NULL);
     free(reply);
     return NULL;
 }
