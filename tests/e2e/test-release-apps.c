@@ -80,7 +80,7 @@ static void report_names(const char *json, char *buf, size_t size)
 
 Test(release_apps, three_modules_with_dependencies_run_as_planned)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "trio", "1", "a b c", "1");
     rh_release(&n, "trio", "1", "trio 1", NULL);
@@ -115,7 +115,7 @@ Test(release_apps, three_modules_with_dependencies_run_as_planned)
 
 Test(release_apps, add_remove_and_restart_application)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "base", "1", "a", "1");
     app(&n, "old", "1", "b", "1");
@@ -144,7 +144,7 @@ Test(release_apps, add_remove_and_restart_application)
 
 Test(release_apps, failure_after_irreversible_step_restarts_into_permanent)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "base", "1", "a", "1");
     rh_release(&n, "apps", "1", "base 1", NULL);
@@ -183,7 +183,7 @@ Test(release_apps, failure_after_irreversible_step_restarts_into_permanent)
 
 Test(release_apps, remove_keeps_application_directories_still_used)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "base", "1", "a", "1");
     app(&n, "old", "1", "b", "1");
@@ -208,7 +208,7 @@ Test(release_apps, remove_keeps_application_directories_still_used)
 
 Test(release_apps, load_module_upgrade_and_downgrade_keep_the_state)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "lm", "1", "a", "1");
     rh_release(&n, "lm", "1", "lm 1", NULL);
@@ -249,7 +249,7 @@ Test(release_apps, load_module_upgrade_and_downgrade_keep_the_state)
 
 Test(release_apps, low_level_stop_and_start)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "ss", "1", "a", "1");
     rh_release(&n, "ss", "1", "ss 1", NULL);

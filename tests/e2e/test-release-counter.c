@@ -53,7 +53,7 @@ static void counter_release(struct e2e_node *n, const char *vsn, const char *zvs
 
 Test(release_counter, unpack_twice_is_refused_and_changes_nothing)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
     cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
@@ -68,7 +68,7 @@ Test(release_counter, unpack_twice_is_refused_and_changes_nothing)
 
 Test(release_counter, upgrade_and_downgrade_with_states)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     cr_assert_str_eq(rh_state(&n, "1"), "permanent");
     rh_call_is(&n, "z", "boom", "0");
@@ -107,7 +107,7 @@ Test(release_counter, upgrade_and_downgrade_with_states)
 
 Test(release_counter, thousand_increments_during_install_none_lost)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
     unsigned long long pid = status_pid(&n, "z");
@@ -132,7 +132,7 @@ Test(release_counter, thousand_increments_during_install_none_lost)
 
 Test(release_counter, killed_before_permanent_comes_back_on_permanent)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
     rh_call_is(&n, "z", "boom", "0");
@@ -150,7 +150,7 @@ Test(release_counter, killed_before_permanent_comes_back_on_permanent)
 
 Test(release_counter, permanent_survives_restart_bad_status_and_reboot_old)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
     counter_release(&n, "3", "2",
@@ -185,7 +185,7 @@ Test(release_counter, permanent_survives_restart_bad_status_and_reboot_old)
 
 Test(release_counter, no_upgrade_path_names_application_and_versions)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     counter_release(&n, "5", "1",
                     "up:\n  - from: \"4\"\n    instructions:\n"
@@ -199,7 +199,7 @@ Test(release_counter, no_upgrade_path_names_application_and_versions)
 
 Test(release_counter, regex_up_from_matches_whole_version)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     /* '1' matches [0-9]; '1x' would not: the whole string must match. */
     counter_release(&n, "6", "1",
@@ -222,7 +222,7 @@ Test(release_counter, regex_up_from_matches_whole_version)
 
 Test(release_counter, node_start_initialises_an_empty_root_from_a_release)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     char *out = rh_ok(&n, "node", "start", "--release", RH_COUNTER_1, "--detach", NULL);
     n.started = 1;
@@ -239,7 +239,7 @@ Test(release_counter, node_start_initialises_an_empty_root_from_a_release)
 
 Test(release_counter, module_changed_since_unpack_is_refused)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
     char *out = rh_ok(&n, "check", "2", NULL);
@@ -257,7 +257,7 @@ Test(release_counter, module_changed_since_unpack_is_refused)
 
 Test(release_counter, restart_node_comes_back_once_on_the_new_release)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     rh_counter_node(&n);
     counter_release(&n, "9", "1",
                     "up:\n  - from: \"1\"\n    instructions:\n"

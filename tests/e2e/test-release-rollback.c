@@ -52,7 +52,7 @@ static void release(struct e2e_node *n, const char *vsn, const char *name, const
 
 Test(release_rollback, missing_module_file_fails_before_any_process_is_touched)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "counter", "1", "z", "0", "  - {name: z, module: z}\n");
     release(&n, "1", "counter", "1");
@@ -77,7 +77,7 @@ Test(release_rollback, missing_module_file_fails_before_any_process_is_touched)
 
 Test(release_rollback, code_change_failing_in_one_of_1000_rolls_all_back)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     /* 1,000 counters p0..p999, each starting at its index. */
     char *procs = malloc(1000 * 48), *p = procs;
@@ -126,7 +126,7 @@ Test(release_rollback, code_change_failing_in_one_of_1000_rolls_all_back)
 
 Test(release_rollback, process_not_suspending_in_time)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "slow", "1", "a", "1", "  - {name: pa, module: a}\n  - {name: pb, module: a}\n");
     release(&n, "1", "slow", "1");
@@ -163,7 +163,7 @@ Test(release_rollback, process_not_suspending_in_time)
 
 Test(release_rollback, timeout_error_names_the_process)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "slow", "1", "a", "1", "  - {name: pa, module: a}\n");
     release(&n, "1", "slow", "1");
@@ -183,7 +183,7 @@ Test(release_rollback, timeout_error_names_the_process)
 
 Test(release_rollback, soft_pre_purge_refuses_old_processes_brutal_kills_them)
 {
-    struct e2e_node n;
+    static struct e2e_node n;
     e2e_root_new(&n, 0);
     app(&n, "pp", "1", "a", "1", "  - {name: pa, module: a}\n");
     release(&n, "1", "pp", "1");

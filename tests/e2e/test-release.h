@@ -3,6 +3,10 @@
  * node harness (e2e/harness.h): roots holding releases written by hand or
  * unpacked from the counter's archives, and short forms of the checks every
  * scenario makes (a call's answer, a release's state, an error message).
+ *
+ * The tests keep their struct e2e_node in static storage: the harness
+ * remembers its address for the suite's .fini (e2e_cleanup), which runs
+ * after the test's stack is gone when an assertion fails half-way.
  */
 #ifndef RELMAN_TEST_RELEASE_H
 #define RELMAN_TEST_RELEASE_H
