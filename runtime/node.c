@@ -19,6 +19,7 @@
 
 #define RM__BATCH        64
 #define RM__IDLE_SPIN_NS 50000 /* an idle worker spins this long before sleeping */
+#define RM__WAKE_GRACE   48    /* pauses a pusher waits for a searching worker */
 #define RM__MAX_THREADS  256
 
 static _Thread_local struct rm_node *tls_worker_node;
@@ -51,9 +52,19 @@ void rm__runq_push(struct rm_node *node, struct rm_proc *p)
     pthread_mutex_unlock(&node->rq_lock);
     atomic_fetch_add(&node->rq_seq, 1);
     /* A searching worker (awake, outside any callback) looks at the queue
-       again before it sleeps, so a sleeper is woken only when none is. */
-    if (atomic_load(&node->searching) <= 0 && atomic_load(&node->idle) > 0)
-        rm__futex_wake(&node->rq_seq, 1);
+       again before it sleeps, so a sleeper is woken only when none is. A
+       worker that has just answered a call becomes searching a moment after
+       its caller sees the answer: the pusher watches briefly for that (or
+       for its process being taken) before paying for a wake. */
+    if (atomic_load(&node->searching) <= 0 && atomic_load(&node->idle) > 0) {
+        for (int i = 0; i < RM__WAKE_GRACE && atomic_load(&node->searching) <= 0 &&
+                        atomic_load_explicit(&node->rq_nonempty, memory_order_relaxed);
+             i++)
+            rm__cpu_relax();
+        if (atomic_load(&node->searching) <= 0 && atomic_load(&node->rq_nonempty) &&
+            atomic_load(&node->idle) > 0)
+            rm__futex_wake(&node->rq_seq, 1);
+    }
 }
 
 static void job_push(struct rm_node *node, struct rm__job *j)
