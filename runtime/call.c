@@ -54,19 +54,24 @@ int rm__call_complete(struct rm_node *node, rm_from from, const void *data, size
 {
     if (from == 0)
         return -1;
-    char *copy = NULL;
-    if (status == 0) {
-        copy = malloc(len + 1);
-        if (!copy)
-            return -1;
-        if (len)
-            memcpy(copy, data, len);
-        copy[len] = '\0';
-    }
     struct rm__waiter *w = withdraw(node, from);
-    if (!w) {
-        free(copy);
+    if (!w)
         return -1;
+    /* The caller waits for state 2 from now on, so w stays valid. A short
+       answer goes into the waiter itself: no allocation on this thread to
+       be freed on the caller's. */
+    char *copy = NULL;
+    if (status == 0 && len >= sizeof w->small) {
+        copy = malloc(len + 1);
+        if (!copy) {
+            status = RM_ENOMEM;
+            reason = "out of memory for the answer";
+        } else {
+            memcpy(copy, data, len);
+            copy[len] = '\0';
+        }
+    } else if (status == 0 && len) {
+        memcpy(w->small, data, len);
     }
     if (to)
         *to = w->sender;
@@ -150,9 +155,18 @@ int rm__call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *msg, s
         return rm_error_set(err, RM_ETIMEOUT, "call to '%s' timed out after %d ms", label,
                             timeout_ms);
     }
+    if (w.status == RM_ENOMEM)
+        return rm_error_set(err, RM_ENOMEM, "call to '<%llu>': %s", (unsigned long long)pid,
+                            w.reason);
     if (w.status) {
         return rm_error_set(err, RM_ESTATE, "process '<%llu>' exited before answering: %s",
                             (unsigned long long)pid, w.reason);
+    }
+    if (!w.reply) {
+        if (!(w.reply = malloc(w.len + 1)))
+            return rm_error_nomem(err);
+        memcpy(w.reply, w.small, w.len);
+        w.reply[w.len] = '\0';
     }
     *reply = w.reply;
     if (reply_len)

@@ -39,31 +39,43 @@ void rm__log(struct rm_node *node, int level, const char *fmt, ...)
         fprintf(stderr, "%s\n", line);
 }
 
+/* Whether a worker has anything to take. */
+static bool has_work(struct rm_node *node)
+{
+    return atomic_load_explicit(&node->handoff, memory_order_relaxed) ||
+           atomic_load_explicit(&node->rq_nonempty, memory_order_relaxed);
+}
+
 void rm__runq_push(struct rm_node *node, struct rm_proc *p)
 {
-    p->rq_next = NULL;
-    pthread_mutex_lock(&node->rq_lock);
-    if (node->rq_tail)
-        node->rq_tail->rq_next = p;
-    else
-        node->rq_head = p;
-    node->rq_tail = p;
-    atomic_store(&node->rq_nonempty, 1);
-    pthread_mutex_unlock(&node->rq_lock);
-    atomic_fetch_add(&node->rq_seq, 1);
-    /* A searching worker (awake, outside any callback) looks at the queue
-       again before it sleeps, so a sleeper is woken only when none is. A
-       worker that has just answered a call becomes searching a moment after
-       its caller sees the answer: the pusher watches briefly for that (or
-       for its process being taken) before paying for a wake. */
+    /* With a worker spinning, one process goes straight to it through the
+       hand-off slot: one cache line instead of the queue's lock and list. */
+    struct rm_proc *none = NULL;
+    if (!atomic_load_explicit(&node->spinning, memory_order_relaxed) ||
+        !atomic_compare_exchange_strong(&node->handoff, &none, p)) {
+        p->rq_next = NULL;
+        pthread_mutex_lock(&node->rq_lock);
+        if (node->rq_tail)
+            node->rq_tail->rq_next = p;
+        else
+            node->rq_head = p;
+        node->rq_tail = p;
+        atomic_store(&node->rq_nonempty, 1);
+        pthread_mutex_unlock(&node->rq_lock);
+    }
+    /* A searching worker (awake, outside any callback) looks for work again
+       before it sleeps, so a sleeper is woken only when none is. A worker
+       that has just answered a call becomes searching a moment after its
+       caller sees the answer: the pusher watches briefly for that (or for
+       the work being taken) before paying for a wake. */
     if (atomic_load(&node->searching) <= 0 && atomic_load(&node->idle) > 0) {
-        for (int i = 0; i < RM__WAKE_GRACE && atomic_load(&node->searching) <= 0 &&
-                        atomic_load_explicit(&node->rq_nonempty, memory_order_relaxed);
+        for (int i = 0; i < RM__WAKE_GRACE && atomic_load(&node->searching) <= 0 && has_work(node);
              i++)
             rm__cpu_relax();
-        if (atomic_load(&node->searching) <= 0 && atomic_load(&node->rq_nonempty) &&
-            atomic_load(&node->idle) > 0)
+        if (atomic_load(&node->searching) <= 0 && has_work(node) && atomic_load(&node->idle) > 0) {
+            atomic_fetch_add(&node->rq_seq, 1);
             rm__futex_wake(&node->rq_seq, 1);
+        }
     }
 }
 
@@ -88,6 +100,9 @@ static void take_once(struct rm_node *node, struct rm__job **job, struct rm_proc
 {
     *job = NULL;
     *proc = NULL;
+    if (atomic_load_explicit(&node->handoff, memory_order_relaxed) &&
+        (*proc = atomic_exchange(&node->handoff, NULL)))
+        return;
     if (!atomic_load_explicit(&node->rq_nonempty, memory_order_acquire))
         return;
     pthread_mutex_lock(&node->rq_lock);
@@ -124,8 +139,7 @@ static bool take(struct rm_node *node, struct rm__job **job, struct rm_proc **pr
         uint32_t zero = 0;
         if (atomic_compare_exchange_strong(&node->spinning, &zero, 1)) {
             uint64_t start = rm__now_ns();
-            for (unsigned i = 1; !atomic_load_explicit(&node->rq_nonempty, memory_order_relaxed);
-                 i++) {
+            for (unsigned i = 1; !has_work(node); i++) {
                 if ((i & 31) == 0 && rm__now_ns() - start > RM__IDLE_SPIN_NS)
                     break;
                 rm__cpu_relax();
@@ -140,7 +154,8 @@ static bool take(struct rm_node *node, struct rm__job **job, struct rm_proc **pr
         atomic_fetch_sub(&node->searching, 1);
         uint32_t seq = atomic_load(&node->rq_seq);
         atomic_fetch_add(&node->idle, 1);
-        if (!atomic_load(&node->rq_nonempty) && !atomic_load(&node->stopping))
+        if (!atomic_load(&node->handoff) && !atomic_load(&node->rq_nonempty) &&
+            !atomic_load(&node->stopping))
             rm__futex_wait(&node->rq_seq, seq, -1);
         atomic_fetch_sub(&node->idle, 1);
         atomic_fetch_add(&node->searching, 1);

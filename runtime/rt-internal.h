@@ -107,19 +107,21 @@ struct rm__ext {
     uint64_t hist[]; /* times of the latest max_restarts restarts */
 };
 
-/* A process. Kept small: 80 bytes plus its state and messages. */
+/* A process: 80 bytes plus its state and messages; what a message
+   touches comes first. */
 struct rm_proc {
     _Atomic uint32_t flags;
     _Atomic uint32_t mlock; /* spinlock: mailbox, QUEUED/SUSPENDED changes */
-    rm_pid pid;
+    uint32_t qlen;
+    _Atomic uint32_t refs; /* the table, the run queue, each control holder */
     struct rm_msg *mhead, *mtail;
     struct rm_proc *rq_next;
     void *state;
     struct rm_code *code;
+    rm_pid pid;
+    /* second line: what messages do not need */
     struct rm_module *module;
     struct rm__ext *ext;
-    uint32_t qlen;
-    _Atomic uint32_t refs; /* 1 for the table + one per control holder */
 };
 
 /* Finds a live process and takes a reference on it; NULL with RM_ENOENT. */
@@ -189,8 +191,9 @@ struct rm__waiter {
     _Atomic uint32_t state; /* 0 waiting, 1 asleep on the futex, 2 answered */
     int status;             /* 0 answered, or RM_ESTATE: the process exited */
     rm_pid sender;          /* the calling process, 0 outside the node */
-    char *reply;
+    char *reply;            /* a long answer, allocated by the answering thread */
     size_t len;
+    char small[48];   /* a short answer, copied in place (reply NULL) */
     char reason[128]; /* the exit reason when status != 0 */
 };
 
@@ -337,11 +340,13 @@ struct rm_node {
     rm_log_fn log;
     void *log_ud;
 
-    /* run queue, jobs and idle workers */
+    /* run queue, jobs and idle workers; `handoff` passes one process to
+       the spinning worker without the queue's lock */
+    struct rm_proc *_Atomic handoff __attribute__((aligned(64)));
     pthread_mutex_t rq_lock;
     struct rm_proc *rq_head, *rq_tail;
     struct rm__job *job_head, *job_tail;
-    _Atomic uint32_t rq_seq; /* bumped on every push; idle workers wait on it */
+    _Atomic uint32_t rq_seq; /* bumped before a wake; idle workers sleep on it */
     _Atomic uint32_t rq_nonempty;
     _Atomic uint32_t idle;     /* workers asleep on rq_seq */
     _Atomic uint32_t spinning; /* workers spinning for work (at most one) */
