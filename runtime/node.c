@@ -17,10 +17,11 @@
 
 #include "rt-internal.h"
 
-#define RM__BATCH        64
-#define RM__IDLE_SPIN_NS 50000 /* an idle worker spins this long before sleeping */
-#define RM__WAKE_GRACE   48    /* pauses a pusher waits for a searching worker */
-#define RM__MAX_THREADS  256
+#define RM__BATCH              64
+#define RM__IDLE_SPIN_NS       50000 /* an idle worker spins this long before sleeping */
+#define RM__IDLE_SHORT_SPIN_NS 5000  /* ... or this long when another one spins */
+#define RM__WAKE_GRACE         48    /* pauses a pusher waits for a searching worker */
+#define RM__MAX_THREADS        256
 
 static _Thread_local struct rm_node *tls_worker_node;
 
@@ -136,20 +137,23 @@ static bool take(struct rm_node *node, struct rm__job **job, struct rm_proc **pr
             atomic_fetch_sub(&node->searching, 1);
             return false;
         }
+        /* One worker at a time spins long; the others spin briefly, long
+           enough to catch the next call of a client they just answered. */
         uint32_t zero = 0;
-        if (atomic_compare_exchange_strong(&node->spinning, &zero, 1)) {
-            uint64_t start = rm__now_ns();
-            for (unsigned i = 1; !has_work(node); i++) {
-                if ((i & 31) == 0 && rm__now_ns() - start > RM__IDLE_SPIN_NS)
-                    break;
-                rm__cpu_relax();
-            }
+        bool token = atomic_compare_exchange_strong(&node->spinning, &zero, 1);
+        uint64_t limit = token ? RM__IDLE_SPIN_NS : RM__IDLE_SHORT_SPIN_NS;
+        uint64_t start = rm__now_ns();
+        for (unsigned i = 1; !has_work(node); i++) {
+            if ((i & 31) == 0 && rm__now_ns() - start > limit)
+                break;
+            rm__cpu_relax();
+        }
+        if (token)
             atomic_store(&node->spinning, 0);
-            take_once(node, job, proc);
-            if (*job || *proc) {
-                atomic_fetch_sub(&node->searching, 1);
-                return true;
-            }
+        take_once(node, job, proc);
+        if (*job || *proc) {
+            atomic_fetch_sub(&node->searching, 1);
+            return true;
         }
         atomic_fetch_sub(&node->searching, 1);
         uint32_t seq = atomic_load(&node->rq_seq);
