@@ -326,8 +326,9 @@ static int bench_calls(struct bench_out *out)
                "calls: client threads outside the node call counter processes (\"boom\"), "
                "%zu calls each; the node has one worker per core. These figures depend on where "
                "the system puts the client and worker threads and on other load: on a shared "
-               "2-core machine, repeated runs gave medians from 0.4 to 1.3 us (2.5 to 0.7 M "
-               "calls/s)",
+               "2-core virtual machine, runs minutes apart (or parts of one run) gave medians "
+               "from 0.3 to 1.3 us, 0.7 to 3.3 M calls/s from one client and 0.8 to 3.3 M "
+               "from two",
                n);
     rm_node_free(node);
     return 0;
