@@ -19,7 +19,6 @@
 #include "bench.h"
 
 /* The sections, in the order they run (declared in bench.h). */
-int bench_install(struct bench_out *out);
 
 static const struct bench_section sections[] = {
     {"runtime", "Node runtime", bench_runtime},

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "relman/archive.h"
 #include "relman/fsutil.h"
 #include "relman/store.h"
 #include "rh.h"
@@ -184,7 +185,7 @@ static int run(struct rh *rh, const char *vsn, int check, int timeout_ms, struct
     size_t nsums;
     if (plan_to(rh, vsn, &to, &plan, &dir, err) < 0)
         return rm_error_prefix(err, "%s '%s'", op, vsn);
-    if (rh_release_verify(rh->root, vsn, &nsums, err) < 0) {
+    if (rm_release_verify(rh->root, vsn, &nsums, err) < 0) {
         rm_plan_free(&plan);
         rh_rel_free(&to);
         return rm_error_prefix(err, "%s '%s'", op, vsn);

@@ -86,15 +86,6 @@ int rh_app_start(struct rm_node *node, const char *root, const struct rh_rel *r,
 int rh_app_stop(struct rm_node *node, const struct rm_app *app, size_t *count,
                 struct rm_error *err);
 
-/*
- * Verifies the files of release `vsn` against ROOT/releases/<vsn>/SHA256SUMS
- * (written by unpack): each listed file must hash to its digest. A release
- * without the list (recorded by set-unpacked) passes with *nfiles 0.
- * Returns 0 with the number of files checked in *nfiles, or -1 with
- * RM_ECHECKSUM naming the changed file (or the read error).
- */
-int rh_release_verify(const char *root, const char *vsn, size_t *nfiles, struct rm_error *err);
-
 /* Monotonic time in nanoseconds, for the reports. */
 uint64_t rh_now_ns(void);
 

@@ -18,8 +18,12 @@
 
 #define E2E_MAX_NODES 8
 
-/* The nodes of this test (each Criterion test runs in its own process). */
-static struct e2e_node *nodes[E2E_MAX_NODES];
+/*
+ * The roots of this test's nodes (each Criterion test runs in its own
+ * process), copied: a test that fails an assertion leaves by longjmp, and its
+ * own struct e2e_node (often on its stack) is gone when cleanup runs.
+ */
+static char roots[E2E_MAX_NODES][sizeof(((struct e2e_node *)0)->root)];
 
 static void path_of(struct e2e_node *n, const char *rel, char *buf, size_t size)
 {
@@ -41,8 +45,8 @@ void e2e_root_new(struct e2e_node *n, int depth)
         cr_assert(mkdir(n->root, 0755) == 0, "mkdir '%s': %s", n->root, strerror(errno));
     }
     for (int i = 0; i < E2E_MAX_NODES; i++)
-        if (!nodes[i]) {
-            nodes[i] = n;
+        if (!roots[i][0]) {
+            memcpy(roots[i], n->root, sizeof roots[i]);
             return;
         }
     cr_assert_fail("more than %d nodes in one test", E2E_MAX_NODES);
@@ -318,8 +322,8 @@ void e2e_stop(struct e2e_node *n)
     struct rm_error err;
     cr_assert(rm_fs_remove_tree(n->root, &err) == 0, "%s", err.msg);
     for (int i = 0; i < E2E_MAX_NODES; i++)
-        if (nodes[i] == n)
-            nodes[i] = NULL;
+        if (strcmp(roots[i], n->root) == 0)
+            roots[i][0] = '\0';
 }
 
 pid_t e2e_parent_of(pid_t pid)
@@ -341,23 +345,24 @@ pid_t e2e_parent_of(pid_t pid)
 void e2e_cleanup(void)
 {
     for (int i = 0; i < E2E_MAX_NODES; i++) {
-        struct e2e_node *n = nodes[i];
-        if (!n)
+        if (!roots[i][0])
             continue;
-        nodes[i] = NULL;
-        if (n->started) {
-            struct e2e_out o;
-            const char *argv[] = {"node", "stop", NULL};
-            if (e2e_runv(n, NULL, &o, argv) != 0) {
-                /* The watchdog first, or it would restart the node. */
-                pid_t pid = e2e_node_pid(n), wd = e2e_parent_of(pid);
-                if (wd > 1)
-                    kill(wd, SIGKILL);
-                if (pid > 0)
-                    kill(pid, SIGKILL);
-            }
-            e2e_out_free(&o);
+        struct e2e_node n = {0};
+        memcpy(n.root, roots[i], sizeof n.root);
+        roots[i][0] = '\0';
+        /* Whether or not the test got to start it: stop any node there. */
+        struct e2e_out o;
+        const char *argv[] = {"node", "stop", NULL};
+        int status = e2e_runv(&n, NULL, &o, argv);
+        e2e_out_free(&o);
+        if (status != 0 && status != 3) {
+            /* The watchdog first, or it would restart the node. */
+            pid_t pid = e2e_node_pid(&n), wd = pid > 0 ? e2e_parent_of(pid) : 0;
+            if (wd > 1)
+                kill(wd, SIGKILL);
+            if (pid > 0)
+                kill(pid, SIGKILL);
         }
-        rm_fs_remove_tree(n->root, NULL);
+        rm_fs_remove_tree(n.root, NULL);
     }
 }

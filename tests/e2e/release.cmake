@@ -2,10 +2,10 @@
 # starts real nodes on roots of releases and drives install, check, plan,
 # permanent, rollback, reboot-old and remove through the relman program.
 # Their modules: m.c built as a, b and c in versions 1 to 3, and z-2.c, the
-# counter's third version whose migration has a limit.
+# counter's third version (examples/counter/z-2.c), whose migration has a limit.
 set(RH_MODDIR ${PROJECT_BINARY_DIR}/tests/e2e/modules)
 set(RH_MODULE_TARGETS rh_mod_z2)
-relman_add_module(rh_mod_z2 NAME z VERSION 2 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/e2e/modules/z-2.c
+relman_add_module(rh_mod_z2 NAME z VERSION 2 SOURCES ${PROJECT_SOURCE_DIR}/examples/counter/z-2.c
                   OUTPUT_DIRECTORY ${RH_MODDIR}/z-2)
 foreach(name a b c)
   foreach(v 1 2 3)

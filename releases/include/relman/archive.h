@@ -113,6 +113,17 @@ int rm_release_unpack(const char *file, const char *root, const struct rm_unpack
  */
 int rm_release_set_unpacked(const char *root, const char *vsn, struct rm_error *err);
 
+/*
+ * Verifies unpacked release `vsn` in `root`: every file its checksum list
+ * (ROOT/releases/<vsn>/SHA256SUMS, written by unpack) names must still have
+ * its SHA-256, so that a file changed on disk since unpack is refused before
+ * anything loads it. A release recorded with rm_release_set_unpacked() has
+ * no list and passes with *nfiles = 0. Returns 0 with the number of files
+ * checked in *nfiles, or -1 with `err` naming the file (RM_ECHECKSUM when it
+ * changed).
+ */
+int rm_release_verify(const char *root, const char *vsn, size_t *nfiles, struct rm_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /*
- * Module z, version "2": the counter's third version, whose migration has a
- * limit. Its state is {tschak, N}, as version "1"'s. Its code_change takes
+ * Module z, version "2" (application counter "3", release "3"): the counter's
+ * third version, whose migration has a limit, to show a failed upgrade
+ * rolled back in place. Its state is {tschak, N}, as version "1"'s. Its code_change takes
  * version "0"'s integer or version "1"'s {tschak, N}, but refuses a count
  * larger than the limit its extra gives ("max M"), the way a real
  * migration meets data it cannot convert: the failed-install scenario.
