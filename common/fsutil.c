@@ -76,8 +76,8 @@ int rm_fs_read_file(const char *path, size_t max, char **data, size_t *len, stru
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return rm_error_set(err, errno == ENOENT ? RM_ENOENT : RM_EIO, "cannot open '%s': %s",
-                            path, strerror(errno));
+        return rm_error_set(err, errno == ENOENT ? RM_ENOENT : RM_EIO, "cannot open '%s': %s", path,
+                            strerror(errno));
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -100,7 +100,8 @@ int rm_fs_read_file(const char *path, size_t max, char **data, size_t *len, stru
                 free(buf);
                 close(fd);
                 return rm_error_set(err, RM_ELIMIT,
-                                    "cannot read '%s': more than the limit of %zu bytes", path, max);
+                                    "cannot read '%s': more than the limit of %zu bytes", path,
+                                    max);
             }
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
@@ -166,9 +167,9 @@ int rm_fs_remove_tree(const char *path, struct rm_error *err)
 {
     struct stat st;
     if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0
-                               : rm_error_set(err, RM_EIO, "cannot remove '%s': %s", path,
-                                              strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : rm_error_set(err, RM_EIO, "cannot remove '%s': %s", path, strerror(errno));
     if (nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) < 0)
         return rm_error_set(err, RM_EIO, "cannot remove '%s': %s", path, strerror(errno));
     return 0;
