@@ -4,18 +4,13 @@
 #include <string.h>
 
 #include "plan-internal.h"
+#include "relman/array.h"
 
 int rm__wlist_push(struct rm__wlist *l, const struct rm_instr *in, const char *file,
                    struct rm_error *err)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct rm__wi *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return rm_error_nomem(err);
-        l->v = v;
-        l->cap = cap;
-    }
+    if (rm_array_grow(&l->v, &l->cap, l->n, sizeof *l->v, 16, err) < 0)
+        return -1;
     l->v[l->n].in = *in;
     l->v[l->n].file = file;
     l->n++;

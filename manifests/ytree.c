@@ -1,4 +1,5 @@
 /* The YAML layer: libyaml events into a bounded tree with 1-based marks. */
+#include "relman/array.h"
 #include "ytree.h"
 
 #include <stdio.h>
@@ -52,14 +53,8 @@ static int add_child(struct builder *b, struct rm__ynode *child)
         return 0;
     }
     struct level *l = &b->stack[b->depth - 1];
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        struct rm__ynode **items = realloc(l->items, cap * sizeof *items);
-        if (!items)
-            return rm_error_nomem(b->err);
-        l->items = items;
-        l->cap = cap;
-    }
+    if (rm_array_grow(&l->items, &l->cap, l->n, sizeof *l->items, 8, b->err) < 0)
+        return -1;
     l->items[l->n++] = child;
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "relman/array.h"
 #include "relman/archive.h"
 #include "relman/fsutil.h"
 #include "relman/manifest.h"
@@ -36,14 +37,8 @@ struct pack {
 static int add_file(struct pack *p, const char *entry, const char *src, int exec,
                     struct rm_error *err)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 16;
-        struct pack_file *files = realloc(p->files, cap * sizeof *files);
-        if (!files)
-            return rm_error_nomem(err);
-        p->files = files;
-        p->cap = cap;
-    }
+    if (rm_array_grow(&p->files, &p->cap, p->n, sizeof *p->files, 16, err) < 0)
+        return -1;
     struct pack_file *f = &p->files[p->n];
     f->entry = strdup(entry);
     f->src = strdup(src);

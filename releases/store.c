@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "relman/array.h"
 #include "relman/fsutil.h"
 #include "relman/store.h"
 #include "releases-internal.h"
@@ -288,13 +289,8 @@ static int parse_lines(struct rm_store *store, char *text, size_t len, const cha
         if (strncmp(pos, "release ", 8) != 0)
             return rm_error_set(err, RM_EPARSE, "%s:%zu: expected a 'release' or 'end' line", path,
                                 lineno);
-        if (store->nrels == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct rm_store_rel *rels = realloc(store->rels, cap * sizeof *rels);
-            if (!rels)
-                return rm_error_nomem(err);
-            store->rels = rels;
-        }
+        if (rm_array_grow(&store->rels, &cap, store->nrels, sizeof *store->rels, 8, err) < 0)
+            return -1;
         struct rm_store_rel *rel = &store->rels[store->nrels++];
         memset(rel, 0, sizeof *rel);
         if (parse_release(pos, rel, path, lineno, err) < 0)

@@ -4,18 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relman/array.h"
 #include "releases-internal.h"
 
 int rm__sums_add(struct rm__sums *s, const char *path, const char *hex, struct rm_error *err)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        struct rm__sum *items = realloc(s->items, cap * sizeof *items);
-        if (!items)
-            return rm_error_nomem(err);
-        s->items = items;
-        s->cap = cap;
-    }
+    if (rm_array_grow(&s->items, &s->cap, s->n, sizeof *s->items, 32, err) < 0)
+        return -1;
     struct rm__sum *it = &s->items[s->n];
     it->path = strdup(path);
     if (!it->path)

@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "relman/array.h"
 #include "relman/fsutil.h"
 #include "relman/manifest.h"
 #include "relman/store.h"
@@ -266,14 +267,8 @@ static int link_check(const struct rm__unpack *u, const char *name, const char *
 static int add_link(struct rm__unpack *u, const char *name, const char *target,
                     struct rm_error *err)
 {
-    if (u->nlinks == u->caplinks) {
-        size_t cap = u->caplinks ? u->caplinks * 2 : 8;
-        struct rm__link *links = realloc(u->links, cap * sizeof *links);
-        if (!links)
-            return rm_error_nomem(err);
-        u->links = links;
-        u->caplinks = cap;
-    }
+    if (rm_array_grow(&u->links, &u->caplinks, u->nlinks, sizeof *u->links, 8, err) < 0)
+        return -1;
     char *p = strdup(name), *r = strdup(target);
     if (!p || !r) {
         free(p);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relman/array.h"
 #include "rt-internal.h"
 
 struct rm__timer {
@@ -168,17 +169,11 @@ rm_tref rm__timer_add(struct rm_node *node, rm_pid to, uint32_t ms, const void *
     x->to = to;
     x->due = rm__now_ns() + (uint64_t)ms * 1000000u;
     pthread_mutex_lock(&t->lock);
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        struct rm__timer **h = realloc(t->heap, cap * sizeof *h);
-        if (!h) {
-            pthread_mutex_unlock(&t->lock);
-            free(x);
-            free(m);
-            return 0;
-        }
-        t->heap = h;
-        t->cap = cap;
+    if (rm_array_grow(&t->heap, &t->cap, t->n, sizeof *t->heap, 64, NULL) < 0) {
+        pthread_mutex_unlock(&t->lock);
+        free(x);
+        free(m);
+        return 0;
     }
     x->ref = t->next_ref++;
     t->heap[t->n++] = x;
