@@ -45,7 +45,10 @@ int client_args(const struct cmd_entry *self, int argc, char **argv, const struc
     argv[out] = NULL;
     int n = out - 1;
     if (n < min || (max >= 0 && n > max)) {
-        cmd_usage(self, n < min ? "missing arguments" : "too many arguments");
+        if (n < min)
+            cmd_usage(self, "'%s' needs %s", self->name, self->args);
+        else
+            cmd_usage(self, "too many arguments for '%s' (it takes %s)", self->name, self->args);
         return -1;
     }
     *root = cmd_root(root_opt);

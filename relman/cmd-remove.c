@@ -1,22 +1,15 @@
 /* relman remove: delete a release and the files no other release uses. */
 #include <stdio.h>
 
-#include "cmd.h"
+#include "client.h"
 #include "relman/store.h"
 #include "rh.h"
 
 static int exec_remove(const struct cmd_entry *self, int argc, char **argv)
 {
-    const char *root = NULL;
-    argc = cmd_common_opts(self, argc, argv, &root, NULL, 0);
-    if (argc < 0)
+    const char *root;
+    if (client_args(self, argc, argv, NULL, 1, 1, &root) < 0)
         return CMD_USAGE;
-    if (argc != 2)
-        return cmd_usage(self, argc < 2 ? "a release version is needed"
-                                        : "only one release version is taken");
-    root = cmd_root(root);
-    if (!root)
-        return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
     int live = rh_client_remove(root, argv[1]); /* through a running node, which knows current */
     if (live >= 0)
         return live;

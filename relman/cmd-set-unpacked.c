@@ -1,21 +1,14 @@
 /* relman set-unpacked: record a release whose files were placed by hand. */
 #include <stdio.h>
 
-#include "cmd.h"
+#include "client.h"
 #include "relman/archive.h"
 
 static int exec_set_unpacked(const struct cmd_entry *self, int argc, char **argv)
 {
-    const char *root = NULL;
-    argc = cmd_common_opts(self, argc, argv, &root, NULL, 0);
-    if (argc < 0)
+    const char *root;
+    if (client_args(self, argc, argv, NULL, 1, 1, &root) < 0)
         return CMD_USAGE;
-    if (argc != 2)
-        return cmd_usage(self, argc < 2 ? "a release version is needed"
-                                        : "only one release version is taken");
-    root = cmd_root(root);
-    if (!root)
-        return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
     struct rm_error err;
     if (rm_release_set_unpacked(root, argv[1], &err) < 0)
         return cmd_fail(&err);

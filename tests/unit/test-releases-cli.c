@@ -85,7 +85,7 @@ Test(cli, unpack_releases_remove_round, .init = setup, .fini = teardown)
            "releases --json --root %s/root", area);
     RELMAN(2, "unexpected argument 'x'", "releases x --root %s/root", area);
     RELMAN(2, "no node root", "releases");
-    RELMAN(2, "a release version is needed", "remove --root %s/root", area);
+    RELMAN(2, "'remove' needs VSN", "remove --root %s/root", area);
     RELMAN(1, "relman: release '1' is permanent and cannot be removed", "remove 1 --root %s/root",
            area);
     RELMAN(1, "relman: release '7' is not known", "remove 7 --root %s/root", area);
@@ -98,7 +98,7 @@ Test(cli, set_unpacked, .init = setup, .fini = teardown)
 {
     pack_both();
     RELMAN(0, "unpacked", "unpack %s/c1.tar.gz --root %s/root", area, area);
-    RELMAN(2, "a release version is needed", "set-unpacked --root %s/root", area);
+    RELMAN(2, "'set-unpacked' needs VSN", "set-unpacked --root %s/root", area);
     RELMAN(1, "relman: set-unpacked '2' in", "set-unpacked 2 --root %s/root", area);
     SH(0, "", "cd %s/root && bsdtar -xzf %s/c2.tar.gz", area, area);
     RELMAN(0, "release '2' recorded as unpacked", "set-unpacked 2 --root %s/root", area);
