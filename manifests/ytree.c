@@ -161,6 +161,59 @@ static int on_event(struct builder *b, const yaml_event_t *ev, int *docs)
     }
 }
 
+/* The 1-based line and column of byte `off` of `data`, counting columns in
+   characters as libyaml does (a byte order mark at the start is not one). */
+static void offset_loc(const char *data, size_t len, size_t off, unsigned *line, unsigned *col)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    size_t i = len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
+    *line = 1;
+    *col = 1;
+    for (; i < off && i < len; i++) {
+        if (p[i] == '\n' || (p[i] == '\r' && (i + 1 >= len || p[i + 1] != '\n'))) {
+            ++*line;
+            *col = 1;
+        } else if ((p[i] & 0xc0) != 0x80) {
+            ++*col;
+        }
+    }
+}
+
+/* Sets `err` from a failed yaml_parser_parse(). A reader error (bad UTF-8, a
+   control character) has no mark, only an offset into the input and the
+   offending value: the position is computed from the offset, where the bad
+   character starts, and the value is named. */
+static int parse_error(const struct rm__ydoc *doc, const yaml_parser_t *parser, const char *data,
+                       size_t len, struct rm_error *err)
+{
+    const char *problem = parser->problem ? parser->problem : "malformed YAML";
+    if (parser->error == YAML_READER_ERROR) {
+        const unsigned char *p = (const unsigned char *)data;
+        size_t off = parser->problem_offset < len ? parser->problem_offset : len;
+        size_t start = off;
+        /* A bad trailing octet: back up to its sequence's leading octet. */
+        if (strcmp(problem, "invalid trailing UTF-8 octet") == 0) {
+            while (start > 0 && off - start < 3 && (p[start - 1] & 0xc0) == 0x80)
+                start--;
+            start = start > 0 && p[start - 1] >= 0xc0 ? start - 1 : off;
+        }
+        unsigned line, col;
+        offset_loc(data, len, start, &line, &col);
+        int v = parser->problem_value;
+        if (v < 0)
+            return rm__yerr_at(doc, line, col, err, "%s", problem);
+        if (strstr(problem, "octet") || strstr(problem, "UTF-8"))
+            return rm__yerr_at(doc, line, col, err, "%s 0x%02x", problem, (unsigned)v);
+        return rm__yerr_at(doc, line, col, err, "%s (U+%04X)", problem, (unsigned)v);
+    }
+    if (parser->context)
+        return rm__yerr_at(doc, (unsigned)parser->problem_mark.line + 1,
+                           (unsigned)parser->problem_mark.column + 1, err, "%s %s", problem,
+                           parser->context);
+    return rm__yerr_at(doc, (unsigned)parser->problem_mark.line + 1,
+                       (unsigned)parser->problem_mark.column + 1, err, "%s", problem);
+}
+
 int rm__ydoc_parse(struct rm__ydoc *doc, struct rm__arena *arena, const char *file,
                    const char *data, size_t len, struct rm_error *err)
 {
@@ -180,14 +233,7 @@ int rm__ydoc_parse(struct rm__ydoc *doc, struct rm__arena *arena, const char *fi
     for (;;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            const char *problem = parser.problem ? parser.problem : "malformed YAML";
-            if (parser.context)
-                rc = rm__yerr_at(doc, (unsigned)parser.problem_mark.line + 1,
-                                 (unsigned)parser.problem_mark.column + 1, err, "%s %s", problem,
-                                 parser.context);
-            else
-                rc = rm__yerr_at(doc, (unsigned)parser.problem_mark.line + 1,
-                                 (unsigned)parser.problem_mark.column + 1, err, "%s", problem);
+            rc = parse_error(doc, &parser, data, len, err);
             if (parser.error == YAML_MEMORY_ERROR)
                 rm_error_nomem(err);
             break;
