@@ -98,6 +98,14 @@ static int read_entries(struct rm__yctx *c, const struct rm__ynode *seq, enum rm
         *n = v[i].regex ? i + 1 : i;
         if (rc < 0)
             return -1;
+        for (size_t j = 0; j < i; j++)
+            if (v[j].is_regex == v[i].is_regex && strcmp(v[j].version, v[i].version) == 0) {
+                *n = i + 1;
+                return rm__yerr(c->doc, seq->items[i], c->err,
+                                "%s entry %s%s '%s' is listed twice (first at line %u)",
+                                dir == RM_DIR_UP ? "up" : "down", dir == RM_DIR_UP ? "from" : "to",
+                                v[i].is_regex ? "_regex" : "", v[i].version, v[j].loc.line);
+            }
     }
     *n = seq->n;
     return 0;
