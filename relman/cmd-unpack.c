@@ -105,7 +105,7 @@ static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
 
 const struct cmd_entry cmd_unpack_entry = {
     .name = "unpack",
-    .args = "FILE [--max-file-size N] [--max-ratio R]",
-    .summary = "verify a release archive, unpack it into ROOT (--no-sync: no flush)",
+    .args = "FILE [--max-file-size N] [--max-ratio R] [--no-sync]",
+    .summary = "verify a release archive and unpack it into ROOT",
     .exec = exec_unpack,
 };

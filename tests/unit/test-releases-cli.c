@@ -94,6 +94,13 @@ Test(cli, unpack_releases_remove_round, .init = setup, .fini = teardown)
     RELMAN(0, "counter  1        permanent  counter-1\n", "releases --root %s/root", area);
 }
 
+Test(cli, help_gives_unpack_s_whole_synopsis, .init = setup, .fini = teardown)
+{
+    RELMAN(0, "unpack FILE [--max-file-size N] [--max-ratio R] [--no-sync]", "help");
+    RELMAN(2, "usage: relman unpack FILE [--max-file-size N] [--max-ratio R] [--no-sync]",
+           "unpack");
+}
+
 Test(cli, set_unpacked, .init = setup, .fini = teardown)
 {
     pack_both();
