@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,4 +180,16 @@ int rm_fs_exists(const char *path)
 {
     struct stat st;
     return lstat(path, &st) == 0;
+}
+
+int rm_fs_path(char *buf, size_t size, struct rm_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size)
+        return rm_error_set(err, RM_EINVAL, "path too long '%.64s...' (%d bytes, limit %zu)", buf,
+                            n, size - 1);
+    return 0;
 }

@@ -50,11 +50,14 @@ static int add_file(struct pack *p, const char *entry, const char *src, int exec
 }
 
 /* Finds `rel` ("<app>-<vsn>/<file>") in the search directories; fills `out`
-   and returns 1 when found, 0 when not. */
-static int search(const struct pack *p, const char *rel, char *out, size_t size)
+   and returns 1 when found, 0 when not, -1 with `err` set when a candidate
+   path does not fit in `size`. */
+static int search(const struct pack *p, const char *rel, char *out, size_t size,
+                  struct rm_error *err)
 {
     for (size_t i = 0; i < p->ndirs; i++) {
-        snprintf(out, size, "%s/%s", p->dirs[i], rel);
+        if (rm_fs_path(out, size, err, "%s/%s", p->dirs[i], rel) < 0)
+            return -1;
         struct stat st;
         if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
             return 1;
@@ -76,30 +79,41 @@ static int not_found(const struct pack *p, const char *what, const char *rel, st
 /* Collects one application: its spec, appup and modules. */
 static int collect_app(struct pack *p, const struct rm_release_app *ra, struct rm_error *err)
 {
-    char rel[512], src[PATH_MAX], entry[600];
-    snprintf(rel, sizeof rel, "%s-%s/%s%s", ra->name, ra->version, ra->name, RM_APP_FILE_SUFFIX);
-    if (!search(p, rel, src, sizeof src))
-        return not_found(p, "application spec", rel, err);
+    char rel[PATH_MAX], src[PATH_MAX], entry[PATH_MAX];
+    if (rm_fs_path(rel, sizeof rel, err, "%s-%s/%s%s", ra->name, ra->version, ra->name,
+                   RM_APP_FILE_SUFFIX) < 0)
+        return -1;
+    int found = search(p, rel, src, sizeof src, err);
+    if (found <= 0)
+        return found < 0 ? -1 : not_found(p, "application spec", rel, err);
     struct rm_app app = {0};
     if (rm_app_load(src, &app, err) < 0)
         return -1;
     int rc = rm__app_matches(&app, ra, src, err);
-    snprintf(entry, sizeof entry, "lib/%s", rel);
+    if (rc == 0)
+        rc = rm_fs_path(entry, sizeof entry, err, "lib/%s", rel);
     if (rc == 0)
         rc = add_file(p, entry, src, 0, err);
-    snprintf(rel, sizeof rel, "%s-%s/%s%s", ra->name, ra->version, ra->name, RM_APPUP_FILE_SUFFIX);
-    snprintf(entry, sizeof entry, "lib/%s", rel);
-    if (rc == 0 && search(p, rel, src, sizeof src))
-        rc = add_file(p, entry, src, 0, err);
+    if (rc == 0)
+        rc = rm_fs_path(rel, sizeof rel, err, "%s-%s/%s%s", ra->name, ra->version, ra->name,
+                        RM_APPUP_FILE_SUFFIX);
+    if (rc == 0)
+        rc = rm_fs_path(entry, sizeof entry, err, "lib/%s", rel);
+    if (rc == 0 && (found = search(p, rel, src, sizeof src, err)) != 0)
+        rc = found < 0 ? -1 : add_file(p, entry, src, 0, err);
     for (size_t i = 0; rc == 0 && i < app.n_modules; i++) {
         const struct rm_app_module *m = &app.modules[i];
-        snprintf(rel, sizeof rel, "%s-%s/%s.so", ra->name, ra->version, m->name);
-        if (!search(p, rel, src, sizeof src)) {
+        if (rm_fs_path(rel, sizeof rel, err, "%s-%s/%s.so", ra->name, ra->version, m->name) < 0 ||
+            rm_fs_path(entry, sizeof entry, err, "lib/%s", rel) < 0 ||
+            (found = search(p, rel, src, sizeof src, err)) < 0) {
+            rc = -1;
+            break;
+        }
+        if (!found) {
             rc = not_found(p, "module", rel, err);
             break;
         }
         rc = rm__module_check(src, m->name, m->version ? m->version : app.version, err);
-        snprintf(entry, sizeof entry, "lib/%s", rel);
         if (rc == 0)
             rc = add_file(p, entry, src, 1, err);
     }
@@ -238,9 +252,10 @@ static int pack_run(struct pack *p, const char *spec, const char *out, int64_t m
     struct rm_release rel = {0};
     if (rm_release_load(spec, &rel, err) < 0)
         return -1;
-    char entry[600];
-    snprintf(entry, sizeof entry, "releases/%s/%s", rel.version, RM_RELEASE_FILE);
-    int rc = add_file(p, entry, spec, 0, err);
+    char entry[PATH_MAX];
+    int rc = rm_fs_path(entry, sizeof entry, err, "releases/%s/%s", rel.version, RM_RELEASE_FILE);
+    if (rc == 0)
+        rc = add_file(p, entry, spec, 0, err);
     for (size_t i = 0; rc == 0 && i < rel.n_apps; i++)
         rc = collect_app(p, &rel.apps[i], err);
     if (rc == 0)
@@ -249,7 +264,8 @@ static int pack_run(struct pack *p, const char *spec, const char *out, int64_t m
     size_t sums_len = 0;
     if (rc == 0)
         rc = make_sums(p, &sums, &sums_len, err);
-    snprintf(entry, sizeof entry, "releases/%s/%s", rel.version, RM__SUMS_NAME);
+    if (rc == 0)
+        rc = rm_fs_path(entry, sizeof entry, err, "releases/%s/%s", rel.version, RM__SUMS_NAME);
     char *tmp = NULL;
     if (rc == 0 && asprintf(&tmp, "%s.new", out) < 0)
         rc = rm_error_nomem(err);
@@ -268,10 +284,11 @@ static int pack_run(struct pack *p, const char *spec, const char *out, int64_t m
 int rm_release_pack(const char *spec, const char *out, const struct rm_pack_opts *opts,
                     struct rm_error *err)
 {
-    char dir[PATH_MAX], lib[PATH_MAX + 4];
-    snprintf(dir, sizeof dir, "%s", spec);
-    snprintf(dir, sizeof dir, "%s", dirname(dir));
-    snprintf(lib, sizeof lib, "%s/lib", dir);
+    char copy[PATH_MAX], dir[PATH_MAX], lib[PATH_MAX];
+    if (rm_fs_path(copy, sizeof copy, err, "%s", spec) < 0 ||
+        rm_fs_path(dir, sizeof dir, err, "%s", dirname(copy)) < 0 ||
+        rm_fs_path(lib, sizeof lib, err, "%s/lib", dir) < 0)
+        return rm_error_prefix(err, "pack '%s'", spec);
     const char *defaults[] = {dir, lib};
     struct pack p = {.dirs = defaults, .ndirs = 2};
     if (opts && opts->npath > 0) {

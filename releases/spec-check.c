@@ -1,4 +1,5 @@
 /* Checks a release's specs against the files laid out beside them. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,18 +62,20 @@ int rm__app_matches(const struct rm_app *app, const struct rm_release_app *ra, c
 /* Checks one application of a release laid out under `dir`. */
 static int check_app(const char *dir, const struct rm_release_app *ra, struct rm_error *err)
 {
-    char rel[512];
-    snprintf(rel, sizeof rel, "lib/%s-%s/%s%s", ra->name, ra->version, ra->name,
-             RM_APP_FILE_SUFFIX);
+    char rel[PATH_MAX], path[PATH_MAX];
+    if (rm_fs_path(rel, sizeof rel, err, "lib/%s-%s/%s%s", ra->name, ra->version, ra->name,
+                   RM_APP_FILE_SUFFIX) < 0)
+        return -1;
     struct rm_app app = {0};
     if (rm__app_read(dir, rel, &app, err) < 0)
         return -1;
     int rc = rm__app_matches(&app, ra, rel, err);
     for (size_t i = 0; rc == 0 && i < app.n_modules; i++) {
-        snprintf(rel, sizeof rel, "%s/lib/%s-%s/%s.so", dir, ra->name, ra->version,
-                 app.modules[i].name);
         struct stat st;
-        if (lstat(rel, &st) < 0 || !S_ISREG(st.st_mode))
+        if (rm_fs_path(path, sizeof path, err, "%s/lib/%s-%s/%s.so", dir, ra->name, ra->version,
+                       app.modules[i].name) < 0)
+            rc = -1;
+        else if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
             rc = rm_error_set(err, RM_ENOENT,
                               "module 'lib/%s-%s/%s.so' of application '%s' is missing", ra->name,
                               ra->version, app.modules[i].name, ra->name);
@@ -84,8 +87,9 @@ static int check_app(const char *dir, const struct rm_release_app *ra, struct rm
 int rm__release_check(const char *dir, const char *vsn, struct rm_release *rel,
                       struct rm_error *err)
 {
-    char path[512];
-    snprintf(path, sizeof path, "releases/%s/%s", vsn, RM_RELEASE_FILE);
+    char path[PATH_MAX];
+    if (rm_fs_path(path, sizeof path, err, "releases/%s/%s", vsn, RM_RELEASE_FILE) < 0)
+        return -1;
     struct rm_release tmp = {0};
     if (rm__release_read(dir, path, &tmp, err) < 0)
         return -1;

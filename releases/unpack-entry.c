@@ -1,5 +1,6 @@
 /* Unpack, entry by entry: every check an untrusted archive entry must pass
    before and while it is written into the staging directory. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,8 +194,9 @@ static int read_sums(struct rm__unpack *u, struct archive_entry *entry, const ch
     if (rm_store_find(u->store, u->vsn))
         return rm_error_set(err, RM_EEXIST, "release '%s' is already known in '%s'", u->vsn,
                             u->root);
-    char rel[NAME_MAX_LEN];
-    snprintf(rel, sizeof rel, "%s/releases/%s", u->root, u->vsn);
+    char rel[PATH_MAX];
+    if (rm_fs_path(rel, sizeof rel, err, "%s/releases/%s", u->root, u->vsn) < 0)
+        return -1;
     if (rm_fs_exists(rel))
         return rm_error_set(err, RM_EEXIST,
                             "'releases/%s' already exists in '%s' but is not in RELEASES "

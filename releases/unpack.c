@@ -76,13 +76,16 @@ static void remove_stale(const char *root)
 static int same_as_listed(struct rm__unpack *u, const char *dir, struct rm_error *err)
 {
     char prefix[PATH_MAX];
-    int pl = snprintf(prefix, sizeof prefix, "lib/%s/", dir);
+    if (rm_fs_path(prefix, sizeof prefix, err, "lib/%s/", dir) < 0)
+        return -1;
+    size_t pl = strlen(prefix);
     for (size_t i = 0; i < u->sums.n; i++) {
         const struct rm__sum *s = &u->sums.items[i];
-        if (strncmp(s->path, prefix, (size_t)pl) != 0)
+        if (strncmp(s->path, prefix, pl) != 0)
             continue;
         char path[PATH_MAX], hex[RM__SHA256_HEX + 1], target[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", u->root, s->path);
+        if (rm_fs_path(path, sizeof path, err, "%s/%s", u->root, s->path) < 0)
+            return -1;
         struct stat st;
         int same = 0;
         if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
@@ -140,7 +143,8 @@ static void unplace(struct placed *pl, int undo)
 static int check_lib_dirs(struct rm__unpack *u, const struct rm_release *rel, struct rm_error *err)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/lib", u->staging);
+    if (rm_fs_path(path, sizeof path, err, "%s/lib", u->staging) < 0)
+        return -1;
     DIR *d = opendir(path);
     if (!d)
         return errno == ENOENT && rel->n_apps == 0
@@ -153,9 +157,10 @@ static int check_lib_dirs(struct rm__unpack *u, const struct rm_release *rel, st
             continue;
         int found = 0;
         for (size_t i = 0; i < rel->n_apps && !found; i++) {
-            char want[PATH_MAX];
-            snprintf(want, sizeof want, "%s-%s", rel->apps[i].name, rel->apps[i].version);
-            found = strcmp(want, e->d_name) == 0;
+            const struct rm_release_app *a = &rel->apps[i];
+            size_t nl = strlen(a->name);
+            found = strncmp(e->d_name, a->name, nl) == 0 && e->d_name[nl] == '-' &&
+                    strcmp(e->d_name + nl + 1, a->version) == 0;
         }
         if (!found)
             rc = rm_error_set(err, RM_EUNSAFE, "entry 'lib/%s': not an application of release '%s'",
@@ -180,22 +185,27 @@ static int land(struct rm__unpack *u, struct rm_store *store, const struct rm_re
         apps[i].name = (char *)a->name;
         apps[i].version = (char *)a->version;
         char dir[2 * RM_MANIFEST_NAME_MAX + 2];
-        snprintf(dir, sizeof dir, "%s-%s", a->name, a->version);
-        snprintf(from, sizeof from, "%s/lib/%s", u->staging, dir);
-        snprintf(to, sizeof to, "%s/lib/%s", u->root, dir);
-        if (rm_fs_exists(to))
+        snprintf(dir, sizeof dir, "%s-%s", a->name, a->version); /* names are checked short */
+        if (rm_fs_path(from, sizeof from, err, "%s/lib/%s", u->staging, dir) < 0 ||
+            rm_fs_path(to, sizeof to, err, "%s/lib/%s", u->root, dir) < 0)
+            rc = -1;
+        else if (rm_fs_exists(to))
             rc = same_as_listed(u, dir, err);
         else
             rc = place(&pl, from, to, err);
     }
-    snprintf(from, sizeof from, "%s/releases/%s", u->staging, u->vsn);
-    snprintf(to, sizeof to, "%s/releases/%s", u->root, u->vsn);
+    if (rc == 0 && (rm_fs_path(from, sizeof from, err, "%s/releases/%s", u->staging, u->vsn) < 0 ||
+                    rm_fs_path(to, sizeof to, err, "%s/releases/%s", u->root, u->vsn) < 0))
+        rc = -1;
     if (rc == 0)
         rc = place(&pl, from, to, err);
-    snprintf(to, sizeof to, "%s/lib", u->root);
+    /* ROOT fits in PATH_MAX with room: it holds the staging directory. */
+    if (rc == 0 && rel->n_apps > 0 && rm_fs_path(to, sizeof to, err, "%s/lib", u->root) < 0)
+        rc = -1;
     if (rc == 0 && rel->n_apps > 0)
         rc = rm_fs_sync_dir(to, err);
-    snprintf(to, sizeof to, "%s/releases", u->root);
+    if (rc == 0 && rm_fs_path(to, sizeof to, err, "%s/releases", u->root) < 0)
+        rc = -1;
     if (rc == 0)
         rc = rm_fs_sync_dir(to, err);
     if (rc == 0)
@@ -291,7 +301,7 @@ int rm_release_unpack(const char *file, const char *root, const struct rm_unpack
     u.file_size = (uint64_t)st.st_size;
 
     struct created created = {0};
-    char real[PATH_MAX], sub[PATH_MAX + 32];
+    char real[PATH_MAX], sub[PATH_MAX];
     if (make_dir(&created, root, err) < 0)
         return -1;
     if (!realpath(root, real)) {
@@ -300,20 +310,22 @@ int rm_release_unpack(const char *file, const char *root, const struct rm_unpack
         return -1;
     }
     u.root = real;
-    snprintf(sub, sizeof sub, "%s/releases", real);
-    int rc = make_dir(&created, sub, err);
-    snprintf(sub, sizeof sub, "%s/lib", real);
+    int rc = rm_fs_path(sub, sizeof sub, err, "%s/releases", real);
+    if (rc == 0)
+        rc = make_dir(&created, sub, err);
+    if (rc == 0)
+        rc = rm_fs_path(sub, sizeof sub, err, "%s/lib", real);
     if (rc == 0)
         rc = make_dir(&created, sub, err);
     struct rm_store *store = rc == 0 ? rm_store_open(real, RM_STORE_LOCK, err) : NULL;
     if (store) {
         u.store = store;
         remove_stale(real);
-        snprintf(sub, sizeof sub, "%s/" STAGING_PREFIX "XXXXXX", real);
-        if (!mkdtemp(sub))
+        rc = rm_fs_path(sub, sizeof sub, err, "%s/" STAGING_PREFIX "XXXXXX", real);
+        if (rc == 0 && !mkdtemp(sub))
             rc = rm_error_set(err, RM_EIO, "cannot create a staging directory in '%s': %s", real,
                               strerror(errno));
-        else if (!(u.staging = strdup(sub)))
+        else if (rc == 0 && !(u.staging = strdup(sub)))
             rc = rm_error_nomem(err);
         if (rc == 0)
             rc = run(&u, store, res, err);

@@ -236,3 +236,42 @@ Test(archive, unpack_keeps_an_identical_existing_lib_dir, .init = setup, .fini =
     cr_assert_eq(s->nrels, 2);
     rm_store_close(s);
 }
+
+/* Makes `out` a directory path under `area` exactly `len` bytes long, of
+   components at most 200 bytes, and creates its parent. */
+static void long_root(char *out, size_t size, size_t len)
+{
+    cr_assert(len < size);
+    int n = snprintf(out, size, "%s", area);
+    while ((size_t)n < len) {
+        size_t part = len - (size_t)n - 1 > 200 ? 200 : len - (size_t)n - 1;
+        if (part == 0) { /* one byte left: lengthen the previous component */
+            out[n++] = 'x';
+            break;
+        }
+        out[n++] = '/';
+        memset(out + n, 'r', part);
+        n += (int)part;
+    }
+    out[n] = '\0';
+    cr_assert_eq(strlen(out), len);
+    cr_assert_eq(run("mkdir -p \"$(dirname '%s')\"", out), 0);
+}
+
+Test(archive, unpack_into_a_long_root, .init = setup, .fini = teardown)
+{
+    char a1[600];
+    pack_counter("1", "c1.tar.gz", a1, sizeof a1);
+    static char deep[8192];
+    /* Staging paths pass 512 bytes: every file is found. */
+    long_root(deep, sizeof deep, 496);
+    struct rm_error err = {0};
+    cr_assert_eq(rm_release_unpack(a1, deep, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_release_verify(deep, "1", &(size_t){0}, &err), 0, "%s", err.msg);
+    /* A path that does not fit is an error, never a cut path. */
+    char small[16];
+    cr_assert_eq(rm_fs_path(small, sizeof small, &err, "%s/lib/%s", "root", "counter-1"), -1);
+    cr_assert(strstr(err.msg, "path too long 'root/lib/counte...'"), "%s", err.msg);
+    cr_assert_eq(rm_fs_path(small, sizeof small, &err, "%s/lib", "root"), 0);
+    cr_assert_str_eq(small, "root/lib");
+}

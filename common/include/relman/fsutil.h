@@ -46,6 +46,14 @@ int rm_fs_remove_tree(const char *path, struct rm_error *err);
 /* Flushes directory `path` to disk (after a rename in it). 0 or -1 with `err`. */
 int rm_fs_sync_dir(const char *path, struct rm_error *err);
 
+/*
+ * Formats a path with printf-style `fmt` into `buf` of `size` bytes (give
+ * PATH_MAX). Returns 0, or -1 with RM_EINVAL "path too long '<start>...'"
+ * in `err` when it does not fit: a path is never silently cut.
+ */
+int rm_fs_path(char *buf, size_t size, struct rm_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Tells whether `path` exists (as anything, links not followed). */
 int rm_fs_exists(const char *path);
 
