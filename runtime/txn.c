@@ -72,6 +72,18 @@ bool rm__txn_touches(struct rm_txn *txn, struct rm_module *m)
     return false;
 }
 
+/* Lets go of a process the transaction held: resumes it, or, when it was
+   suspended by hand (RM__F_USER), leaves it suspended; clears TXN, MIGRATED
+   and `clear` either way. */
+static void txn_release(struct rm_node *node, struct rm_proc *p, uint32_t clear)
+{
+    uint32_t mine = RM__F_TXN | RM__F_MIGRATED | clear;
+    if (atomic_load(&p->flags) & RM__F_USER)
+        atomic_fetch_and(&p->flags, ~mine);
+    else
+        rm__resume_one(node, p, mine);
+}
+
 struct rm_txn *rm_txn_begin(struct rm_node *node, struct rm_error *err)
 {
     pthread_mutex_lock(&node->sys_lock);
@@ -186,11 +198,15 @@ static void susp_run(void *arg)
                 last = p->module->name;
             }
             uint32_t old = atomic_fetch_or(&p->flags, RM__F_SUSPENDED | RM__F_TXN);
-            if (old & (RM__F_SUSPENDED | RM__F_DEAD)) {
+            if ((old & (RM__F_TXN | RM__F_DEAD)) ||
+                ((old & RM__F_SUSPENDED) && !(old & RM__F_USER))) {
                 if (!(old & RM__F_TXN))
                     atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_TXN);
                 continue;
             }
+            /* One suspended by hand is taken in too (it is between
+               callbacks): migrated with the others, it stays suspended at
+               the end, as the user left it. */
             atomic_fetch_add(&p->refs, 1);
             if (old & RM__F_RUNNING)
                 w->busy[atomic_fetch_add(&w->nbusy, 1)] = p;
@@ -234,7 +250,7 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
         r = rm_error_set(err, RM_ETIMEOUT, "suspend '%s': still in a callback after %d ms", label,
                          timeout_ms);
         for (size_t i = t->nproc; i < t->nproc + (size_t)added; i++) {
-            rm__resume_one(node, t->procs[i].p, RM__F_TXN);
+            txn_release(node, t->procs[i].p, 0);
             rm__proc_put(t->procs[i].p);
         }
     } else if (r == 0) {
@@ -574,11 +590,12 @@ static void resume_run(void *arg)
         size_t end = i + 256 < t->nproc ? i + 256 : t->nproc;
         for (; i < end; i++)
             if (!(atomic_load(&t->procs[i].p->flags) & RM__F_DEAD))
-                rm__resume_one(t->node, t->procs[i].p, RM__F_TXN | RM__F_MIGRATED | w->clear);
+                txn_release(t->node, t->procs[i].p, w->clear);
     }
 }
 
-/* Resumes every process the transaction suspended, in parallel when many. */
+/* Resumes every process the transaction suspended (those suspended by hand
+   stay suspended), in parallel when many. */
 static void resume_all(struct rm_txn *t, uint32_t clear)
 {
     struct resume_work w = {.t = t, .clear = clear};

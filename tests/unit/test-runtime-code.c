@@ -503,3 +503,64 @@ Test(code, long_upgrade_rollback_loop_keeps_counts_and_leaks_nothing)
     char buf[64];
     cr_expect_str_eq(rt_version(node, pids[0], buf), "0");
 }
+
+static int is_suspended(rm_pid pid)
+{
+    struct rm_proc_info *v;
+    size_t n;
+    cr_assert_eq(rm_proc_list(node, NULL, &v, &n, NULL), 0);
+    int s = -1;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid == pid)
+            s = v[i].suspended;
+    free(v);
+    return s;
+}
+
+/* A process suspended by hand before an upgrade is migrated by it (never
+   moved to code whose state layout changed without its code_change), and
+   stays suspended at commit and at abort, as the user left it. */
+static void txn_over_hand_suspended(int commit)
+{
+    rt_load(node, rt_counter(0, 0));
+    rm_pid z = rt_spawn(node, "z", "z", NULL, RM_RESTART_PERMANENT);
+    rt_expect(node, z, "boom", "0");
+    rt_expect(node, z, "boom", "1");
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_suspend(node, &z, 1, 5000, &err), 0, "%s", err.msg);
+    const char *mods[] = {"z"};
+    size_t count = 0;
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_assert_eq(rm_txn_prepare(txn, rt_counter(1, 1), "z", "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, &count, &err), 0, "%s", err.msg);
+    cr_expect_eq(count, 1, "the process suspended by hand was left out");
+    cr_assert_eq(rm_proc_resume(node, &z, 1, &err), -1);
+    cr_expect_eq(err.code, RM_EBUSY);
+    cr_assert_eq(rm_txn_load(txn, "z", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_code_change(txn, "z", RM_UP, NULL, "", 5000, &count, &err), 0, "%s",
+                 err.msg);
+    cr_expect_eq(count, 1);
+    cr_assert_eq(rm_txn_resume(txn, mods, 1, &count, &err), 0);
+    if (commit)
+        cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    else
+        rm_txn_abort(txn);
+    cr_expect_eq(is_suspended(z), 1, "the transaction resumed a process suspended by hand");
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, z, buf), commit ? "1" : "0");
+    cr_assert_eq(rm_proc_format_state(node, z, buf, sizeof buf, NULL), 0);
+    cr_expect_str_eq(buf, commit ? "{tschak,2}" : "2");
+    cr_assert_eq(rm_proc_resume(node, &z, 1, &err), 0, "%s", err.msg);
+    rt_expect(node, z, "boom", "2");
+}
+
+Test(code, txn_migrates_a_process_suspended_by_hand_and_leaves_it_suspended)
+{
+    txn_over_hand_suspended(1);
+}
+
+Test(code, txn_abort_leaves_a_process_suspended_by_hand_as_it_was)
+{
+    txn_over_hand_suspended(0);
+}

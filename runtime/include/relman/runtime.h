@@ -344,10 +344,14 @@ int rm_txn_prepare(struct rm_txn *txn, const char *path, const char *expect_name
 /*
  * Suspends every process running any of `modules` (n names), in parallel,
  * each within timeout_ms (as rm_proc_suspend does). Processes already
- * suspended (by rm_proc_suspend) are left out: the transaction neither
- * migrates nor resumes them. On failure nothing this call suspended stays
- * suspended. *count (when not NULL) receives the number suspended. The
- * first successful call starts the pause.
+ * suspended by rm_proc_suspend are taken in as well: the transaction
+ * migrates them with the others (so none is ever moved to new code with a
+ * state it has not converted), and at commit or abort they stay suspended,
+ * as the user left them; meanwhile rm_proc_resume refuses them (RM_EBUSY).
+ * On failure nothing this call suspended stays suspended, and those
+ * suspended by hand are let go again. *count (when not NULL) receives the
+ * number of processes this call took in. The first successful call starts
+ * the pause.
  */
 int rm_txn_suspend(struct rm_txn *txn, const char *const *modules, size_t n, int timeout_ms,
                    size_t *count, struct rm_error *err);
