@@ -14,6 +14,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "relman/array.h"
 #include "relman/fsutil.h"
 #include "relman/manifest.h"
 #include "relman/store.h"
@@ -107,24 +108,31 @@ static int same_as_listed(struct rm__unpack *u, const char *dir, struct rm_error
 
 /* What has been renamed into ROOT so far, to put back on failure. */
 struct placed {
-    char *from[64 + 1];
-    char *to[64 + 1];
-    size_t n;
+    struct {
+        char *from, *to;
+    } * v;
+    size_t n, cap;
 };
 
 static int place(struct placed *pl, const char *from, const char *to, struct rm_error *err)
 {
-    if (pl->n == sizeof pl->from / sizeof *pl->from)
-        return rm_error_set(err, RM_ELIMIT, "more than %zu applications in one release",
-                            sizeof pl->from / sizeof *pl->from - 1);
-    if (rename(from, to) < 0)
+    if (rm_array_grow(&pl->v, &pl->cap, pl->n, sizeof *pl->v, 8, err) < 0)
+        return -1;
+    char *f = strdup(from), *t = strdup(to);
+    if (!f || !t) {
+        free(f);
+        free(t);
+        return rm_error_nomem(err);
+    }
+    if (rename(from, to) < 0) {
+        free(f);
+        free(t);
         return rm_error_set(err, RM_EIO, "cannot rename '%s' to '%s': %s", from, to,
                             strerror(errno));
-    pl->from[pl->n] = strdup(from);
-    pl->to[pl->n] = strdup(to);
+    }
+    pl->v[pl->n].from = f;
+    pl->v[pl->n].to = t;
     pl->n++;
-    if (!pl->from[pl->n - 1] || !pl->to[pl->n - 1])
-        return rm_error_nomem(err);
     return 0;
 }
 
@@ -132,11 +140,12 @@ static void unplace(struct placed *pl, int undo)
 {
     while (pl->n > 0) {
         pl->n--;
-        if (undo && pl->from[pl->n] && pl->to[pl->n])
-            rename(pl->to[pl->n], pl->from[pl->n]);
-        free(pl->from[pl->n]);
-        free(pl->to[pl->n]);
+        if (undo)
+            rename(pl->v[pl->n].to, pl->v[pl->n].from);
+        free(pl->v[pl->n].from);
+        free(pl->v[pl->n].to);
     }
+    free(pl->v);
 }
 
 /* Checks that staging/lib holds exactly the release's application dirs. */

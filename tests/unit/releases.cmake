@@ -1,7 +1,7 @@
 # The releases library's suites: the store, pack and unpack, the hostile
 # archive corpus, and the commands run as a user would.
 set(RELEASES_TEST_HELPERS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-releases-util.c)
-foreach(suite store archive hostile cli)
+foreach(suite store archive hostile cli unpack)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-releases-${suite}.c)
     relman_add_test(test-releases-${suite}
       SOURCES unit/test-releases-${suite}.c ${RELEASES_TEST_HELPERS}
