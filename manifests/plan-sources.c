@@ -24,73 +24,26 @@ int rm_plan_appup(const struct rm_appup *doc, enum rm_dir dir, const char *vsn,
     return rm_plan_translate(dir, &e->script, 1, &lo, 1, &hi, 1, out, err);
 }
 
-/* Everything loaded for one release's applications. */
-struct rel_apps {
-    struct rm_plan_app *plan; /* one per application, in release order */
-    struct rm_app *apps;
-    size_t n;
-};
-
-static void rel_apps_free(struct rel_apps *r)
-{
-    for (size_t i = 0; i < r->n; i++)
-        rm_app_free(&r->apps[i]);
-    free(r->plan);
-    free(r->apps);
-}
-
-static int app_path(char *buf, size_t size, const char *lib, const char *app, const char *vsn,
-                    const char *suffix, struct rm_error *err)
-{
-    if ((size_t)snprintf(buf, size, "%s/%s-%s/%s%s", lib, app, vsn, app, suffix) >= size)
-        return rm_error_set(err, RM_ELIMIT, "path of application '%s' is too long", app);
-    return 0;
-}
-
-/* Loads the application manifests of `rel` from `lib`; each must match. */
-static int load_apps(const struct rm_release *rel, const char *lib, struct rel_apps *r,
-                     struct rm_error *err)
-{
-    r->plan = calloc(rel->n_apps + 1, sizeof *r->plan);
-    r->apps = calloc(rel->n_apps + 1, sizeof *r->apps);
-    r->n = 0;
-    if (!r->plan || !r->apps)
-        return rm_error_nomem(err);
-    for (size_t i = 0; i < rel->n_apps; i++) {
-        const struct rm_release_app *a = &rel->apps[i];
-        char path[4096];
-        if (app_path(path, sizeof path, lib, a->name, a->version, RM_APP_FILE_SUFFIX, err) < 0 ||
-            rm_app_load(path, &r->apps[i], err) < 0)
-            return rm_error_prefix(err, "release '%s'", rel->version);
-        r->n = i + 1;
-        if (strcmp(r->apps[i].name, a->name) != 0 || strcmp(r->apps[i].version, a->version) != 0)
-            return rm_error_set(err, RM_EPARSE,
-                                "%s:%u:%u: application '%s' version '%s' does not match release "
-                                "'%s', which names '%s' version '%s'",
-                                path, r->apps[i].loc.line, r->apps[i].loc.col, r->apps[i].name,
-                                r->apps[i].version, rel->version, a->name, a->version);
-        r->plan[i] = (struct rm_plan_app){a->name, a->version, &r->apps[i], a->start};
-    }
-    return 0;
-}
-
-/* Loads lib/<app>-<vsn>/<app>.appup.yaml, checking its name and version. */
-static int load_appup(const char *lib, const struct rm_release_app *a, struct rm_appup *doc,
-                      struct rm_error *err)
+/* Loads the appup beside application manifest `app` (<dir>/<app>.appup.yaml),
+   checking its name and version; 1 when there is none. */
+static int load_appup(const struct rm_app *app, struct rm_appup *doc, struct rm_error *err)
 {
     char path[4096];
-    if (app_path(path, sizeof path, lib, a->name, a->version, RM_APPUP_FILE_SUFFIX, err) < 0)
+    const char *slash = strrchr(app->file, '/');
+    int dir = slash ? (int)(slash - app->file) : 1;
+    if (rm_fs_path(path, sizeof path, err, "%.*s/%s%s", dir, slash ? app->file : ".", app->name,
+                   RM_APPUP_FILE_SUFFIX) < 0)
         return -1;
     if (!rm_fs_exists(path))
         return 1;
     if (rm_appup_load(path, doc, err) < 0)
         return -1;
-    if (strcmp(doc->application, a->name) != 0 || strcmp(doc->version, a->version) != 0) {
+    if (strcmp(doc->application, app->name) != 0 || strcmp(doc->version, app->version) != 0) {
         rm_error_set(err, RM_EPARSE,
                      "%s:%u:%u: appup is for application '%s' version '%s', but the application "
                      "is '%s' version '%s'",
-                     path, doc->loc.line, doc->loc.col, doc->application, doc->version, a->name,
-                     a->version);
+                     path, doc->loc.line, doc->loc.col, doc->application, doc->version, app->name,
+                     app->version);
         rm_appup_free(doc);
         return -1;
     }
@@ -99,13 +52,12 @@ static int load_appup(const char *lib, const struct rm_release_app *a, struct rm
 
 /* Finds the script of a changed application: the up entry of the target's
    appup, else the down entry of the current one's. */
-static int changed_script(const struct rm_release_app *from, const char *from_lib,
-                          const struct rm_release_app *to, const char *to_lib,
-                          struct rm_appup *docs, size_t *n_docs, enum rm_dir *dir,
-                          const struct rm_appup_entry **entry, struct rm_error *err)
+static int changed_script(const struct rm_app *from, const struct rm_app *to, struct rm_appup *docs,
+                          size_t *n_docs, enum rm_dir *dir, const struct rm_appup_entry **entry,
+                          struct rm_error *err)
 {
     struct rm_appup *doc = &docs[*n_docs];
-    int rc = load_appup(to_lib, to, doc, err);
+    int rc = load_appup(to, doc, err);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -116,7 +68,7 @@ static int changed_script(const struct rm_release_app *from, const char *from_li
         }
     }
     doc = &docs[*n_docs];
-    rc = load_appup(from_lib, from, doc, err);
+    rc = load_appup(from, doc, err);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -133,20 +85,26 @@ static int changed_script(const struct rm_release_app *from, const char *from_li
                         to->version, from->version);
 }
 
-int rm_plan_releases(const struct rm_release *from, const char *from_lib,
-                     const struct rm_release *to, const char *to_lib, struct rm_plan *out,
-                     struct rm_error *err)
+/* The applications of `rel` as translation sees them (new array). */
+static struct rm_plan_app *plan_apps(const struct rm_release *rel, const struct rm_app *apps)
 {
-    struct rel_apps pre = {0}, post = {0};
+    struct rm_plan_app *v = calloc(rel->n_apps + 1, sizeof *v);
+    for (size_t i = 0; v && i < rel->n_apps; i++)
+        v[i] = (struct rm_plan_app){rel->apps[i].name, rel->apps[i].version, &apps[i],
+                                    rel->apps[i].start};
+    return v;
+}
+
+int rm_plan_release_apps(const struct rm_release *from, const struct rm_app *from_apps,
+                         const struct rm_release *to, const struct rm_app *to_apps,
+                         struct rm_plan *out, struct rm_error *err)
+{
     size_t cap = from->n_apps + to->n_apps + 2, n_docs = 0, n_scripts = 0;
     struct rm_appup *docs = calloc(2 * cap, sizeof *docs);
     struct rm_script *scripts = calloc(cap, sizeof *scripts);
     struct rm_instr *apps_instrs = calloc(cap, sizeof *apps_instrs);
-    int rc = docs && scripts && apps_instrs ? 0 : rm_error_nomem(err);
-    if (rc == 0)
-        rc = load_apps(from, from_lib, &pre, err);
-    if (rc == 0)
-        rc = load_apps(to, to_lib, &post, err);
+    struct rm_plan_app *pre = plan_apps(from, from_apps), *post = plan_apps(to, to_apps);
+    int rc = docs && scripts && apps_instrs && pre && post ? 0 : rm_error_nomem(err);
     /* One script per removed, then per added application, then the
        appup scripts in the target's order, as systools_relup. */
     size_t k = 0;
@@ -173,7 +131,7 @@ int rm_plan_releases(const struct rm_release *from, const char *from_lib,
             continue;
         enum rm_dir d = RM_DIR_UP;
         const struct rm_appup_entry *e;
-        rc = changed_script(f, from_lib, t, to_lib, docs, &n_docs, &d, &e, err);
+        rc = changed_script(&from_apps[f - from->apps], &to_apps[i], docs, &n_docs, &d, &e, err);
         if (rc == 0 && first_changed && d != dir)
             rc = rm_error_set(err, RM_ENOPATH,
                               "no upgrade path from release '%s' to '%s': application '%s' goes "
@@ -188,14 +146,29 @@ int rm_plan_releases(const struct rm_release *from, const char *from_lib,
         }
     }
     if (rc == 0)
-        rc = rm_plan_translate(dir, scripts, n_scripts, post.plan, post.n, pre.plan, pre.n, out,
+        rc = rm_plan_translate(dir, scripts, n_scripts, post, to->n_apps, pre, from->n_apps, out,
                                err);
     for (size_t i = 0; i < n_docs; i++)
         rm_appup_free(&docs[i]);
     free(docs);
     free(scripts);
     free(apps_instrs);
-    rel_apps_free(&pre);
-    rel_apps_free(&post);
+    free(pre);
+    free(post);
+    return rc;
+}
+
+int rm_plan_releases(const struct rm_release *from, const char *from_lib,
+                     const struct rm_release *to, const char *to_lib, struct rm_plan *out,
+                     struct rm_error *err)
+{
+    struct rm_app *pre = NULL, *post = NULL;
+    int rc = rm_release_load_apps(from, &from_lib, 1, &pre, err);
+    if (rc == 0)
+        rc = rm_release_load_apps(to, &to_lib, 1, &post, err);
+    if (rc == 0)
+        rc = rm_plan_release_apps(from, pre, to, post, out, err);
+    rm_release_apps_free(pre, pre ? from->n_apps : 0);
+    rm_release_apps_free(post, post ? to->n_apps : 0);
     return rc;
 }

@@ -166,7 +166,8 @@ struct rm_app {
     size_t n_modules;
     struct rm_proc_spec *processes; /* in start order */
     size_t n_processes;
-    struct rm_names applications; /* applications it depends on */
+    struct rm_names applications; /* applications it depends on: each must be
+                                     in the same release, and starts first */
     struct rm_config config;
     struct rm_loc loc;
     struct rm__arena *arena;
@@ -189,6 +190,46 @@ const struct rm_app_module *rm_app_find_module(const struct rm_app *app, const c
 
 /* Frees what `app` holds and zeroes it. Accepts a zeroed struct. */
 void rm_app_free(struct rm_app *app);
+
+/* ---- a release's applications ----------------------------------------- */
+
+/*
+ * Loads the application manifest of every application of `rel`, in release
+ * order, into a new array of rel->n_apps at `*apps`. Application <app>
+ * version <vsn> is read from <dir>/<app>-<vsn>/<app>.app.yaml, <dir> being
+ * the first of the `n_dirs` directories `dirs` that holds <app>-<vsn>/ (a
+ * node passes its ROOT/lib). Refuses, with the file, line and column:
+ *   - an application in none of `dirs`;
+ *   - a manifest that names another application or version than `rel`:
+ *     "application 'a' version '1' does not match release '2', which names
+ *     'a' version '2'";
+ *   - a dependency (`applications`) that `rel` does not hold, as OTP's
+ *     systools: "application 'a' depends on 'b', which release '2' does not
+ *     hold";
+ *   - applications that depend on each other (see rm_release_start_order).
+ * Returns 0, or -1 with `err` set and `*apps` untouched. Free the array with
+ * rm_release_apps_free(*apps, rel->n_apps).
+ */
+int rm_release_load_apps(const struct rm_release *rel, const char *const *dirs, size_t n_dirs,
+                         struct rm_app **apps, struct rm_error *err);
+
+/* Frees the `n` applications of an array from rm_release_load_apps() and the
+   array. Accepts NULL. */
+void rm_release_apps_free(struct rm_app *apps, size_t n);
+
+/*
+ * Orders the applications of `rel` (whose manifests `apps` holds, in release
+ * order, as rm_release_load_apps() gives them) so that every application
+ * comes after the applications it depends on, and otherwise in release
+ * order: the order in which a node starts them (and the reverse, the order
+ * in which it stops them). Fills order[0 .. rel->n_apps) with indexes into
+ * rel->apps and `apps`. Refuses a dependency `rel` does not hold and a cycle:
+ * "file:line:column: applications of release '2' depend on each other: 'a'
+ * -> 'b' -> 'a'". Returns 0, or -1 with `err` set (`order` is then
+ * unspecified).
+ */
+int rm_release_start_order(const struct rm_release *rel, const struct rm_app *apps, size_t *order,
+                           struct rm_error *err);
 
 /* ---- boot file -------------------------------------------------------- */
 

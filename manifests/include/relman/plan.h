@@ -229,13 +229,25 @@ int rm_plan_appup(const struct rm_appup *doc, enum rm_dir dir, const char *vsn,
                   struct rm_error *err);
 
 /*
- * The plan from release `from` to release `to`, whose applications are
- * found under `from_lib` and `to_lib` as <app>-<vsn>/<app>.app.yaml and
- * <app>-<vsn>/<app>.appup.yaml: add_application for new applications,
- * remove_application for gone ones, and for changed ones the up entry of the
- * target's appup (or the down entry of the current one's appup). Fails with
- * RM_ENOPATH naming the application and both versions when neither exists,
- * and when some applications go up and others down. 0 or -1.
+ * The plan from release `from` to release `to`, whose application manifests
+ * `from_apps` and `to_apps` are loaded by rm_release_load_apps() (one per
+ * application, in release order); each application's appup, when it has
+ * one, is <app>.appup.yaml beside its manifest and must name the same
+ * application and version. The plan holds remove_application for
+ * applications gone, add_application for new ones, and for changed ones the
+ * up entry of the target's appup (or the down entry of the current one's
+ * appup). Fails with RM_ENOPATH naming the application and both
+ * versions when neither entry exists, and when some applications go up and
+ * others down. Returns 0, or -1 with `err` set and `*out` untouched.
+ */
+int rm_plan_release_apps(const struct rm_release *from, const struct rm_app *from_apps,
+                         const struct rm_release *to, const struct rm_app *to_apps,
+                         struct rm_plan *out, struct rm_error *err);
+
+/*
+ * The same, loading the applications of `from` from directory `from_lib` and
+ * those of `to` from `to_lib` with rm_release_load_apps() (and its checks:
+ * names and versions, dependencies in the same release, no cycles).
  */
 int rm_plan_releases(const struct rm_release *from, const char *from_lib,
                      const struct rm_release *to, const char *to_lib, struct rm_plan *out,
