@@ -108,6 +108,13 @@ void rm__proc_to_current(struct rm_node *node, struct rm_proc *p)
     pthread_mutex_lock(&node->code_lock);
     struct rm_code *cur = atomic_load(&p->module->current);
     struct rm_code *old = p->code;
+    if (p->down_vsn && (!cur || strcmp(cur->desc->version, p->down_vsn) != 0)) {
+        /* its state is for another version: it waits for that one */
+        pthread_mutex_unlock(&node->code_lock);
+        return;
+    }
+    free(p->down_vsn);
+    p->down_vsn = NULL;
     atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_KEEP);
     if (cur && cur != old) {
         rm__code_ref(cur);
@@ -293,10 +300,12 @@ int rm_module_load(struct rm_node *node, const char *path, const char *expect_na
             snprintf(name_out, RM_NAME_MAX + 1, "%s", name);
     }
     pthread_mutex_unlock(&node->code_lock);
-    if (r < 0)
+    if (r < 0) {
         code_drop(node, code);
-    else
+    } else {
         rm__mark_keep(node, m);
+        rm__move_downgraded(node, m);
+    }
     pthread_mutex_unlock(&node->sys_lock);
     return r;
 }
@@ -312,6 +321,38 @@ static bool runs_code(struct rm_proc *p, void *ud)
     return p->module == pm->m && p->code == pm->code;
 }
 
+static bool waits_for_current(struct rm_proc *p, void *ud)
+{
+    struct rm_module *m = ud;
+    struct rm_code *cur = atomic_load(&m->current);
+    return p->module == m && p->down_vsn && cur && strcmp(cur->desc->version, p->down_vsn) == 0;
+}
+
+/* Pins each process of v[0..n-1], moves it to its module's current code
+   and releases it; drops the references. */
+static void move_each(struct rm_node *node, struct rm_proc **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool resume = rm__pin(node, v[i]);
+        if (!(atomic_load(&v[i]->flags) & RM__F_DEAD))
+            rm__proc_to_current(node, v[i]);
+        rm__unpin(node, v[i], resume);
+    }
+    rm__release_all(v, n);
+}
+
+void rm__move_downgraded(struct rm_node *node, struct rm_module *m)
+{
+    struct rm_proc **v;
+    size_t n;
+    pthread_mutex_lock(&node->code_lock);
+    int r = rm__collect(node, waits_for_current, m, &v, &n, NULL);
+    pthread_mutex_unlock(&node->code_lock);
+    if (r == 0)
+        move_each(node, v, n);
+    /* out of memory: they stay suspended, refused a resume until moved */
+}
+
 void rm__move_all(struct rm_node *node, struct rm_module *m, struct rm_code *code)
 {
     struct purge_match pm = {m, code};
@@ -322,13 +363,7 @@ void rm__move_all(struct rm_node *node, struct rm_module *m, struct rm_code *cod
     pthread_mutex_unlock(&node->code_lock);
     if (r < 0)
         return; /* out of memory: they move at their next message */
-    for (size_t i = 0; i < n; i++) {
-        bool resume = rm__pin(node, v[i]);
-        if (!(atomic_load(&v[i]->flags) & RM__F_DEAD))
-            rm__proc_to_current(node, v[i]);
-        rm__unpin(node, v[i], resume);
-    }
-    rm__release_all(v, n);
+    move_each(node, v, n);
 }
 
 int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode mode, size_t *killed,

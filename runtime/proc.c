@@ -131,8 +131,10 @@ struct rm_proc *rm__proc_get(struct rm_node *node, rm_pid pid, struct rm_error *
 
 void rm__proc_put(struct rm_proc *p)
 {
-    if (atomic_fetch_sub(&p->refs, 1) == 1)
+    if (atomic_fetch_sub(&p->refs, 1) == 1) {
+        free(p->down_vsn);
         free(p);
+    }
 }
 
 void rm__state_free(struct rm_code *code, void *state)

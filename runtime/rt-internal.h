@@ -78,8 +78,12 @@ int rm__path_add(struct rm_node *node, const char *path, struct rm_error *err);
    (RM__F_KEEP), the others move to the new code at their next message. */
 void rm__mark_keep(struct rm_node *node, struct rm_module *m);
 /* Moves a process (pinned or on its worker) to its module's current code,
-   clearing RM__F_KEEP. */
+   clearing RM__F_KEEP; a process whose state was changed down (down_vsn)
+   moves only onto that version, and down_vsn is then cleared. */
 void rm__proc_to_current(struct rm_node *node, struct rm_proc *p);
+/* After a load of m: moves the processes of m whose state was changed down
+   to the version now current onto it (sys_lock held). */
+void rm__move_downgraded(struct rm_node *node, struct rm_module *m);
 
 /* ---- processes -------------------------------------------------------- */
 
@@ -107,7 +111,7 @@ struct rm__ext {
     uint64_t hist[]; /* times of the latest max_restarts restarts */
 };
 
-/* A process: 80 bytes plus its state and messages; what a message
+/* A process: 88 bytes plus its state and messages; what a message
    touches comes first. */
 struct rm_proc {
     _Atomic uint32_t flags;
@@ -122,6 +126,9 @@ struct rm_proc {
     /* second line: what messages do not need */
     struct rm_module *module;
     struct rm__ext *ext;
+    /* the version its state was changed down to by a change_code by hand
+       before that version was loaded, or NULL (written under code_lock) */
+    char *down_vsn;
 };
 
 /* Finds a live process and takes a reference on it; NULL with RM_ENOENT. */

@@ -176,6 +176,22 @@ int rm_proc_suspend(struct rm_node *node, const rm_pid *pids, size_t n, int time
     return r;
 }
 
+/* Refuses to resume a process whose state waits for an older version that
+   is not loaded yet: its code would read a state of another layout. */
+static int check_down(struct rm_node *node, struct rm_proc *p, const char *label,
+                      struct rm_error *err)
+{
+    int r = 0;
+    pthread_mutex_lock(&node->code_lock);
+    if (p->down_vsn)
+        r = rm_error_set(err, RM_ESTATE,
+                         "resume '%s': its state was changed down to version '%s' of '%s'; load "
+                         "that version first",
+                         label, p->down_vsn, p->module->name);
+    pthread_mutex_unlock(&node->code_lock);
+    return r;
+}
+
 int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm_error *err)
 {
     pthread_mutex_lock(&node->sys_lock);
@@ -189,6 +205,8 @@ int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm
             r = rm_error_set(err, RM_ESTATE, "resume '%s': not suspended", label);
         else if (f & RM__F_TXN)
             r = rm_error_set(err, RM_EBUSY, "resume '%s': held by the upgrade in progress", label);
+        else
+            r = check_down(node, v[i], label, err);
     }
     for (size_t i = 0; r == 0 && i < n; i++) {
         if (atomic_load(&v[i]->flags) & RM__F_USER)
@@ -239,6 +257,11 @@ static int change_check(struct rm_proc *p, const char *label, const char *module
     if (f & RM__F_TXN)
         return rm_error_set(err, RM_EBUSY, "change code of '%s': held by the upgrade in progress",
                             label);
+    if (p->down_vsn)
+        return rm_error_set(err, RM_ESTATE,
+                            "change code of '%s': its state was changed down to version '%s'; "
+                            "load that version first",
+                            label, p->down_vsn);
     if (!module || strcmp(p->module->name, module) != 0)
         return rm_error_set(err, RM_EINVAL,
                             "change code of '%s': process runs module '%s', not '%s'", label,
@@ -283,7 +306,15 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
         rm__code_ref(old);
     }
     pthread_mutex_unlock(&node->code_lock);
-    if (r == 0) {
+    /* Down before the older code is loaded: the process stays on its code
+       with a state for version `vsn` and moves when that version loads. */
+    bool wait_down = r == 0 && dir == RM_DOWN && strcmp(cur->desc->version, vsn) != 0;
+    char *down = wait_down ? strdup(vsn) : NULL;
+    if (wait_down && !down) {
+        r = rm_error_nomem(err);
+        rm__code_unref(node, cur, false);
+        rm__code_unref(node, old, false);
+    } else if (r == 0) {
         /* Up runs in the current (new) code with the old version; down runs
            in the process's (newer) code with the version gone back to. */
         struct rm_code *in = dir == RM_UP ? cur : old;
@@ -298,7 +329,12 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
         } else {
             void *os = p->state;
             p->state = ns;
-            if (dir == RM_UP || strcmp(cur->desc->version, vsn) == 0)
+            pthread_mutex_lock(&node->code_lock);
+            free(p->down_vsn);
+            p->down_vsn = down;
+            down = NULL;
+            pthread_mutex_unlock(&node->code_lock);
+            if (!wait_down)
                 rm__proc_to_current(node, p);
             if (os != ns)
                 rm__state_free(old, os);
@@ -306,6 +342,7 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
         rm__code_unref(node, cur, false);
         rm__code_unref(node, old, false);
     }
+    free(down);
     rm__proc_put(p);
     pthread_mutex_unlock(&node->sys_lock);
     return r;

@@ -199,14 +199,15 @@ static void susp_run(void *arg)
             }
             uint32_t old = atomic_fetch_or(&p->flags, RM__F_SUSPENDED | RM__F_TXN);
             if ((old & (RM__F_TXN | RM__F_DEAD)) ||
-                ((old & RM__F_SUSPENDED) && !(old & RM__F_USER))) {
+                ((old & RM__F_SUSPENDED) && (!(old & RM__F_USER) || p->down_vsn))) {
                 if (!(old & RM__F_TXN))
                     atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_TXN);
                 continue;
             }
             /* One suspended by hand is taken in too (it is between
                callbacks): migrated with the others, it stays suspended at
-               the end, as the user left it. */
+               the end, as the user left it. One whose state was changed
+               down by hand is not: it waits for its version's code. */
             atomic_fetch_add(&p->refs, 1);
             if (old & RM__F_RUNNING)
                 w->busy[atomic_fetch_add(&w->nbusy, 1)] = p;

@@ -564,3 +564,44 @@ Test(code, txn_abort_leaves_a_process_suspended_by_hand_as_it_was)
 {
     txn_over_hand_suspended(0);
 }
+
+/* Down by hand in the order module.h gives: change_code down while the
+   newer code is current, then load the older code: the process moves to it
+   at that load (its state is for that version), and until then it cannot
+   be resumed on code that would misread its state. */
+Test(code, change_code_down_before_the_older_code_moves_at_its_load)
+{
+    rt_load(node, rt_counter(0, 0));
+    rm_pid z = rt_spawn(node, "z", "z", NULL, RM_RESTART_PERMANENT);
+    rt_expect(node, z, "boom", "0");
+    rt_expect(node, z, "boom", "1");
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_suspend(node, &z, 1, 5000, &err), 0);
+    rt_load(node, rt_counter(1, 1));
+    cr_assert_eq(rm_proc_change_code(node, z, "z", "0", NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_proc_resume(node, &z, 1, &err), 0, "%s", err.msg);
+    rt_expect(node, z, "boom", "2");
+    cr_assert_eq(rm_module_purge(node, "z", RM_PURGE_SOFT, NULL, &err), 0, "%s", err.msg);
+
+    cr_assert_eq(rm_proc_suspend(node, &z, 1, 5000, &err), 0);
+    cr_assert_eq(rm_proc_change_code_dir(node, z, "z", RM_DOWN, "0", NULL, &err), 0, "%s", err.msg);
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, z, buf), "1");
+    cr_assert_eq(rm_proc_resume(node, &z, 1, &err), -1);
+    cr_expect_eq(err.code, RM_ESTATE);
+    cr_expect_str_eq(err.msg, "resume 'z': its state was changed down to version '0' of 'z'; load "
+                              "that version first");
+    cr_assert_eq(rm_proc_change_code(node, z, "z", "1", NULL, &err), -1);
+    cr_expect_str_eq(err.msg, "change code of 'z': its state was changed down to version '0'; "
+                              "load that version first");
+    cr_assert_eq(rm_module_purge(node, "z", RM_PURGE_SOFT, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_module_load(node, rt_counter(0, 0), "z", "0", NULL, &err), 0, "%s", err.msg);
+    cr_expect_str_eq(rt_version(node, z, buf), "0");
+    cr_assert_eq(rm_proc_resume(node, &z, 1, &err), 0, "%s", err.msg);
+    rt_expect(node, z, "boom", "3");
+    rt_expect(node, z, "boom", "4");
+    cr_assert_eq(rm_proc_format_state(node, z, buf, sizeof buf, NULL), 0);
+    cr_expect_str_eq(buf, "5");
+    /* the newer code, now old, has no user left */
+    cr_assert_eq(rm_module_purge(node, "z", RM_PURGE_SOFT, NULL, &err), 0, "%s", err.msg);
+}

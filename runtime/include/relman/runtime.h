@@ -254,8 +254,13 @@ int rm_proc_change_code(struct rm_node *node, rm_pid pid, const char *module, co
  * runs now (the newer one) with direction down and `vsn` the version being
  * gone back to (required); the process then moves to the module's current
  * code when that is version `vsn` (the older code was loaded first), else it
- * stays on its code until the older one is loaded and moves at its next
- * message. Same rules and errors as rm_proc_change_code().
+ * stays on its code, its state recorded as being for version `vsn`, and
+ * moves to that version's code when it is loaded (rm_module_load, or the
+ * commit of a transaction that loads it); it never moves onto another
+ * version. Until then rm_proc_resume and another change_code of it are
+ * refused with RM_ESTATE ("resume 'z': its state was changed down to
+ * version '0' of 'z'; load that version first"). Same rules and errors as
+ * rm_proc_change_code().
  */
 int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module,
                             enum rm_direction dir, const char *vsn, const char *extra,
