@@ -85,6 +85,16 @@ static int changed_script(const struct rm_app *from, const struct rm_app *to, st
                         to->version, from->version);
 }
 
+/* Refuses a plan from a release to itself. */
+static int check_not_same(const struct rm_release *from, const struct rm_release *to,
+                          struct rm_error *err)
+{
+    if (strcmp(from->version, to->version) == 0)
+        return rm_error_set(err, RM_EINVAL, "release '%s' to itself: nothing to plan",
+                            from->version);
+    return 0;
+}
+
 /* The applications of `rel` as translation sees them (new array). */
 static struct rm_plan_app *plan_apps(const struct rm_release *rel, const struct rm_app *apps)
 {
@@ -99,6 +109,8 @@ int rm_plan_release_apps(const struct rm_release *from, const struct rm_app *fro
                          const struct rm_release *to, const struct rm_app *to_apps,
                          struct rm_plan *out, struct rm_error *err)
 {
+    if (check_not_same(from, to, err) < 0)
+        return -1;
     size_t cap = from->n_apps + to->n_apps + 2, n_docs = 0, n_scripts = 0;
     struct rm_appup *docs = calloc(2 * cap, sizeof *docs);
     struct rm_script *scripts = calloc(cap, sizeof *scripts);
@@ -162,6 +174,8 @@ int rm_plan_releases(const struct rm_release *from, const char *from_lib,
                      const struct rm_release *to, const char *to_lib, struct rm_plan *out,
                      struct rm_error *err)
 {
+    if (check_not_same(from, to, err) < 0)
+        return -1;
     struct rm_app *pre = NULL, *post = NULL;
     int rc = rm_release_load_apps(from, &from_lib, 1, &pre, err);
     if (rc == 0)

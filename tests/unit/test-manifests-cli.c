@@ -147,3 +147,13 @@ Test(cli, usage_errors_exit_2)
     free(out);
     free(errs);
 }
+
+Test(cli, plan_from_a_release_to_itself_is_refused)
+{
+    char *out, *errs;
+    cr_expect_eq(run("plan --from counter/releases/1 --to counter/releases/1", &out, &errs), 1);
+    cr_expect_str_eq(out, "");
+    cr_expect_str_eq(errs, "relman: release '1' to itself: nothing to plan\n");
+    free(out);
+    free(errs);
+}

@@ -130,3 +130,15 @@ Test(plan_releases, refuses_a_dependency_outside_the_release)
     rm_release_free(&from);
     rm_release_free(&to);
 }
+
+Test(plan_releases, refuses_a_release_to_itself)
+{
+    struct rm_release rel;
+    load_rel("1", &rel);
+    struct rm_plan plan;
+    struct rm_error err = {0};
+    cr_expect_eq(rm_plan_releases(&rel, "deps/lib", &rel, "deps/lib", &plan, &err), -1);
+    cr_expect_eq(err.code, RM_EINVAL);
+    cr_expect_str_eq(err.msg, "release '1' to itself: nothing to plan");
+    rm_release_free(&rel);
+}

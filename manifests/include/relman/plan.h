@@ -236,7 +236,8 @@ int rm_plan_appup(const struct rm_appup *doc, enum rm_dir dir, const char *vsn,
  * application and version. The plan holds remove_application for
  * applications gone, add_application for new ones, and for changed ones the
  * up entry of the target's appup (or the down entry of the current one's
- * appup). Fails with RM_ENOPATH naming the application and both
+ * appup). Fails with RM_EINVAL "release '1' to itself: nothing to plan" when
+ * both have the same version, with RM_ENOPATH naming the application and both
  * versions when neither entry exists, and when some applications go up and
  * others down. Returns 0, or -1 with `err` set and `*out` untouched.
  */
