@@ -69,7 +69,8 @@ void rm_store_close(struct rm_store *store)
     free(store);
 }
 
-/* Takes the exclusive lock on ROOT/releases (created when missing). */
+/* Takes the exclusive lock on ROOT/releases, which must exist (only unpack
+   creates it, so that a failed command leaves the root as it was). */
 static int take_lock(struct rm_store *store, struct rm_error *err)
 {
     struct stat st;
@@ -78,14 +79,15 @@ static int take_lock(struct rm_store *store, struct rm_error *err)
     char *dir = rm__path_join(store->root, "releases", err);
     if (!dir)
         return -1;
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-        rm_error_set(err, RM_EIO, "cannot create '%s': %s", dir, strerror(errno));
-        free(dir);
-        return -1;
-    }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        rm_error_set(err, RM_EIO, "cannot open '%s': %s", dir, strerror(errno));
+        if (errno == ENOENT)
+            rm_error_set(err, RM_ENOENT,
+                         "node root '%s' holds no release ('releases/' is missing): unpack one "
+                         "first",
+                         store->root);
+        else
+            rm_error_set(err, RM_EIO, "cannot open '%s': %s", dir, strerror(errno));
         free(dir);
         return -1;
     }

@@ -1,6 +1,7 @@
 /* relman releases: the releases of a node root and their states. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "relman/store.h"
@@ -73,6 +74,20 @@ static int exec_releases(const struct cmd_entry *self, int argc, char **argv)
     if (!root)
         return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
     struct rm_error err;
+    struct stat sb;
+    char list[4096];
+    if (stat(root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+        rm_error_set(&err, RM_ENOENT, "node root '%s' is not a directory", root);
+        return cmd_fail(&err);
+    }
+    if (snprintf(list, sizeof list, "%s/releases/RELEASES", root) >= (int)sizeof list ||
+        stat(list, &sb) < 0) {
+        rm_error_set(&err, RM_ENOENT,
+                     "node root '%s' holds no release ('releases/RELEASES' is missing): unpack "
+                     "one first",
+                     root);
+        return cmd_fail(&err);
+    }
     struct rm_store *st = rm_store_open(root, 0, &err);
     if (!st)
         return cmd_fail(&err);

@@ -112,6 +112,18 @@ Test(cli, set_unpacked, .init = setup, .fini = teardown)
     RELMAN(0, "counter  2        unpacked   counter-2", "releases --root %s/root", area);
 }
 
+Test(cli, failed_commands_leave_an_empty_root_empty, .init = setup, .fini = teardown)
+{
+    SH(0, "", "mkdir %s/root", area);
+    RELMAN(1, "relman: node root '", "set-unpacked 2 --root %s/root", area);
+    RELMAN(1, "holds no release ('releases/' is missing)", "remove 2 --root %s/root", area);
+    SH(0, "", "test ! -e %s/root/releases", area);
+    RELMAN(1, "holds no release ('releases/RELEASES' is missing)", "releases --root %s/root", area);
+    RELMAN(1, "relman: node root '/does/not/exist' is not a directory",
+           "releases --root /does/not/exist");
+    SH(0, "", "test ! -e %s/root/releases", area);
+}
+
 Test(cli, corrupt_releases_file_is_an_error, .init = setup, .fini = teardown)
 {
     SH(0, "",

@@ -12,6 +12,7 @@
 #include "relman/store.h"
 #include "test-releases-util.h"
 
+
 static char *root;
 
 static void setup(void)
@@ -50,8 +51,11 @@ static int exists_in(const char *rel)
     return lstat(path, &st) == 0;
 }
 
+/* Opens the store locked, making ROOT/releases first as unpack does. */
 static struct rm_store *open_locked(void)
 {
+    if (!exists_in("releases"))
+        mkdir_in("releases");
     struct rm_error err = {0};
     struct rm_store *st = rm_store_open(root, RM_STORE_LOCK, &err);
     cr_assert_not_null(st, "%s", err.msg);
@@ -331,6 +335,7 @@ Test(store, refuses_names_it_cannot_store, .init = setup, .fini = teardown)
 /* A second holder of the lock waits for the first. */
 Test(store, lock_serialises_writers, .init = setup, .fini = teardown)
 {
+    mkdir_in("releases");
     int pipefd[2];
     cr_assert_eq(pipe(pipefd), 0);
     pid_t pid = fork();
@@ -353,3 +358,14 @@ Test(store, lock_serialises_writers, .init = setup, .fini = teardown)
     double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     cr_assert(waited > 0.2, "the lock was taken after %.3f s while held", waited);
 }
+
+/* Locking creates nothing: a root without releases/ is refused as it is. */
+Test(store, lock_needs_the_releases_directory_and_creates_nothing, .init = setup, .fini = teardown)
+{
+    struct rm_error err = {0};
+    cr_assert_null(rm_store_open(root, RM_STORE_LOCK, &err));
+    cr_assert(strstr(err.msg, "holds no release ('releases/' is missing)"), "%s", err.msg);
+    cr_assert_eq(err.code, RM_ENOENT);
+    cr_assert(!exists_in("releases"), "the lock created ROOT/releases");
+}
+

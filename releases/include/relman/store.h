@@ -70,9 +70,11 @@ enum rm_store_flags {
  * Opens the store of node root `root` and reads ROOT/releases/RELEASES. A
  * missing file gives an empty store (a root not yet initialised); a corrupt
  * or truncated one is an error naming the file, line and problem. With
- * RM_STORE_LOCK, first takes the exclusive lock (creating ROOT/releases when
- * `root` exists but it does not), waiting for another holder. Returns the
- * store (free with rm_store_close()), or NULL with `err` set.
+ * RM_STORE_LOCK, first takes the exclusive lock on ROOT/releases, waiting
+ * for another holder; it never creates anything (rm_release_unpack() makes
+ * ROOT/releases), and a root without ROOT/releases is refused with
+ * RM_ENOENT. Returns the store (free with rm_store_close()), or NULL with
+ * `err` set.
  */
 struct rm_store *rm_store_open(const char *root, int flags, struct rm_error *err);
 
