@@ -42,8 +42,7 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-int rm_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                       struct rm_error *err)
+int rm_fs_replace(const char *path, const void *data, size_t len, mode_t mode, struct rm_error *err)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.new", path) >= (int)sizeof tmp)
@@ -69,8 +68,18 @@ int rm_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
                             strerror(saved));
     }
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    return rm_fs_sync_dir(dirname(dir), err);
+    snprintf(dir, sizeof dir, "%s", path); /* shorter than tmp, which fit */
+    if (rm_fs_sync_dir(dirname(dir), err) < 0) {
+        rm_error_prefix(err, "'%s' was replaced but may not survive a crash", path);
+        return RM_FS_UNSYNCED;
+    }
+    return 0;
+}
+
+int rm_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                       struct rm_error *err)
+{
+    return rm_fs_replace(path, data, len, mode, err) == 0 ? 0 : -1;
 }
 
 int rm_fs_read_file(const char *path, size_t max, char **data, size_t *len, struct rm_error *err)

@@ -9,19 +9,27 @@
 #include "relman/store.h"
 #include "releases-internal.h"
 
-/* Writes the store to ROOT/releases/RELEASES atomically. */
-static int store_save(const struct rm_store *store, struct rm_error *err)
+/* Writes the store to ROOT/releases/RELEASES atomically. Returns 0 when
+   the file holds the store (a failed flush of the directory after the
+   rename is then recorded in store->warning), or -1 with `err` set and the
+   file unchanged: only then may the caller roll the store back. */
+static int store_save(struct rm_store *store, struct rm_error *err)
 {
     RM__ASSERT(store->lock_fd >= 0);
+    rm_error_clear(&store->warning);
     char *text, *path;
     size_t len;
     if (rm_store_format(store, &text, &len, err) < 0)
         return -1;
     path = rm__path_join(store->root, "releases/RELEASES", err);
-    int rc = path ? rm_fs_write_atomic(path, text, len, 0644, err) : -1;
+    int rc = path ? rm_fs_replace(path, text, len, 0644, &store->warning) : -1;
+    if (rc < 0 && path)
+        rm_error_copy(err, &store->warning);
+    if (rc < 0)
+        rm_error_clear(&store->warning);
     free(path);
     free(text);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 int rm_store_set_current(struct rm_store *store, const char *vsn, struct rm_error *err)

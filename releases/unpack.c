@@ -223,6 +223,7 @@ static int land(struct rm__unpack *u, struct rm_store *store, const struct rm_re
         snprintf(res->name, sizeof res->name, "%s", rel->name);
         snprintf(res->version, sizeof res->version, "%s", rel->version);
         res->permanent = rm_store_find(store, rel->version)->state == RM_REL_PERMANENT;
+        snprintf(res->warning, sizeof res->warning, "%s", store->warning.msg);
     }
     unplace(&pl, rc < 0);
     free(apps);

@@ -100,6 +100,8 @@ static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
         return cmd_fail(&err);
     printf("unpacked release '%s' version '%s' into '%s'%s\n", res.name, res.version, root,
            res.permanent ? " (first release: permanent)" : "");
+    if (res.warning[0])
+        fprintf(stderr, "relman: warning: %s\n", res.warning);
     return CMD_OK;
 }
 

@@ -4,14 +4,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "relman/fsutil.h"
 #include "relman/store.h"
 #include "test-releases-util.h"
 
+/* When set, fsync fails with EIO on directories (this definition takes the
+   place of libc's in the test program): the disk refusing to flush
+   ROOT/releases after RELEASES was renamed. */
+static int fail_dir_fsync;
+
+int fsync(int fd)
+{
+    struct stat st;
+    if (fail_dir_fsync && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_fsync, fd);
+}
 
 static char *root;
 
@@ -369,3 +386,42 @@ Test(store, lock_needs_the_releases_directory_and_creates_nothing, .init = setup
     cr_assert(!exists_in("releases"), "the lock created ROOT/releases");
 }
 
+/* A failed flush of the directory after the rename is no failure of the
+   change: the store, the file and what the call returns all say it is made,
+   and the warning says it may not survive a crash. */
+Test(store, a_failed_directory_flush_after_the_rename_keeps_the_change, .init = setup,
+     .fini = teardown)
+{
+    struct rm_error err = {0};
+    struct rm_store *st = open_locked();
+    add(st, "1", app_a1, 2);
+    fail_dir_fsync = 1;
+    cr_assert_eq(rm_store_add(st, "rel", "2", app_a2, 2, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(disk_state("2"), "unpacked");
+    cr_assert_not_null(rm_store_find(st, "2"));
+    cr_assert_neq(st->warning.code, 0);
+    cr_assert(strstr(st->warning.msg, "RELEASES' was replaced but may not survive a crash: "
+                                      "cannot sync directory"),
+              "%s", st->warning.msg);
+    cr_assert_eq(rm_store_set_current(st, "2", &err), 0);
+    cr_assert_eq(rm_store_make_permanent(st, "2", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(disk_state("2"), "permanent");
+    cr_assert_eq(rm_store_find(st, "2")->state, RM_REL_PERMANENT);
+    cr_assert_eq(rm_store_find(st, "1")->state, RM_REL_OLD);
+    fail_dir_fsync = 0;
+    cr_assert_eq(rm_store_remove(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(st->warning.code, 0, "a clean write keeps an old warning");
+    cr_assert_str_eq(disk_state("1"), "absent");
+    rm_store_close(st);
+    /* The file helper says the same: the new contents are in place. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/f", root);
+    fail_dir_fsync = 1;
+    cr_assert_eq(rm_fs_replace(path, "new", 3, 0644, &err), RM_FS_UNSYNCED);
+    fail_dir_fsync = 0;
+    char *data;
+    size_t len;
+    cr_assert_eq(rm_fs_read_file(path, 16, &data, &len, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(data, "new");
+    free(data);
+}

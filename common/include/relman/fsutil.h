@@ -24,6 +24,21 @@ extern "C" {
 int rm_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                        struct rm_error *err);
 
+/* What rm_fs_replace() returns when the new file is in place but the
+   directory could not be flushed afterwards. */
+#define RM_FS_UNSYNCED 1
+
+/*
+ * The same as rm_fs_write_atomic(), telling apart the one failure that
+ * comes after the rename: when flushing the directory fails, the new file
+ * is already in place (every reader sees it) but may not survive a crash;
+ * that returns RM_FS_UNSYNCED with `err` saying so, and the caller must
+ * treat the change as made (it cannot be rolled back). Returns 0, -1 with
+ * `err` set and the old file untouched, or RM_FS_UNSYNCED.
+ */
+int rm_fs_replace(const char *path, const void *data, size_t len, mode_t mode,
+                  struct rm_error *err);
+
 /*
  * Reads the whole file at `path` into a new NUL-terminated buffer stored in
  * `*data` (free it with free()) and its length in `*len`. Refuses files

@@ -74,6 +74,9 @@ struct rm_unpack_result {
     char name[64];
     char version[64];
     int permanent; /* 1 when it initialised the root and is permanent */
+    /* Empty, or why the release, unpacked and recorded, may not survive a
+       crash (flushing ROOT/releases after writing RELEASES failed). */
+    char warning[RM_ERROR_MAX];
 };
 
 /*

@@ -56,6 +56,11 @@ struct rm_store {
     struct rm_store_rel *rels;
     char *current;
     int lock_fd; /* -1 unless opened with RM_STORE_LOCK */
+    /* Set (code not 0) when the last change was written and is what every
+       reader sees, but flushing its directory failed, so it may not
+       survive a crash (rm_fs_replace's RM_FS_UNSYNCED). The change still
+       counts as made: the store matches the file. */
+    struct rm_error warning;
 };
 
 /* Flags of rm_store_open(). */
