@@ -5,7 +5,9 @@
  *   load_object_code    rm_txn_prepare per module, after the pre-purge check
  *   point_of_no_return  nothing (everything before it only checked)
  *   suspend             rm_txn_suspend, in parallel, per timeout group
- *   load                rm_txn_load (the replaced code stays until commit)
+ *   load                rm_txn_load (the replaced code stays until commit);
+ *                       first the brutal pre-purge of an old version that
+ *                       processes still run (irreversible: they are killed)
  *   code_change         rm_txn_code_change, in parallel across the workers
  *   resume              rm_txn_resume (processes resume at commit)
  *   purge               the commit purges replaced code; listed modules are
@@ -30,6 +32,13 @@
 #include "relman/fsutil.h"
 #include "rh.h"
 
+/* A module whose old version processes still run: validated at
+   load_object_code, purged and prepared at its load step. */
+struct deferred {
+    const char *module, *vsn;
+    char *path; /* NULL once prepared */
+};
+
 /* One execution. */
 struct exec {
     const struct rh_exec_env *env;
@@ -42,6 +51,8 @@ struct exec {
     size_t nspawned;
     const char **purge; /* modules to purge after commit */
     size_t npurge;
+    struct deferred *deferred;
+    size_t ndeferred;
 };
 
 uint64_t rh_now_ns(void)
@@ -102,13 +113,39 @@ static int module_info(struct rm_node *node, const char *name, struct rm_module_
     return found;
 }
 
+/* The old version of `module` that processes still run: 1 with *mi
+   filled when there is one, 0 when none, -1 on error. */
+static int old_in_use(struct rm_node *node, const char *module, struct rm_module_info *mi,
+                      struct rm_error *err)
+{
+    int r = module_info(node, module, mi, err);
+    if (r <= 0 || !mi->old_vsn[0])
+        return r < 0 ? -1 : 0;
+    return mi->procs_old > 0;
+}
+
+long rh_first_irreversible(struct rm_node *node, const struct rm_plan *plan)
+{
+    long first = rm_plan_first_irreversible(plan);
+    for (size_t i = 0; i < plan->n && (first < 0 || (long)i < first); i++) {
+        const struct rm_instr *in = &plan->v[i];
+        struct rm_module_info mi;
+        if (in->kind == RM_I_LOAD && in->pre_purge != RM_PURGE_METHOD_SOFT &&
+            old_in_use(node, in->module, &mi, NULL) > 0)
+            return (long)i;
+    }
+    return first;
+}
+
 /*
- * OTP's old-code precondition before loading new code of `module`: an old
- * version still in use refuses a soft pre-purge ("old processes"); a brutal
- * one kills its processes (not in a check). Returns 0 when no old version
- * is in the way, 1 when a check leaves one there, -1 on refusal.
+ * OTP's old-code precondition before loading new code of `module`, checked
+ * at load_object_code: an old version still in use refuses a soft pre-purge
+ * ("old processes"); for a brutal one, returns 1: the load step purges it
+ * (killing those processes) after point_of_no_return. An old version no
+ * process runs is purged here (nothing is lost; not in a check). Returns 0
+ * when nothing is in the way, 1, or -1 on refusal.
  */
-static int pre_purge(struct exec *x, const char *module, struct rm_error *err)
+static int pre_purge_check(struct exec *x, const char *module, struct rm_error *err)
 {
     struct rm_module_info mi;
     int r = module_info(x->env->node, module, &mi, err);
@@ -121,13 +158,65 @@ static int pre_purge(struct exec *x, const char *module, struct rm_error *err)
                             "version '%s'; soft_purge refuses to purge it (use brutal_purge or "
                             "let them finish)",
                             module, mi.procs_old, mi.old_vsn);
-    if (x->env->check_only)
+    if (mi.procs_old > 0 || x->env->check_only)
         return 1;
-    if (rm_module_purge(x->env->node, module,
-                        method == RM_PURGE_METHOD_SOFT ? RM_PURGE_SOFT : RM_PURGE_BRUTAL, NULL,
-                        err) < 0)
+    if (rm_module_purge(x->env->node, module, RM_PURGE_SOFT, NULL, err) < 0)
         return rm_error_prefix(err, "pre-purge of module '%s'", module);
     return 0;
+}
+
+/* Prepares the object of `mod` from `path`. With an old version `old` in the
+   way (pre_purge_check returned 1) the runtime opens and validates the
+   object, then refuses it for the old code (RM_EBUSY): the object is good,
+   and the load step purges and prepares it again. */
+static int prepare(struct exec *x, const char *path, const char *mod, const char *vsn, int old,
+                   struct rm_error *err)
+{
+    struct rm_error e;
+    if (rm_txn_prepare(x->txn, path, mod, vsn, &e) == 0)
+        return 0;
+    if (!old || e.code != RM_EBUSY)
+        return rm_error_copy(err, &e);
+    if (x->env->check_only)
+        return 0;
+    struct deferred *v = realloc(x->deferred, (x->ndeferred + 1) * sizeof *v);
+    if (!v)
+        return rm_error_nomem(err);
+    x->deferred = v;
+    v[x->ndeferred] = (struct deferred){.module = mod, .vsn = vsn, .path = strdup(path)};
+    if (!v[x->ndeferred].path)
+        return rm_error_nomem(err);
+    x->ndeferred++;
+    return 0;
+}
+
+/* load: the prepared object becomes current. A module whose old version
+   processes still ran at load_object_code is purged first (brutally: its
+   processes are killed, which cannot be undone) and prepared then. */
+static int do_load(struct exec *x, const struct rm_instr *in, uint64_t *procs, struct rm_error *err)
+{
+    for (size_t i = 0; i < x->ndeferred; i++) {
+        struct deferred *d = &x->deferred[i];
+        if (strcmp(d->module, in->module) != 0 || !d->path)
+            continue;
+        struct rm_module_info mi;
+        int r = old_in_use(x->env->node, d->module, &mi, err);
+        if (r < 0)
+            return -1;
+        size_t killed = 0;
+        if (r > 0)
+            x->irreversible = 1;
+        if (mi.old_vsn[0] &&
+            rm_module_purge(x->env->node, d->module, RM_PURGE_BRUTAL, &killed, err) < 0)
+            return rm_error_prefix(err, "pre-purge of module '%s'", d->module);
+        *procs += killed;
+        int rc = rm_txn_prepare(x->txn, d->path, d->module, d->vsn, err);
+        free(d->path);
+        d->path = NULL;
+        if (rc < 0)
+            return rm_error_prefix(err, "module '%s'", d->module);
+    }
+    return rm_txn_load(x->txn, in->module, err);
 }
 
 /* The version of `module` that application `app` at `vsn` holds. */
@@ -165,12 +254,8 @@ static int do_load_object_code(struct exec *x, const struct rm_instr *in, uint64
             return rm_error_set(err, RM_ENOENT,
                                 "module '%s' of application '%s-%s': file '%s' is missing", mod,
                                 in->application, in->version, path);
-        int old = pre_purge(x, mod, err);
-        if (old < 0)
-            return -1;
-        if (old > 0) /* a check leaves the old version: loading cannot be tried */
-            continue;
-        if (rm_txn_prepare(x->txn, path, mod, vsn, err) < 0)
+        int old = pre_purge_check(x, mod, err);
+        if (old < 0 || prepare(x, path, mod, vsn, old, err) < 0)
             return rm_error_prefix(err, "module '%s' of application '%s-%s'", mod, in->application,
                                    in->version);
     }
@@ -422,7 +507,7 @@ static int step(struct exec *x, const struct rm_instr *in, uint64_t *procs, stru
     case RM_I_SUSPEND:
         return do_suspend(x, in, procs, err);
     case RM_I_LOAD:
-        return rm_txn_load(x->txn, in->module, err);
+        return do_load(x, in, procs, err);
     case RM_I_CODE_CHANGE:
         return do_code_change(x, in, procs, err);
     case RM_I_RESUME:
@@ -494,6 +579,16 @@ static void stop_spawned(struct exec *x)
         rm_proc_stop(x->env->node, x->spawned[i], "shutdown", NULL);
 }
 
+/* Frees what an execution holds. */
+static void exec_free(struct exec *x)
+{
+    free(x->spawned);
+    free(x->purge);
+    for (size_t i = 0; i < x->ndeferred; i++)
+        free(x->deferred[i].path);
+    free(x->deferred);
+}
+
 int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, struct rh_report *rep,
                  enum rh_exec_fail *fail, struct rm_error *err)
 {
@@ -501,7 +596,7 @@ int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, stru
     uint64_t t0 = rh_now_ns();
     *fail = RH_FAIL_NONE;
     rep->plan_len = plan->n;
-    rep->first_irreversible = rm_plan_first_irreversible(plan);
+    rep->first_irreversible = rh_first_irreversible(env->node, plan);
     x.txn = rm_txn_begin(env->node, err);
     if (!x.txn) {
         *fail = RH_FAIL_UNDONE;
@@ -516,21 +611,14 @@ int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, stru
         if (!env->check_only && rm_instr_irreversible(in))
             x.irreversible = 1;
         uint64_t procs = 0, s0 = rh_now_ns();
-        if (step(&x, in, &procs, err) < 0) {
+        int rc = step(&x, in, &procs, err);
+        if (rc < 0)
             rm_error_prefix(err, "step %zu '%s'", i + 1, what);
+        if (rc < 0 || rh_report_add(rep, what, procs, rh_now_ns() - s0, err) < 0) {
             stop_spawned(&x);
             rm_txn_abort(x.txn);
             *fail = x.irreversible ? RH_FAIL_RESTART : RH_FAIL_UNDONE;
-            free(x.spawned);
-            free(x.purge);
-            return -1;
-        }
-        if (rh_report_add(rep, what, procs, rh_now_ns() - s0, err) < 0) {
-            stop_spawned(&x);
-            rm_txn_abort(x.txn);
-            *fail = x.irreversible ? RH_FAIL_RESTART : RH_FAIL_UNDONE;
-            free(x.spawned);
-            free(x.purge);
+            exec_free(&x);
             return -1;
         }
     }
@@ -542,8 +630,7 @@ int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, stru
             rm_module_purge(env->node, x.purge[i], RM_PURGE_BRUTAL, NULL, NULL);
     }
     rep->total_ns = rh_now_ns() - t0;
-    free(x.spawned);
-    free(x.purge);
+    exec_free(&x);
     if (x.restart_node)
         *fail = RH_FAIL_RESTART;
     return 0;

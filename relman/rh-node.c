@@ -162,7 +162,7 @@ char *rh_plan(struct rh *rh, const char *vsn, int json, long *first_irreversible
         const char *from = rh_current(rh);
         doc = json ? rm_plan_to_json(&plan, dir, from, vsn, err)
                    : rm_plan_to_yaml(&plan, dir, from, vsn, err);
-        *first_irreversible = rm_plan_first_irreversible(&plan);
+        *first_irreversible = rh_first_irreversible(rh->node, &plan);
         rm_plan_free(&plan);
         rh_rel_free(&to);
     }

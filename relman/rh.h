@@ -156,13 +156,23 @@ enum rh_exec_fail {
  * Runs `plan` against the node as one transaction and appends a step per
  * instruction to `rep`, with the pause. With env->check_only, runs only the
  * checks (object code loaded and validated, old-code precondition) and
- * aborts. Returns 0 (*fail is then RH_FAIL_NONE, or RH_FAIL_RESTART when
+ * aborts. An old version that processes still run is purged (brutally) at
+ * the module's load step, after point_of_no_return, and that step counts as
+ * irreversible. Returns 0 (*fail is then RH_FAIL_NONE, or RH_FAIL_RESTART when
  * the plan ends with restart_node); or -1 with `err` saying which step
  * failed and *fail telling whether everything was undone or the node must
  * restart.
  */
 int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, struct rh_report *rep,
                  enum rh_exec_fail *fail, struct rm_error *err);
+
+/*
+ * The index of the first step of `plan` that cannot be undone on `node` as
+ * it is now, or -1: the first irreversible instruction
+ * (rm_instr_irreversible), or an earlier load of a module whose old version
+ * processes still run, whose brutal pre-purge kills them.
+ */
+long rh_first_irreversible(struct rm_node *node, const struct rm_plan *plan);
 
 /* ---- the handler in the node -------------------------------------------- */
 

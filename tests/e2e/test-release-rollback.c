@@ -215,3 +215,50 @@ Test(release_rollback, soft_pre_purge_refuses_old_processes_brutal_kills_them)
     cr_assert_str_eq(rh_state(&n, "3"), "current");
     rh_stop(&n);
 }
+
+/* Old code in use (pa) and a brutal pre-purge: check validates the new object
+   without touching anything, plan and check name the load step as
+   irreversible (its pre-purge kills the old processes), and a failure after
+   it restarts the node into its permanent release instead of claiming a
+   rollback. */
+Test(release_rollback, brutal_pre_purge_is_irreversible_and_happens_at_load)
+{
+    static struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "pp", "1", "a", "1", "  - {name: pa, module: a}\n  - {name: pb, module: a}\n");
+    release(&n, "1", "pp", "1");
+    app(&n, "pp", "2", "a", "3", "  - {name: pa, module: a}\n  - {name: pb, module: a}\n");
+    appup(&n, "pp", "2", "1",
+          "      - update: {module: a, change: advanced, extra: fail, pre_purge: brutal}\n");
+    release(&n, "2", "pp", "2");
+    /* Release 3's a.so is version "1" although its manifest says "3". */
+    app(&n, "pp", "3", "a", "3", "  - {name: pa, module: a}\n  - {name: pb, module: a}\n");
+    e2e_copy(&n, RH_MODDIR "/a-1/a.so", "lib/pp-3/a.so");
+    appup(&n, "pp", "3", "1", "      - update: {module: a, pre_purge: brutal}\n");
+    release(&n, "3", "pp", "3");
+    e2e_start(&n);
+    rh_call_is(&n, "pa", "get", "0");
+    free(rh_ok(&n, "suspend", "pa", NULL));
+    free(rh_ok(&n, "load", "a", RH_MODDIR "/a-2/a.so", NULL));
+    rh_call_is(&n, "pb", "vsn", "2"); /* pb moved on; its code_change will fail */
+
+    rh_fails(&n, 1, "version", "check", "3", NULL);
+    char *out = rh_ok(&n, "plan", "2", NULL);
+    cr_assert(strstr(out, "# step 4 is irreversible"), "%s", out);
+    free(out);
+    out = rh_ok(&n, "check", "2", NULL);
+    cr_assert(strstr(out, "plan step 4 is irreversible"), "%s", out);
+    free(out);
+    /* check killed nothing: pa is still there, on its old code. */
+    free(rh_ok(&n, "resume", "pa", NULL));
+    rh_call_is(&n, "pa", "vsn", "1");
+    free(rh_ok(&n, "suspend", "pa", NULL));
+
+    pid_t before = e2e_node_pid(&n);
+    rh_fails(&n, 1, "install '2' failed after an irreversible step", "install", "2", NULL);
+    e2e_wait_node(&n, before, 10000);
+    rh_call_is(&n, "pa", "vsn", "1");
+    cr_assert_str_eq(rh_state(&n, "1"), "permanent");
+    cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
+    rh_stop(&n);
+}
