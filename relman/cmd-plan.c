@@ -5,9 +5,11 @@
  * Offline forms, on files:
  *   relman plan --appup FILE --from VSN     one application, up from VSN
  *   relman plan --appup FILE --to VSN       one application, down to VSN
- *   relman plan --from REL --to REL         two releases, each a release
- *       archive, a release.yaml, a release directory (ROOT/releases/<vsn>)
- *       or a root holding one release
+ *   relman plan --from REL --to REL [--path DIR]...
+ *       two releases, each a release archive, a release.yaml, a release
+ *       directory (ROOT/releases/<vsn>) or a root holding one release; their
+ *       applications (<app>-<vsn>/) are searched in each --path DIR, then in
+ *       the release file's directory, its lib/ and its ../../lib
  * Each form is one function below; main parsing picks one.
  */
 #include <dirent.h>
@@ -44,6 +46,8 @@ struct plan_opts {
     const char *appup;
     const char *from;
     const char *to;
+    const char **path; /* --path directories, searched first */
+    size_t npath;
     int json;
 };
 
@@ -123,10 +127,16 @@ static int plan_appup(const struct plan_opts *o)
     return status;
 }
 
-/* A release given on the command line, loaded, and where its lib/ is. */
+/* The default places of a release's applications, beside its file. */
+#define N_DEFAULT_DIRS 3
+
+/* A release given on the command line, loaded, and where its applications
+   are searched: the --path directories, then the defaults. */
 struct rel_arg {
     struct rm_release rel;
-    char lib[4096];
+    const char **dirs;
+    size_t n_dirs;
+    char defaults[N_DEFAULT_DIRS][4096];
     char tmp[4096]; /* the temporary root an archive was unpacked into, or "" */
 };
 
@@ -168,8 +178,52 @@ static int only_release(const char *dir, char *out, size_t size, struct rm_error
     return 0;
 }
 
+/*
+ * Rewrites `path` without "." components and "dir/.." pairs ("rel-1/../../lib"
+ * becomes "../lib") when the result names the same directory, so that
+ * messages show short paths; leaves it as it is otherwise (a symbolic link).
+ */
+static void tidy_path(char *path, size_t size)
+{
+    char out[4096];
+    size_t n = 0, kept = 0; /* kept: components of `out` that are not ".." */
+    int abs = path[0] == '/';
+    out[0] = '\0';
+    for (const char *p = path; *p;) {
+        size_t len = strcspn(p, "/");
+        if (len == 1 && p[0] == '.') {
+            /* skip */
+        } else if (len == 2 && p[0] == '.' && p[1] == '.' && kept > 0) {
+            char *slash = strrchr(out, '/');
+            n = slash ? (size_t)(slash - out) : 0;
+            out[n] = '\0';
+            kept--;
+        } else if (len > 0) {
+            if (n + len + 2 >= sizeof out)
+                return;
+            if (n > 0 || abs)
+                out[n++] = '/';
+            memcpy(out + n, p, len);
+            n += len;
+            out[n] = '\0';
+            if (!(len == 2 && p[0] == '.' && p[1] == '.'))
+                kept++;
+        }
+        p += len;
+        while (*p == '/')
+            p++;
+    }
+    if (n == 0)
+        snprintf(out, sizeof out, "%s", abs ? "/" : ".");
+    struct stat a, b;
+    if (stat(path, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino &&
+        strlen(out) < size)
+        snprintf(path, size, "%s", out);
+}
+
 /* Finds and loads the release `arg` names (see the file comment). */
-static int load_rel(const char *arg, struct rel_arg *r, struct rm_error *err)
+static int load_rel(const char *arg, const struct plan_opts *o, struct rel_arg *r,
+                    struct rm_error *err)
 {
     char file[4096];
     const char *root = arg;
@@ -195,7 +249,8 @@ static int load_rel(const char *arg, struct rel_arg *r, struct rm_error *err)
         if (!rm_fs_exists(file) && only_release(root, file, sizeof file, err) < 0)
             return -1;
     }
-    /* file is <root>/releases/<vsn>/release.yaml: lib/ is two levels up. */
+    /* Beside the file; in a root, it is releases/<vsn>/ and lib/ is two
+       levels up. */
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", file);
     char *slash = strrchr(dir, '/');
@@ -203,14 +258,25 @@ static int load_rel(const char *arg, struct rel_arg *r, struct rm_error *err)
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    if (path_fmt(err, r->lib, sizeof r->lib, "%s/../../lib", dir) < 0)
-        return -1;
+    static const char *const fmts[N_DEFAULT_DIRS] = {"%s", "%s/lib", "%s/../../lib"};
+    r->dirs = calloc(o->npath + N_DEFAULT_DIRS, sizeof *r->dirs);
+    if (!r->dirs)
+        return rm_error_nomem(err);
+    for (size_t i = 0; i < o->npath; i++)
+        r->dirs[r->n_dirs++] = o->path[i];
+    for (int i = 0; i < N_DEFAULT_DIRS; i++) {
+        if (path_fmt(err, r->defaults[i], sizeof r->defaults[i], fmts[i], dir) < 0)
+            return -1;
+        tidy_path(r->defaults[i], sizeof r->defaults[i]);
+        r->dirs[r->n_dirs++] = r->defaults[i];
+    }
     return rm_release_load(file, &r->rel, err);
 }
 
 static void free_rel(struct rel_arg *r)
 {
     rm_release_free(&r->rel);
+    free(r->dirs);
     if (r->tmp[0])
         rm_fs_remove_tree(r->tmp, NULL);
 }
@@ -223,17 +289,21 @@ static int plan_releases(const struct plan_opts *o)
     if (!from || !to) {
         rm_error_nomem(&err);
         status = cmd_fail(&err);
-    } else if (load_rel(o->from, from, &err) < 0 || load_rel(o->to, to, &err) < 0) {
+    } else if (load_rel(o->from, o, from, &err) < 0 || load_rel(o->to, o, to, &err) < 0) {
         status = cmd_fail(&err);
     } else {
         struct rm_plan plan;
-        if (rm_plan_releases(&from->rel, from->lib, &to->rel, to->lib, &plan, &err) < 0) {
+        struct rm_app *pre = NULL, *post = NULL;
+        if (rm_release_load_apps(&from->rel, from->dirs, from->n_dirs, &pre, &err) < 0 ||
+            rm_release_load_apps(&to->rel, to->dirs, to->n_dirs, &post, &err) < 0 ||
+            rm_plan_release_apps(&from->rel, pre, &to->rel, post, &plan, &err) < 0) {
             status = cmd_fail(&err);
         } else {
-            enum rm_dir dir = plan.dir;
-            status = print_plan(&plan, dir, from->rel.version, to->rel.version, o->json);
+            status = print_plan(&plan, plan.dir, from->rel.version, to->rel.version, o->json);
             rm_plan_free(&plan);
         }
+        rm_release_apps_free(pre, pre ? from->rel.n_apps : 0);
+        rm_release_apps_free(post, post ? to->rel.n_apps : 0);
     }
     if (from)
         free_rel(from);
@@ -242,6 +312,41 @@ static int plan_releases(const struct plan_opts *o)
     free(from);
     free(to);
     return status;
+}
+
+/* Parses the offline forms' options into `o` and runs the form they name. */
+static int plan_args(const struct cmd_entry *self, int argc, char **argv, struct plan_opts *op)
+{
+    struct plan_opts o = *op;
+    for (int i = 1; i < argc; i++) {
+        const char *path = NULL;
+        const char **slot = strcmp(argv[i], "--path") == 0    ? &path
+                            : strcmp(argv[i], "--appup") == 0 ? &o.appup
+                            : strcmp(argv[i], "--from") == 0  ? &o.from
+                            : strcmp(argv[i], "--to") == 0    ? &o.to
+                                                              : NULL;
+        if (!slot)
+            return cmd_usage(self,
+                             argv[i][0] == '-' ? "unknown option '%s'"
+                                               : "unexpected argument '%s' (the live form "
+                                                 "'plan VSN' needs the release handler)",
+                             argv[i]);
+        if (i + 1 >= argc)
+            return cmd_usage(self, "option '%s' needs a value", argv[i]);
+        *slot = argv[++i];
+        if (path)
+            o.path[o.npath++] = path;
+    }
+    if (o.appup) {
+        if (!o.from == !o.to)
+            return cmd_usage(self, "--appup needs exactly one of --from VSN and --to VSN");
+        if (o.npath)
+            return cmd_usage(self, "--path goes with --from REL --to REL, not with --appup");
+        return plan_appup(&o);
+    }
+    if (!o.from || !o.to)
+        return cmd_usage(self, "give --appup FILE with --from or --to, or --from REL --to REL");
+    return plan_releases(&o);
 }
 
 static int exec_plan(const struct cmd_entry *self, int argc, char **argv)
@@ -253,34 +358,17 @@ static int exec_plan(const struct cmd_entry *self, int argc, char **argv)
         return CMD_USAGE;
     if (argc == 2 && argv[1][0] != '-') /* the live form: from the node's running release */
         return rh_client_plan(self, cmd_root(root), argv[1], o.json);
-    for (int i = 1; i < argc; i++) {
-        const char **slot = strcmp(argv[i], "--appup") == 0  ? &o.appup
-                            : strcmp(argv[i], "--from") == 0 ? &o.from
-                            : strcmp(argv[i], "--to") == 0   ? &o.to
-                                                             : NULL;
-        if (!slot)
-            return cmd_usage(self,
-                             argv[i][0] == '-' ? "unknown option '%s'"
-                                               : "unexpected argument '%s' (the live form "
-                                                 "'plan VSN' needs the release handler)",
-                             argv[i]);
-        if (i + 1 >= argc)
-            return cmd_usage(self, "option '%s' needs a value", argv[i]);
-        *slot = argv[++i];
-    }
-    if (o.appup) {
-        if (!o.from == !o.to)
-            return cmd_usage(self, "--appup needs exactly one of --from VSN and --to VSN");
-        return plan_appup(&o);
-    }
-    if (!o.from || !o.to)
-        return cmd_usage(self, "give --appup FILE with --from or --to, or --from REL --to REL");
-    return plan_releases(&o);
+    o.path = calloc((size_t)argc + 1, sizeof *o.path);
+    if (!o.path)
+        return cmd_fail(&(struct rm_error){.code = RM_ENOMEM, .msg = "out of memory"});
+    int status = plan_args(self, argc, argv, &o);
+    free(o.path);
+    return status;
 }
 
 const struct cmd_entry cmd_plan_entry = {
     .name = "plan",
-    .args = "VSN | --appup FILE --from|--to VSN | --from REL --to REL [--json]",
+    .args = "VSN | --appup FILE --from|--to VSN | --from REL --to REL [--path DIR]... [--json]",
     .summary = "print the low-level plan of an upgrade or downgrade, live or offline",
     .exec = exec_plan,
 };

@@ -157,3 +157,50 @@ Test(cli, plan_from_a_release_to_itself_is_refused)
     free(out);
     free(errs);
 }
+
+/* The examples' layout: rel-N/release.yaml beside lib/, found with --path. */
+Test(cli, plan_releases_searches_path_directories)
+{
+    char *out, *errs, *want, *werrs;
+    cr_expect_eq(
+        run("plan --from flat/rel-1/release.yaml --to flat/rel-2/release.yaml", &out, &errs), 1);
+    cr_expect_str_eq(errs, "relman: flat/rel-1/release.yaml:4:5: application 'counter' version "
+                           "'1' is in none of the directories searched (no counter-1/ in "
+                           "'flat/rel-1', 'flat/rel-1/lib', 'flat/rel-1/../../lib')\n");
+    free(out);
+    free(errs);
+    cr_assert_eq(run("plan --from flat/rel-1/release.yaml --to flat/rel-2/release.yaml "
+                     "--path nowhere --path flat/lib",
+                     &out, &errs),
+                 0, "%s", errs);
+    cr_assert_eq(run("plan --from counter/releases/1 --to counter/releases/2", &want, &werrs), 0);
+    cr_expect_str_eq(out, want);
+    free(out);
+    free(errs);
+    free(want);
+    free(werrs);
+}
+
+/* A root's lib/ is named as lib/, not as releases/<vsn>/../../lib. */
+Test(cli, plan_releases_messages_name_short_paths)
+{
+    char *out, *errs;
+    cr_expect_eq(run("plan --from deps/releases/1 --to deps/releases/4", &out, &errs), 1);
+    cr_expect_str_eq(errs, "relman: deps/lib/m-1/m.app.yaml:1:1: application 'm' version '2' "
+                           "does not match release '4', which names 'm' version '1'\n");
+    free(out);
+    free(errs);
+}
+
+Test(cli, path_goes_with_releases_only)
+{
+    char *out, *errs;
+    cr_expect_eq(run("plan --appup counter/lib/counter-2/counter.appup.yaml --from 1 --path lib",
+                     &out, &errs),
+                 2);
+    free(out);
+    free(errs);
+    cr_expect_eq(run("plan --from a --to b --path", &out, &errs), 2);
+    free(out);
+    free(errs);
+}
