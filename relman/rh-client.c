@@ -55,6 +55,8 @@ int rh_client_install(const struct cmd_entry *self, int argc, char **argv, int r
     if (client_args(self, argc, argv, opts, nargs, nargs, &root) < 0 ||
         (timeout && client_timeout_arg(self, timeout, &ms) < 0))
         return CMD_USAGE;
+    if (timeout && ms < 1) /* every suspend and code_change would time out at once */
+        return cmd_usage(self, "--timeout must be at least 1 ms (got '%s')", timeout);
     struct rm_proto_writer w;
     rm_proto_writer_init(&w);
     if (!rollback)

@@ -11,14 +11,15 @@ static int get_vsn(struct rm_proto_reader *req, char vsn[RM_NAME_MAX + 1], struc
     return rm_proto_get_str(req, vsn, RM_NAME_MAX + 1, 1, "version", err);
 }
 
-/* A timeout field: RH_TIMEOUT_MANIFEST for the manifest's, else ms. */
+/* A timeout field: RH_TIMEOUT_MANIFEST for the manifest's, else ms (at
+   least 1: with 0 every suspend would time out). */
 static int get_timeout(struct rm_proto_reader *req, int *ms, struct rm_error *err)
 {
     uint32_t v;
     if (rm_proto_get_u32(req, &v, "timeout", err) < 0)
         return -1;
-    if (v != RH_TIMEOUT_MANIFEST && v > RM_PROTO_MAX_TIMEOUT_MS)
-        return rm_error_set(err, RM_EPROTO, "timeout %u ms is over the limit of %u ms", v,
+    if (v != RH_TIMEOUT_MANIFEST && (v < 1 || v > RM_PROTO_MAX_TIMEOUT_MS))
+        return rm_error_set(err, RM_EPROTO, "timeout %u ms is not between 1 and %u ms", v,
                             RM_PROTO_MAX_TIMEOUT_MS);
     *ms = v == RH_TIMEOUT_MANIFEST ? -1 : (int)v;
     return 0;

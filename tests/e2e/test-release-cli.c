@@ -1,0 +1,27 @@
+/*
+ * What the release commands print and refuse at their edges: a timeout that
+ * cannot work, the JSON forms of plan and of a failed install, and
+ * `node start --release` with a refused first archive.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e2e/test-release.h"
+
+TestSuite(release_cli, .fini = e2e_cleanup, .timeout = 120);
+
+Test(release_cli, install_and_rollback_refuse_a_zero_timeout)
+{
+    static struct e2e_node n;
+    rh_counter_node(&n);
+    free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
+    rh_fails(&n, 2, "--timeout must be at least 1 ms", "install", "2", "--timeout", "0", NULL);
+    rh_fails(&n, 2, "--timeout must be at least 1 ms", "rollback", "--timeout", "0", NULL);
+    cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
+    free(rh_ok(&n, "install", "2", "--timeout", "1000", NULL));
+    cr_assert_str_eq(rh_state(&n, "2"), "current");
+    rh_stop(&n);
+}
