@@ -18,12 +18,18 @@ int rh_client_report(const char *root, unsigned type, const struct rm_proto_writ
     struct client_reply r;
     struct rm_error err;
     struct rh_report rep;
-    if (client_request(root, type, req, RH_CLIENT_REPLY_TIMEOUT_MS, &r, &err) < 0)
+    if (client_request(root, type, req, RH_CLIENT_REPLY_TIMEOUT_MS, &r, &err) < 0) {
+        if (json)
+            rh_print_json_error(err.msg);
         return cmd_fail(&err);
+    }
     int rc = rh_report_get(&r.fields, &rep, &err);
     client_reply_release(&r);
-    if (rc < 0)
+    if (rc < 0) {
+        if (json)
+            rh_print_json_error(err.msg);
         return client_bad_reply(&err);
+    }
     rh_report_print(&rep, verb, json);
     rh_report_free(&rep);
     return CMD_OK;
@@ -121,19 +127,26 @@ int rh_client_plan(const struct cmd_entry *self, const char *root, const char *v
         client_reply_release(&r);
         return client_bad_reply(&err);
     }
-    fwrite(doc, 1, len, stdout);
+    /* Which case the plan is in: a YAML comment after the document keeps
+       it valid; JSON gets a first_irreversible field (the 1-based step, or
+       null), as the reports of check and install. */
+    if (json && len && ((const char *)doc)[0] == '{') {
+        if (first == 0)
+            printf("{\n  \"first_irreversible\": null,");
+        else
+            printf("{\n  \"first_irreversible\": %llu,", (unsigned long long)first);
+        fwrite((const char *)doc + 1, 1, len - 1, stdout);
+    } else {
+        fwrite(doc, 1, len, stdout);
+    }
     if (len && ((const char *)doc)[len - 1] != '\n')
         putchar('\n');
-    /* Which case the plan is in: a YAML comment keeps the document valid;
-       JSON gets the line on stderr. */
-    FILE *note = json ? stderr : stdout;
-    if (first == 0)
-        fprintf(note, "# every step can be undone: a failure rolls back in place\n");
-    else
-        fprintf(note,
-                "# step %llu is irreversible: a failure after it restarts the node into its "
-                "permanent release\n",
-                (unsigned long long)first);
+    if (!json && first == 0)
+        printf("# every step can be undone: a failure rolls back in place\n");
+    else if (!json)
+        printf("# step %llu is irreversible: a failure after it restarts the node into its "
+               "permanent release\n",
+               (unsigned long long)first);
     client_reply_release(&r);
     return CMD_OK;
 }

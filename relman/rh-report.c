@@ -127,6 +127,13 @@ static void print_json(const struct rh_report *rep, const char *verb)
     printf("]}\n");
 }
 
+void rh_print_json_error(const char *msg)
+{
+    printf("{\"ok\":false,\"error\":");
+    json_str(msg);
+    printf("}\n");
+}
+
 void rh_report_print(const struct rh_report *rep, const char *verb, int json)
 {
     if (json) {

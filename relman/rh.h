@@ -130,6 +130,10 @@ int rh_report_get(struct rm_proto_reader *r, struct rh_report *rep, struct rm_er
  */
 void rh_report_print(const struct rh_report *rep, const char *verb, int json);
 
+/* Prints {"ok":false,"error":"<msg>"} on stdout: what a --json command
+   prints when it fails (the message also goes to stderr). */
+void rh_print_json_error(const char *msg);
+
 /* Describes instruction `in` on one line ("code_change up [z extra]"). */
 void rh_instr_describe(const struct rm_instr *in, char *buf, size_t size);
 

@@ -25,3 +25,27 @@ Test(release_cli, install_and_rollback_refuse_a_zero_timeout)
     cr_assert_str_eq(rh_state(&n, "2"), "current");
     rh_stop(&n);
 }
+
+Test(release_cli, plan_json_carries_first_irreversible_and_failed_json_is_json)
+{
+    static struct e2e_node n;
+    rh_counter_node(&n);
+    free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
+    struct e2e_out o;
+    cr_assert_eq(e2e_run(&n, &o, "plan", "2", "--json", NULL), 0, "%s", o.err);
+    cr_assert(strncmp(o.out, "{\n  \"first_irreversible\": null,\n  \"version\": \"2\",", 46) == 0,
+              "%s", o.out);
+    cr_assert_str_eq(o.err, "");
+    e2e_out_free(&o);
+
+    cr_assert_eq(e2e_run(&n, &o, "install", "9", "--json", NULL), 1);
+    cr_assert(strstr(o.err, "release '9' is not known"), "%s", o.err);
+    cr_assert(
+        strncmp(o.out, "{\"ok\":false,\"error\":\"install '9': release '9' is not known", 57) == 0,
+        "%s", o.out);
+    e2e_out_free(&o);
+    cr_assert_eq(e2e_run(&n, &o, "check", "9", "--json", NULL), 1);
+    cr_assert(strncmp(o.out, "{\"ok\":false,\"error\":", 20) == 0, "%s", o.out);
+    e2e_out_free(&o);
+    rh_stop(&n);
+}
