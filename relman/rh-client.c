@@ -1,6 +1,7 @@
 /* The client side of the release requests: send one, print its report or
    its outcome. */
 #include <stdio.h>
+#include <string.h>
 
 #include "client.h"
 #include "relman/archive.h"
@@ -151,10 +152,27 @@ int rh_client_plan(const struct cmd_entry *self, const char *root, const char *v
     return CMD_OK;
 }
 
-int rh_client_init_root(const char *root, const char *archive, struct rm_error *err)
+/* The first directory along `path` (an ancestor or itself) that does not
+   exist, into buf: what rm_fs_mkdirs(path) creates. "" when it exists. */
+static void first_missing(const char *path, char *buf, size_t size)
 {
-    if (rm_fs_mkdirs(root, 0755, err) < 0)
-        return rm_error_prefix(err, "node start: root '%s'", root);
+    size_t len = strlen(path);
+    buf[0] = '\0';
+    if (len >= size)
+        return;
+    for (size_t i = 1; i <= len; i++)
+        if (path[i] == '/' || path[i] == '\0') {
+            memcpy(buf, path, i);
+            buf[i] = '\0';
+            if (!rm_fs_exists(buf))
+                return;
+        }
+    buf[0] = '\0';
+}
+
+/* Checks that `root` holds no release and unpacks `archive` into it. */
+static int init_root(const char *root, const char *archive, struct rm_error *err)
+{
     struct rm_store *st = rm_store_open(root, 0, err);
     if (!st)
         return rm_error_prefix(err, "node start --release '%s'", archive);
@@ -172,4 +190,17 @@ int rh_client_init_root(const char *root, const char *archive, struct rm_error *
            res.version);
     fflush(stdout);
     return 0;
+}
+
+int rh_client_init_root(const char *root, const char *archive, struct rm_error *err)
+{
+    char created[4096];
+    first_missing(root, created, sizeof created);
+    if (rm_fs_mkdirs(root, 0755, err) < 0)
+        return rm_error_prefix(err, "node start: root '%s'", root);
+    if (init_root(root, archive, err) == 0)
+        return 0;
+    if (created[0]) /* a refused first release leaves no empty root behind */
+        rm_fs_remove_tree(created, NULL);
+    return -1;
 }

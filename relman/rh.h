@@ -263,7 +263,8 @@ int rh_client_plan(const struct cmd_entry *self, const char *root, const char *v
 /*
  * `relman node start --release FILE.tar.gz`: initialises the root (created
  * when missing) from its first release, which becomes permanent. Refuses a
- * root that already holds releases. Returns 0, or -1 with `err` set.
+ * root that already holds releases. Returns 0, or -1 with `err` set (and
+ * the directories it created for the root removed again).
  */
 int rh_client_init_root(const char *root, const char *archive, struct rm_error *err);
 

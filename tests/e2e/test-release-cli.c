@@ -49,3 +49,20 @@ Test(release_cli, plan_json_carries_first_irreversible_and_failed_json_is_json)
     e2e_out_free(&o);
     rh_stop(&n);
 }
+
+Test(release_cli, refused_first_archive_leaves_no_root)
+{
+    static struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_write(&n, "bad.tar.gz", "not an archive\n");
+    char archive[4200], root[4200], top[4200];
+    snprintf(archive, sizeof archive, "%s/bad.tar.gz", n.root);
+    snprintf(top, sizeof top, "%s/new", n.root);
+    snprintf(root, sizeof root, "%s/new/root", n.root);
+    const char *argv[] = {"node", "start", "--root", root, "--release", archive, NULL};
+    struct e2e_out o;
+    cr_assert_eq(e2e_runv(NULL, NULL, &o, argv), 1, "%s", o.err);
+    cr_assert(strstr(o.err, "node start --release"), "%s", o.err);
+    e2e_out_free(&o);
+    cr_assert_neq(access(top, F_OK), 0, "'%s' was left behind", top);
+}
