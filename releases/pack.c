@@ -246,8 +246,25 @@ static int make_sums(struct pack *p, char **text, size_t *len, struct rm_error *
     return rc;
 }
 
-static int pack_run(struct pack *p, const char *spec, const char *out, int64_t mtime,
-                    struct rm_error *err)
+/* Takes the relup lying beside the release spec (in `specdir`), when there
+   is one, as releases/<vsn>/relup.yaml, after checking it loads and names
+   the release's version. 0, or -1 with `err` set. */
+static int collect_relup(struct pack *p, const char *specdir, const char *vsn, struct rm_error *err)
+{
+    char src[PATH_MAX], entry[PATH_MAX];
+    int found;
+    if (rm__upgrade_doc_check(specdir, RM_RELUP_FILE, NULL, vsn, &found, err) < 0)
+        return -1;
+    if (!found)
+        return 0;
+    if (rm_fs_path(src, sizeof src, err, "%s/%s", specdir, RM_RELUP_FILE) < 0 ||
+        rm_fs_path(entry, sizeof entry, err, "releases/%s/%s", vsn, RM_RELUP_FILE) < 0)
+        return -1;
+    return add_file(p, entry, src, 0, err);
+}
+
+static int pack_run(struct pack *p, const char *spec, const char *specdir, const char *out,
+                    int64_t mtime, struct rm_error *err)
 {
     struct rm_release rel = {0};
     if (rm_release_load(spec, &rel, err) < 0)
@@ -256,6 +273,8 @@ static int pack_run(struct pack *p, const char *spec, const char *out, int64_t m
     int rc = rm_fs_path(entry, sizeof entry, err, "releases/%s/%s", rel.version, RM_RELEASE_FILE);
     if (rc == 0)
         rc = add_file(p, entry, spec, 0, err);
+    if (rc == 0)
+        rc = collect_relup(p, specdir, rel.version, err);
     for (size_t i = 0; rc == 0 && i < rel.n_apps; i++)
         rc = collect_app(p, &rel.apps[i], err);
     if (rc == 0)
@@ -295,7 +314,7 @@ int rm_release_pack(const char *spec, const char *out, const struct rm_pack_opts
         p.dirs = opts->path;
         p.ndirs = opts->npath;
     }
-    int rc = pack_run(&p, spec, out, opts ? opts->mtime : 0, err);
+    int rc = pack_run(&p, spec, dir, out, opts ? opts->mtime : 0, err);
     for (size_t i = 0; i < p.n; i++) {
         free(p.files[i].entry);
         free(p.files[i].src);

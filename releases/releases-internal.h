@@ -112,12 +112,23 @@ struct rm_release_app;
 /*
  * Loads `dir`/releases/<vsn>/release.yaml into `*rel` and checks it names
  * version `vsn`, then that each application has lib/<app>-<version>/ with its
- * spec (matching name and version) and every module's <module>.so as a
- * regular file. Messages name files relative to `dir`, as archive entries.
- * Returns 0 (free *rel with rm_release_free()), or -1 with `err` set.
+ * spec (matching name and version), its appup when present (loading, same
+ * name and version) and every module's <module>.so as a regular file, and
+ * that releases/<vsn>/relup.yaml, when present, loads and names `vsn`. Messages name files relative
+ * to `dir`, as archive entries. Returns 0 (free *rel with rm_release_free()), or -1 with `err` set.
  */
 int rm__release_check(const char *dir, const char *vsn, struct rm_release *rel,
                       struct rm_error *err);
+
+/*
+ * When `dir`/`rel` exists (*found set to 1, else 0 and nothing checked),
+ * loads it as the appup of application `app` version `vsn` (when `app` is
+ * not NULL) or as the relup of release `vsn`, naming it `rel` in messages,
+ * and checks its application and version. 0, or -1 with `err` set (the
+ * loader's "rel:line:column: why" for a document that does not load).
+ */
+int rm__upgrade_doc_check(const char *dir, const char *rel, const char *app, const char *vsn,
+                          int *found, struct rm_error *err);
 
 /* Checks that application spec `app` (read from `file`) has the name and
    version release entry `ra` gives. 0, or -1 with `err` set. */

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "relman/archive.h"
 #include "relman/fsutil.h"
 #include "relman/manifest.h"
+#include "relman/plan.h"
 #include "releases-internal.h"
 
 /* Reads `dir`/`rel` into a new buffer. */
@@ -47,6 +49,40 @@ int rm__app_read(const char *dir, const char *rel, struct rm_app *out, struct rm
     return rc;
 }
 
+int rm__upgrade_doc_check(const char *dir, const char *rel, const char *app, const char *vsn,
+                          int *found, struct rm_error *err)
+{
+    *found = 0;
+    char path[PATH_MAX];
+    if (rm_fs_path(path, sizeof path, err, "%s/%s", dir, rel) < 0)
+        return -1;
+    *found = rm_fs_exists(path);
+    if (!*found)
+        return 0;
+    char *data;
+    size_t len;
+    if (read_rel(dir, rel, &data, &len, err) < 0)
+        return -1;
+    struct rm_appup doc = {0};
+    int rc =
+        app ? rm_appup_parse(rel, data, len, &doc, err) : rm_relup_parse(rel, data, len, &doc, err);
+    free(data);
+    if (rc < 0)
+        return -1;
+    if (app && strcmp(doc.application, app) != 0)
+        rc = rm_error_set(err, RM_EPARSE,
+                          "%s:%u:%u: appup of application '%s' lies in the directory of "
+                          "application '%s'",
+                          rel, doc.loc.line, doc.loc.col, doc.application, app);
+    else if (strcmp(doc.version, vsn) != 0)
+        rc = rm_error_set(err, RM_EPARSE,
+                          "%s:%u:%u: %s version '%s' does not match the %s's version '%s'", rel,
+                          doc.loc.line, doc.loc.col, app ? "appup" : "relup", doc.version,
+                          app ? "application" : "release", vsn);
+    rm_appup_free(&doc);
+    return rc;
+}
+
 int rm__app_matches(const struct rm_app *app, const struct rm_release_app *ra, const char *file,
                     struct rm_error *err)
 {
@@ -69,7 +105,12 @@ static int check_app(const char *dir, const struct rm_release_app *ra, struct rm
     struct rm_app app = {0};
     if (rm__app_read(dir, rel, &app, err) < 0)
         return -1;
-    int rc = rm__app_matches(&app, ra, rel, err);
+    int rc = rm__app_matches(&app, ra, rel, err), found;
+    if (rc == 0)
+        rc = rm_fs_path(rel, sizeof rel, err, "lib/%s-%s/%s%s", ra->name, ra->version, ra->name,
+                        RM_APPUP_FILE_SUFFIX);
+    if (rc == 0)
+        rc = rm__upgrade_doc_check(dir, rel, ra->name, ra->version, &found, err);
     for (size_t i = 0; rc == 0 && i < app.n_modules; i++) {
         struct stat st;
         if (rm_fs_path(path, sizeof path, err, "%s/lib/%s-%s/%s.so", dir, ra->name, ra->version,
@@ -100,11 +141,17 @@ int rm__release_check(const char *dir, const char *vsn, struct rm_release *rel,
         rm_release_free(&tmp);
         return -1;
     }
+    int found;
     for (size_t i = 0; i < tmp.n_apps; i++)
         if (check_app(dir, &tmp.apps[i], err) < 0) {
             rm_release_free(&tmp);
             return -1;
         }
+    if (rm_fs_path(path, sizeof path, err, "releases/%s/%s", vsn, RM_RELUP_FILE) < 0 ||
+        rm__upgrade_doc_check(dir, path, NULL, vsn, &found, err) < 0) {
+        rm_release_free(&tmp);
+        return -1;
+    }
     *rel = tmp;
     return 0;
 }

@@ -275,3 +275,43 @@ Test(archive, unpack_into_a_long_root, .init = setup, .fini = teardown)
     cr_assert_eq(rm_fs_path(small, sizeof small, &err, "%s/lib", "root"), 0);
     cr_assert_str_eq(small, "root/lib");
 }
+
+/* A relup beside the release spec travels in the archive, checksummed, and
+   lands in ROOT/releases/<vsn>/; one that does not load is refused. */
+Test(archive, pack_takes_the_relup_beside_the_spec, .init = setup, .fini = teardown)
+{
+    char a1[600], spec[600], out[600], path[800];
+    pack_counter("1", "c1.tar.gz", a1, sizeof a1);
+    size_t len;
+    snprintf(path, sizeof path, COUNTER_SRC "/rel-2/release.yaml");
+    char *text = slurp(path, &len);
+    put("r2/release.yaml", text);
+    free(text);
+    static const char relup[] =
+        "version: \"2\"\nup:\n  - from: \"1\"\n    instructions:\n"
+        "      - load_object_code: {application: counter, version: \"2\", modules: [z]}\n"
+        "      - point_of_no_return\n      - suspend: [z]\n      - load: z\n"
+        "      - code_change: {direction: up, modules: [z]}\n      - resume: [z]\n";
+    put("r2/relup.yaml", relup);
+    snprintf(spec, sizeof spec, "%s/r2/release.yaml", area);
+    snprintf(out, sizeof out, "%s/c2.tar.gz", area);
+    struct rm_pack_opts opts = {.path = counter_path, .npath = 2};
+    struct rm_error err = {0};
+    cr_assert_eq(rm_release_pack(spec, out, &opts, &err), 0, "%s", err.msg);
+    cr_assert_eq(
+        run("bsdtar -xOzf '%s' releases/2/SHA256SUMS | grep -q '  releases/2/relup.yaml$'", out), 0,
+        "the relup is not in the checksum list");
+    cr_assert_eq(rm_release_unpack(a1, root, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_release_unpack(out, root, NULL, NULL, &err), 0, "%s", err.msg);
+    snprintf(path, sizeof path, "%s/releases/2/relup.yaml", root);
+    text = slurp(path, &len);
+    cr_assert_str_eq(text, relup);
+    free(text);
+    size_t n = 0;
+    cr_assert_eq(rm_release_verify(root, "2", &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 5); /* release, relup, counter app and appup, z.so */
+    put("r2/relup.yaml", "version: \"3\"\nup: []\n");
+    expect_pack_refused(spec, counter_path, 2,
+                        "relup.yaml:1:1: relup version '3' does not match the release's version "
+                        "'2'");
+}

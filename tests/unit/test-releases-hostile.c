@@ -80,6 +80,34 @@ static void expect_refused(struct tb *b, const struct rm_unpack_opts *opts, cons
 #define HOSTILE(name, expect, ...)         HOSTILE_CASE(name, 2, expect, __VA_ARGS__)
 #define HOSTILE_IN_ROOT(name, expect, ...) HOSTILE_CASE(name, 1, expect, __VA_ARGS__)
 
+/* Appups and relups are loaded and checked as the specs are. */
+#define APPUP_HEAD "application: h\nversion: \"1\"\nup:\n  - from: \"0\"\n    instructions:\n"
+HOSTILE(appup_that_does_not_load, "archive '",
+        tb_file(&b, "lib/h-1/h.appup.yaml", APPUP_HEAD "      - update: {module: m, bogus: 1}\n"))
+HOSTILE(appup_message_names_the_file_in_the_archive, "lib/h-1/h.appup.yaml:6:",
+        tb_file(&b, "lib/h-1/h.appup.yaml", APPUP_HEAD "      - update: {module: m, bogus: 1}\n"))
+HOSTILE(appup_of_another_version,
+        "lib/h-1/h.appup.yaml:1:1: appup version '2' does not match the application's version '1'",
+        tb_file(&b, "lib/h-1/h.appup.yaml",
+                "application: h\nversion: \"2\"\nup:\n  - from: \"1\"\n    instructions:\n"
+                "      - update: m\n"))
+HOSTILE(appup_of_another_application,
+        "lib/h-1/h.appup.yaml:1:1: appup of application 'g' lies in the directory of "
+        "application 'h'",
+        tb_file(&b, "lib/h-1/h.appup.yaml",
+                "application: g\nversion: \"1\"\nup:\n  - from: \"0\"\n    instructions:\n"
+                "      - update: m\n"))
+HOSTILE(relup_that_does_not_load,
+        "releases/9/relup.yaml:5:9: high-level instruction 'update' in a relup",
+        tb_file(&b, "releases/9/relup.yaml",
+                "version: \"9\"\nup:\n  - from: \"1\"\n    instructions:\n      - update: m\n"))
+HOSTILE(relup_of_another_version,
+        "releases/9/relup.yaml:1:1: relup version '8' does not match the release's version '9'",
+        tb_file(&b, "releases/9/relup.yaml",
+                "version: \"8\"\nup:\n  - from: \"1\"\n    instructions:\n"
+                "      - load_object_code: {application: h, version: \"1\", modules: [m]}\n"
+                "      - point_of_no_return\n      - load: m\n"))
+
 HOSTILE(dotdot_first, "'..' path component", tb_file(&b, "../evil", "x"))
 HOSTILE(dotdot_inner, "'..' path component", tb_file(&b, "lib/h-1/../../evil", "x"))
 HOSTILE(dot_dotdot, "'..' path component", tb_file(&b, "./../evil", "x"))

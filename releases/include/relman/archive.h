@@ -6,6 +6,7 @@
  *
  *     releases/<vsn>/SHA256SUMS          the checksum list (first entry)
  *     releases/<vsn>/release.yaml
+ *     releases/<vsn>/relup.yaml          (when the release has one)
  *     lib/<app>-<version>/<app>.app.yaml
  *     lib/<app>-<version>/<app>.appup.yaml   (when the application has one)
  *     lib/<app>-<version>/<module>.so
@@ -25,6 +26,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Name of a release's hand-written relup, beside its release.yaml: the
+   release spec's directory when packing, ROOT/releases/<vsn>/ unpacked. */
+#define RM_RELUP_FILE "relup.yaml"
 
 /* Default limits of rm_release_unpack(). */
 #define RM_UNPACK_MAX_FILE_SIZE (1024ull * 1024 * 1024) /* one file: 1 GiB */
@@ -46,7 +51,10 @@ struct rm_pack_opts {
  * Packs the release described by the release spec at `spec` into the
  * archive `out` (written atomically). Every application of the release needs
  * its spec `<app>.app.yaml`, whose name and version must match the release;
- * its appup `<app>.appup.yaml` is taken when found. Every module of an
+ * its appup `<app>.appup.yaml` is taken when found, and so is the relup
+ * RM_RELUP_FILE lying beside the spec (stored as releases/<vsn>/relup.yaml),
+ * each loaded and checked against the application or release it belongs
+ * to. Every module of an
  * application needs `<module>.so`, whose descriptor (read by loading the
  * object with dlopen, RTLD_LAZY | RTLD_LOCAL: it must be the user's own
  * build output) must carry the ABI version, module name and version the
@@ -99,7 +107,8 @@ struct rm_unpack_result {
  * from the checksum list, listed files missing from the archive, checksum
  * mismatches, duplicate entries, a version already known, a file larger
  * than the size limit, an archive expanding beyond the ratio limit, corrupt
- * or truncated compression and specs that do not match the archive. On any
+ * or truncated compression, and specs, appups or a relup that do not load
+ * (the loader's file:line:column message) or do not match the archive. On any
  * refusal nothing new remains in ROOT.
  *
  * Returns 0 and fills `res` (when not NULL), or -1 with `err` set.
