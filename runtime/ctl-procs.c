@@ -3,10 +3,12 @@
  * (status, call, cast, suspend, resume, load, purge, change-code, trace),
  * each a thin layer over relman/runtime.h. Fields are as protocol.h lists.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl-internal.h"
+#include "relman/array.h"
 
 /* Longest process reference a request may carry: a name or "<N>". */
 #define PROC_REF_MAX (RM_NAME_MAX + 1)
@@ -71,13 +73,68 @@ static int handle_status(void *ud, struct rm_node *node, struct rm_proto_reader 
     return 0;
 }
 
+/*
+ * The runtime names a process by its label (its registered name, or "<N>")
+ * in the first quoted string of a message: "resume 'z': not suspended",
+ * "no process '<2>'". The user named it as they typed it (names[i] for
+ * pids[i]); this puts their spelling in place of the label, so that a user
+ * who typed 't' never reads of '<2>'.
+ */
+static void respell(struct rm_node *node, struct rm_error *err, char (*names)[PROC_REF_MAX],
+                    const rm_pid *pids, size_t n)
+{
+    char *open = strchr(err->msg, '\'');
+    char *close = open ? strchr(open + 1, '\'') : NULL;
+    if (!close)
+        return;
+    char label[RM_ERROR_MAX];
+    snprintf(label, sizeof label, "%.*s", (int)(close - open - 1), open + 1);
+    rm_pid named = 0;
+    if (rm_proc_resolve(node, label, &named, NULL) < 0)
+        named = 0;
+    for (size_t i = 0; i < n; i++) {
+        char by_pid[32];
+        snprintf(by_pid, sizeof by_pid, "<%llu>", (unsigned long long)pids[i]);
+        if (strcmp(label, by_pid) != 0 && named != pids[i])
+            continue;
+        if (strcmp(label, names[i]) != 0) {
+            char msg[RM_ERROR_MAX];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            rm_error_set(err, err->code, "%.*s%s%s", (int)(open + 1 - err->msg), msg, names[i],
+                         msg + (close - err->msg));
+        }
+        return;
+    }
+}
+
+/*
+ * Says what failed once: a runtime message that starts with the runtime's
+ * own account of the operation (`own`, e.g. "load '" of "load '/p': invalid
+ * ELF header") has that part, up to the end of its quoted subject, replaced
+ * by `what` ("load 'z' from '/p'"); any other message gets `what` in front.
+ * Returns -1.
+ */
+static int restate(struct rm_error *err, const char *own, const char *what)
+{
+    size_t len = strlen(own);
+    const char *end = NULL;
+    if (strncmp(err->msg, own, len) == 0)
+        for (end = strchr(err->msg + len, '\''); end && !strchr(": )", end[1]);)
+            end = strchr(end + 1, '\'');
+    if (!end)
+        return rm_error_prefix(err, "%s", what);
+    char why[RM_ERROR_MAX];
+    snprintf(why, sizeof why, "%s", end + 1);
+    return rm_error_set(err, err->code, "%s%s", what, why);
+}
+
 /* call and cast: a process and a message; call adds a timeout. */
 static int handle_send(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                        struct rm_proto_writer *reply, struct rm_error *err)
 {
     int is_call = ud != NULL;
     const char *verb = is_call ? "call" : "cast";
-    char name[PROC_REF_MAX];
+    char name[PROC_REF_MAX], what[PROC_REF_MAX + 16];
     const void *msg;
     size_t len;
     int timeout = 0;
@@ -85,63 +142,86 @@ static int handle_send(void *ud, struct rm_node *node, struct rm_proto_reader *r
         rm_proto_get_bytes(req, &msg, &len, "message", err) < 0 ||
         (is_call && get_timeout(req, &timeout, err) < 0) || rm_proto_end(req, err) < 0)
         return -1;
+    snprintf(what, sizeof what, "%s '%s'", verb, name);
     rm_pid pid;
-    if (rm_proc_resolve(node, name, &pid, err) < 0)
-        return rm_error_prefix(err, "%s '%s'", verb, name);
-    if (!is_call) {
-        if (rm_proc_cast(node, pid, msg, len, err) < 0)
-            return rm_error_prefix(err, "cast '%s'", name);
-        return 0;
-    }
-    char *answer;
+    char *answer = NULL;
     size_t alen;
-    if (rm_proc_call(node, pid, msg, len, timeout, &answer, &alen, err) < 0)
-        return rm_error_prefix(err, "call '%s'", name);
+    if (rm_proc_resolve(node, name, &pid, err) < 0)
+        return rm_error_prefix(err, "%s", what);
+    if (is_call ? rm_proc_call(node, pid, msg, len, timeout, &answer, &alen, err)
+                : rm_proc_cast(node, pid, msg, len, err)) {
+        respell(node, err, &name, &pid, 1);
+        return restate(err, "call to '", what);
+    }
+    if (!is_call)
+        return 0;
     if (rm_proto_put_bytes(reply, answer, alen) < 0)
-        rm_error_set(err, RM_ELIMIT, "call '%s': reply of %zu bytes is too large", name, alen);
+        rm_error_set(err, RM_ELIMIT, "%s: reply of %zu bytes is too large", what, alen);
     free(answer);
     return rm_proto_writer_check(reply, NULL) < 0 ? -1 : 0;
 }
 
-/* suspend and resume: every named process, all or none. */
+/* Runs suspend or resume once on the processes `names` name. Returns 0,
+   -1 with `err` filled, or 1 (err untouched) when one of them exited after
+   its name was resolved and `last` is false: worth another try. */
+static int suspend_resume_once(struct rm_node *node, int suspend, char (*names)[PROC_REF_MAX],
+                               rm_pid *pids, size_t n, int timeout, int last, struct rm_error *err)
+{
+    const char *verb = suspend ? "suspend" : "resume";
+    for (size_t i = 0; i < n; i++) {
+        if (rm_proc_resolve(node, names[i], &pids[i], err) < 0)
+            return rm_error_prefix(err, "%s", verb);
+        for (size_t j = 0; j < i; j++)
+            if (pids[j] == pids[i])
+                return rm_error_set(err, RM_EINVAL, "%s: '%s' and '%s' are the same process", verb,
+                                    names[j], names[i]);
+    }
+    struct rm_error e;
+    int rc =
+        suspend ? rm_proc_suspend(node, pids, n, timeout, &e) : rm_proc_resume(node, pids, n, &e);
+    if (rc == 0)
+        return 0;
+    if (e.code == RM_ENOENT && !last)
+        return 1;
+    respell(node, &e, names, pids, n);
+    char own[16]; /* the runtime's lead, "resume '": it names the process already */
+    snprintf(own, sizeof own, "%s '", verb);
+    if (strncmp(e.msg, own, strlen(own)) != 0)
+        rm_error_prefix(&e, "%s", verb);
+    return rm_error_copy(err, &e);
+}
+
+/* suspend and resume: every named process, all or none. A process that
+   exits and restarts between its name being resolved and the runtime
+   taking it is looked up again (a few times) under the name given. */
 static int handle_suspend_resume(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                                  struct rm_proto_writer *reply, struct rm_error *err)
 {
     int suspend = ud != NULL;
-    const char *verb = suspend ? "suspend" : "resume";
     int timeout = 0;
     if (suspend && get_timeout(req, &timeout, err) < 0)
         return -1;
-    size_t cap = 8, n = 0;
-    rm_pid *pids = malloc(cap * sizeof *pids);
-    if (!pids)
-        return rm_error_nomem(err);
+    size_t cap = 0, n = 0;
+    char(*names)[PROC_REF_MAX] = NULL;
+    rm_pid *pids = NULL;
     int rc = 0;
     while (rc == 0 && rm_proto_more(req)) {
-        char name[PROC_REF_MAX];
-        if (n == cap) {
-            rm_pid *p = realloc(pids, 2 * cap * sizeof *pids);
-            if (!p) {
-                rc = rm_error_nomem(err);
-                break;
-            }
-            pids = p;
-            cap *= 2;
-        }
-        if (rm_proto_get_str(req, name, sizeof name, 1, "process", err) < 0)
+        if (rm_array_grow(&names, &cap, n, sizeof *names, 8, err) < 0) {
             rc = -1;
-        else if (rm_proc_resolve(node, name, &pids[n++], err) < 0)
-            rc = rm_error_prefix(err, "%s", verb);
+            break;
+        }
+        rc = rm_proto_get_str(req, names[n++], sizeof *names, 1, "process", err);
     }
     if (rc == 0 && n == 0)
         rc = rm_error_set(err, RM_EPROTO, "no process named");
-    if (rc == 0) {
-        rc = suspend ? rm_proc_suspend(node, pids, n, timeout, err)
-                     : rm_proc_resume(node, pids, n, err);
-        if (rc < 0)
-            rm_error_prefix(err, "%s", verb);
-    }
+    if (rc == 0 && !(pids = malloc(n * sizeof *pids)))
+        rc = rm_error_nomem(err);
+    for (int tries = 3, r = 1; rc == 0 && r > 0; tries--)
+        rc = (r = suspend_resume_once(node, suspend, names, pids, n, timeout, tries == 1, err)) < 0
+                 ? -1
+                 : 0;
     free(pids);
+    free(names);
     return rc;
 }
 
@@ -154,8 +234,11 @@ static int handle_load(void *ud, struct rm_node *node, struct rm_proto_reader *r
         return -1;
     if (path[0] != '/')
         return rm_error_set(err, RM_EPROTO, "path '%s' is not absolute", path);
-    if (rm_module_load(node, path, module, NULL, loaded, err) < 0)
-        return rm_error_prefix(err, "load '%s' from '%s'", module, path);
+    if (rm_module_load(node, path, module, NULL, loaded, err) < 0) {
+        char what[sizeof module + sizeof path + 16];
+        snprintf(what, sizeof what, "load '%s' from '%s'", module, path);
+        return restate(err, "load '", what);
+    }
     struct rm_module_info *mods;
     size_t n;
     if (rm_module_list(node, &mods, &n, err) < 0)
@@ -173,14 +256,16 @@ static int handle_load(void *ud, struct rm_node *node, struct rm_proto_reader *r
 static int handle_purge(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                         struct rm_proto_writer *reply, struct rm_error *err)
 {
-    char module[RM_NAME_MAX + 1];
+    char module[RM_NAME_MAX + 1], what[RM_NAME_MAX + 16];
     uint32_t mode;
     size_t killed = 0;
     if (rm_proto_get_str(req, module, sizeof module, 1, "module", err) < 0 ||
         get_choice(req, RM_PURGE_BRUTAL, &mode, "mode", err) < 0 || rm_proto_end(req, err) < 0)
         return -1;
-    if (rm_module_purge(node, module, (enum rm_purge_mode)mode, &killed, err) < 0)
-        return rm_error_prefix(err, "purge '%s'", module);
+    if (rm_module_purge(node, module, (enum rm_purge_mode)mode, &killed, err) < 0) {
+        snprintf(what, sizeof what, "purge '%s'", module);
+        return restate(err, "purge '", what);
+    }
     rm_proto_put_u64(reply, killed);
     return 0;
 }
@@ -189,6 +274,7 @@ static int handle_change_code(void *ud, struct rm_node *node, struct rm_proto_re
                               struct rm_proto_writer *reply, struct rm_error *err)
 {
     char name[PROC_REF_MAX], module[RM_NAME_MAX + 1], vsn[RM_NAME_MAX + 1];
+    char what[PROC_REF_MAX + 16];
     const void *extra;
     size_t extra_len;
     uint32_t dir;
@@ -201,15 +287,18 @@ static int handle_change_code(void *ud, struct rm_node *node, struct rm_proto_re
         return -1;
     if (memchr(extra, '\0', extra_len))
         return rm_error_set(err, RM_EPROTO, "field 'extra' holds a NUL byte");
+    snprintf(what, sizeof what, "change-code '%s'", name);
+    if (rm_proc_resolve(node, name, &pid, err) < 0)
+        return rm_error_prefix(err, "%s", what);
     char *x = strndup(extra, extra_len);
     if (!x)
         return rm_error_nomem(err);
-    int rc = rm_proc_resolve(node, name, &pid, err);
-    if (rc == 0)
-        rc = rm_proc_change_code_dir(node, pid, module, (enum rm_direction)dir, vsn, x, err);
+    int rc = rm_proc_change_code_dir(node, pid, module, (enum rm_direction)dir, vsn, x, err);
     free(x);
-    if (rc < 0)
-        return rm_error_prefix(err, "change-code '%s'", name);
+    if (rc < 0) {
+        respell(node, err, &name, &pid, 1);
+        return restate(err, "change code of '", what);
+    }
     return 0;
 }
 
@@ -222,8 +311,12 @@ static int handle_trace(void *ud, struct rm_node *node, struct rm_proto_reader *
     if (rm_proto_get_str(req, name, sizeof name, 1, "process", err) < 0 ||
         get_choice(req, 1, &on, "on", err) < 0 || rm_proto_end(req, err) < 0)
         return -1;
-    if (rm_proc_resolve(node, name, &pid, err) < 0 || rm_proc_trace(node, pid, (int)on, err) < 0)
+    if (rm_proc_resolve(node, name, &pid, err) < 0)
         return rm_error_prefix(err, "trace '%s'", name);
+    if (rm_proc_trace(node, pid, (int)on, err) < 0) {
+        respell(node, err, &name, &pid, 1);
+        return rm_error_prefix(err, "trace '%s'", name);
+    }
     return 0;
 }
 

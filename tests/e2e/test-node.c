@@ -187,6 +187,44 @@ Test(node, errors_say_what_failed_and_the_node_keeps_serving)
     e2e_stop(&n);
 }
 
+/* Runs a command that must fail with status 1 and asserts its whole stderr. */
+static void expect_error(struct e2e_node *n, const char *msg, const char *const *argv)
+{
+    struct e2e_out o;
+    e2e_runv(n, NULL, &o, argv);
+    cr_assert_eq(o.status, 1, "%s: status %d: %s", argv[0], o.status, o.err);
+    cr_assert_str_eq(o.err, msg);
+    e2e_out_free(&o);
+}
+
+/* Each message says what failed once, then where, then why; a process is
+   named as the user typed it. */
+Test(node, errors_say_what_failed_once)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    expect_error(&n, "relman: purge 'nope': module not loaded\n",
+                 (const char *[]){"purge", "nope", NULL});
+    expect_error(&n, "relman: load 'z' from '/etc/passwd': invalid ELF header\n",
+                 (const char *[]){"load", "z", "/etc/passwd", NULL});
+    expect_error(&n, "relman: resume 'z': not suspended\n", (const char *[]){"resume", "z", NULL});
+    expect_error(&n, "relman: change-code 'z': process not suspended\n",
+                 (const char *[]){"change-code", "z", "z", "0", NULL});
+    e2e_expect(&n, 0, "", "suspend", "<1>", NULL);
+    expect_error(&n, "relman: suspend '<1>': already suspended\n",
+                 (const char *[]){"suspend", "<1>", NULL});
+    expect_error(&n, "relman: call 'z' timed out after 100 ms\n",
+                 (const char *[]){"call", "z", "boom", "--timeout", "100", NULL});
+    expect_error(&n, "relman: suspend: 'z' and '<1>' are the same process\n",
+                 (const char *[]){"suspend", "z", "<1>", NULL});
+    e2e_expect(&n, 0, "", "resume", "z", NULL);
+    /* The call that timed out still ran once z was resumed. */
+    e2e_expect(&n, 0, "1\n", "call", "z", "boom", NULL);
+    e2e_stop(&n);
+}
+
 Test(node, bad_boot_file_fails_start_with_its_location)
 {
     struct e2e_node n;
