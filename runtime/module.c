@@ -333,7 +333,8 @@ static bool waits_for_current(struct rm_proc *p, void *ud)
 static void move_each(struct rm_node *node, struct rm_proc **v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        bool resume = rm__pin(node, v[i]);
+        bool resume;
+        rm__pin(node, v[i], -1, "move", &resume, NULL);
         if (!(atomic_load(&v[i]->flags) & RM__F_DEAD))
             rm__proc_to_current(node, v[i]);
         rm__unpin(node, v[i], resume);
@@ -366,6 +367,70 @@ void rm__move_all(struct rm_node *node, struct rm_module *m, struct rm_code *cod
     move_each(node, v, n);
 }
 
+/* Whether a process on the old code only waits for its next message to
+   move to the current one (a load without code change): neither suspended
+   nor kept on its code. */
+static bool will_move(struct rm_proc *p)
+{
+    return !(atomic_load(&p->flags) & (RM__F_SUSPENDED | RM__F_KEEP)) && !p->down_vsn;
+}
+
+/* Purges the old code `old` of m (sys_lock held): collects its processes,
+   pins them all (at most RM__PIN_MS, else nothing changes), then moves
+   those that would move at their next message and, for a brutal purge,
+   kills the others. */
+static int purge_old(struct rm_node *node, struct rm_module *m, struct rm_code *old,
+                     enum rm_purge_mode mode, size_t *nkilled, struct rm_error *err)
+{
+    struct purge_match pm = {m, old};
+    struct rm_proc **v;
+    size_t n, users = 0;
+    pthread_mutex_lock(&node->code_lock);
+    int r = rm__collect(node, runs_code, &pm, &v, &n, err);
+    pthread_mutex_unlock(&node->code_lock);
+    if (r < 0)
+        return -1;
+    /* mine[i]: this purge pinned v[i]; move[i]: v[i] moves, not killed
+       (decided before pinning sets SUSPENDED) */
+    bool *mine = malloc(2 * n + 2), *move = mine ? mine + n + 1 : NULL;
+    if (mine) {
+        pthread_mutex_lock(&node->code_lock);
+        for (size_t i = 0; i < n; i++)
+            users += !(move[i] = will_move(v[i]));
+        pthread_mutex_unlock(&node->code_lock);
+    }
+    if (!mine) {
+        r = rm_error_nomem(err);
+    } else if (users > 0 && mode == RM_PURGE_SOFT) {
+        r = rm_error_set(
+            err, RM_EBUSY, "purge '%s': %zu process%s still run%s the old code (version '%s')",
+            m->name, users, users == 1 ? "" : "es", users == 1 ? "s" : "", old->desc->version);
+    } else if (rm__suspend(node, v, n, 0, false, RM__PIN_MS, mine, err) < 0) {
+        r = rm_error_prefix(err, "purge '%s'", m->name);
+    }
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        struct rm_proc *p = v[i];
+        bool dead = atomic_load(&p->flags) & RM__F_DEAD;
+        if (!dead && p->code == old && move[i]) {
+            rm__proc_to_current(node, p);
+        } else if (!dead && p->code == old) {
+            rm__proc_exit(node, p, "killed", true, 0);
+            (*nkilled)++;
+            continue;
+        }
+        rm__unpin(node, p, mine[i]);
+    }
+    free(mine);
+    rm__release_all(v, n);
+    if (r == 0) {
+        pthread_mutex_lock(&node->code_lock);
+        m->old = NULL;
+        pthread_mutex_unlock(&node->code_lock);
+        rm__code_unref(node, old, false);
+    }
+    return r;
+}
+
 int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode mode, size_t *killed,
                     struct rm_error *err)
 {
@@ -374,44 +439,15 @@ int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode m
     pthread_mutex_lock(&node->code_lock);
     struct rm_module *m = name ? rm__module_find(node, name) : NULL;
     struct rm_code *old = m ? m->old : NULL;
-    uint32_t users = old ? atomic_load(&old->nprocs) : 0;
     pthread_mutex_unlock(&node->code_lock);
     int r = 0;
-    if (!m) {
+    if (!m)
         r = rm_error_set(err, RM_ENOENT, "purge '%s': module not loaded", name ? name : "");
-    } else if (old && node->txn && rm__txn_touches(node->txn, m)) {
+    else if (old && node->txn && rm__txn_touches(node->txn, m))
         r = rm_error_set(err, RM_EBUSY, "purge '%s': the module is part of an upgrade in progress",
                          name);
-    } else if (old && users > 0 && mode == RM_PURGE_SOFT) {
-        r = rm_error_set(err, RM_EBUSY,
-                         "purge '%s': %u process%s still run%s the old code (version '%s')", name,
-                         users, users == 1 ? "" : "es", users == 1 ? "s" : "", old->desc->version);
-    } else if (old) {
-        struct purge_match pm = {m, old};
-        struct rm_proc **v;
-        size_t n;
-        pthread_mutex_lock(&node->code_lock);
-        r = rm__collect(node, runs_code, &pm, &v, &n, err);
-        pthread_mutex_unlock(&node->code_lock);
-        for (size_t i = 0; r == 0 && i < n; i++) {
-            rm__pin(node, v[i]);
-            if (atomic_load(&v[i]->flags) & RM__F_DEAD)
-                continue;
-            if (v[i]->code == old) {
-                rm__proc_exit(node, v[i], "killed", true, 0);
-                nkilled++;
-            } else {
-                rm__unpin(node, v[i], true);
-            }
-        }
-        if (r == 0) {
-            rm__release_all(v, n);
-            pthread_mutex_lock(&node->code_lock);
-            m->old = NULL;
-            pthread_mutex_unlock(&node->code_lock);
-            rm__code_unref(node, old, false);
-        }
-    }
+    else if (old)
+        r = purge_old(node, m, old, mode, &nkilled, err);
     pthread_mutex_unlock(&node->sys_lock);
     if (r == 0 && killed)
         *killed = nkilled;

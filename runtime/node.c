@@ -445,7 +445,8 @@ void rm_node_free(struct rm_node *node)
         }
         for (size_t i = 0; i < n; i++) {
             if (!(atomic_load(&procs[i]->flags) & RM__F_DEAD)) {
-                rm__pin(node, procs[i]);
+                bool resume;
+                rm__pin(node, procs[i], -1, "stop", &resume, NULL);
                 if (!(atomic_load(&procs[i]->flags) & RM__F_DEAD))
                     rm__proc_exit(node, procs[i], "shutdown", false, 0);
             }

@@ -591,11 +591,12 @@ int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm
         pthread_mutex_unlock(&node->sys_lock);
         return -1;
     }
-    rm__pin(node, p);
-    int r = 0;
-    if (atomic_load(&p->flags) & RM__F_DEAD)
+    bool resume;
+    int r = rm__pin(node, p, RM__PIN_MS, "stop", &resume, err);
+    /* r < 0: still in a callback after RM__PIN_MS, nothing changed */
+    if (r == 0 && (atomic_load(&p->flags) & RM__F_DEAD))
         r = rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
-    else
+    else if (r == 0)
         rm__proc_exit(node, p, reason ? reason : "shutdown", false, 0);
     rm__proc_put(p);
     pthread_mutex_unlock(&node->sys_lock);

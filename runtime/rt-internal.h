@@ -312,9 +312,16 @@ int rm__suspend(struct rm_node *node, struct rm_proc **procs, size_t n, uint32_t
 size_t rm__wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline);
 /* Resumes one process: clears SUSPENDED and the given flags, schedules it. */
 void rm__resume_one(struct rm_node *node, struct rm_proc *p, uint32_t flags);
-/* Pins a process between callbacks (suspends it when not suspended);
-   returns true when unpinning must resume it. sys_lock held. */
-bool rm__pin(struct rm_node *node, struct rm_proc *p);
+/* How long an operation that pins processes (stop, format_state, purge)
+   waits for them to leave their callbacks. */
+#define RM__PIN_MS 5000
+/* Pins a process between callbacks (suspends it when not suspended),
+   waiting at most timeout_ms (negative: forever); *resume tells whether
+   unpinning must resume it. On timeout nothing stays changed and -1 is
+   returned with RM_ETIMEOUT: "<what> '<label>': still in a callback after
+   N ms". A dead process is "pinned" at once. sys_lock held. */
+int rm__pin(struct rm_node *node, struct rm_proc *p, int timeout_ms, const char *what, bool *resume,
+            struct rm_error *err);
 void rm__unpin(struct rm_node *node, struct rm_proc *p, bool resume);
 /* Moves every process of `module` that runs `code` to the current code,
    pinning each between callbacks (sys_lock held). */

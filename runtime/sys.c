@@ -115,18 +115,28 @@ int rm__suspend(struct rm_node *node, struct rm_proc **procs, size_t n, uint32_t
     return r;
 }
 
-bool rm__pin(struct rm_node *node, struct rm_proc *p)
+int rm__pin(struct rm_node *node, struct rm_proc *p, int timeout_ms, const char *what, bool *resume,
+            struct rm_error *err)
 {
+    *resume = false;
     uint32_t f = atomic_load(&p->flags);
     if (f & RM__F_DEAD)
-        return false;
-    if (f & RM__F_SUSPENDED) {
-        rm__wait_idle(node, &p, 1, UINT64_MAX);
-        return false;
-    }
+        return 0;
     struct rm_proc *one = p;
-    rm__suspend(node, &one, 1, 0, false, -1, NULL, NULL);
-    return true;
+    int r;
+    if (f & RM__F_SUSPENDED) {
+        r = rm__wait_idle(node, &one, 1, rm__deadline(timeout_ms)) == 0 ? 0 : -1;
+    } else {
+        r = rm__suspend(node, &one, 1, 0, false, timeout_ms, NULL, NULL);
+        *resume = r == 0;
+    }
+    if (r < 0) {
+        char label[RM_NAME_MAX + 24];
+        rm__label_of(p, label, sizeof label);
+        rm_error_set(err, RM_ETIMEOUT, "%s '%s': still in a callback after %d ms", what, label,
+                     timeout_ms);
+    }
+    return r;
 }
 
 void rm__unpin(struct rm_node *node, struct rm_proc *p, bool resume)
@@ -404,8 +414,8 @@ int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t siz
     pthread_mutex_lock(&node->sys_lock);
     struct rm_proc *p = rm__proc_get(node, pid, err);
     int r = -1;
-    if (p) {
-        bool resume = rm__pin(node, p);
+    bool resume;
+    if (p && rm__pin(node, p, RM__PIN_MS, "format state of", &resume, err) == 0) {
         if (atomic_load(&p->flags) & RM__F_DEAD) {
             rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
         } else {
@@ -416,8 +426,9 @@ int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t siz
             r = 0;
         }
         rm__unpin(node, p, resume);
-        rm__proc_put(p);
     }
+    if (p)
+        rm__proc_put(p);
     pthread_mutex_unlock(&node->sys_lock);
     return r;
 }

@@ -335,15 +335,17 @@ Test(code, txn_upgrades_100000_counters)
 
 struct slow_call {
     rm_pid pid;
+    int ms; /* how long the callback sleeps; 0: 5000 */
     int rc;
 };
 
 static void *slow_thread(void *arg)
 {
     struct slow_call *s = arg;
-    char *reply = NULL;
+    char *reply = NULL, msg[32];
     size_t len;
-    s->rc = rm_proc_call(node, s->pid, "sleep 5000", 10, -1, &reply, &len, NULL);
+    snprintf(msg, sizeof msg, "sleep %d", s->ms ? s->ms : 5000);
+    s->rc = rm_proc_call(node, s->pid, msg, strlen(msg), -1, &reply, &len, NULL);
     free(reply);
     return NULL;
 }
@@ -604,4 +606,67 @@ Test(code, change_code_down_before_the_older_code_moves_at_its_load)
     cr_expect_str_eq(buf, "5");
     /* the newer code, now old, has no user left */
     cr_assert_eq(rm_module_purge(node, "z", RM_PURGE_SOFT, NULL, &err), 0, "%s", err.msg);
+}
+
+/* After a load without code change, processes that are neither suspended
+   nor kept on their code only wait for their next message to move: a purge
+   moves them (with their state) instead of counting them as users of the
+   old code, as OTP's soft purge succeeds there. */
+Test(code, purge_moves_processes_that_wait_for_their_next_message)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", NULL, "4", RM_RESTART_TEMPORARY);
+    rm_pid b = rt_spawn(node, "t", NULL, "7", RM_RESTART_PERMANENT);
+    rt_load(node, rt_path(1, "t-2/t.so"));
+    struct rm_error err = {0};
+    cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_SOFT, NULL, &err), 0, "%s", err.msg);
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, a, buf), "2");
+    rt_expect(node, a, "peek", "4");
+    rt_load(node, rt_path(2, "t-3/t.so"));
+    size_t killed = 9;
+    cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_BRUTAL, &killed, &err), 0, "%s", err.msg);
+    cr_expect_eq(killed, 0);
+    cr_expect_str_eq(rt_version(node, b, buf), "3");
+    rt_expect(node, b, "peek", "7");
+    cr_expect_not(rt_log_has("killed"));
+}
+
+/* Stop and brutal purge wait at most 5 s for a process to leave its
+   callback; then they fail with RM_ETIMEOUT and change nothing. */
+Test(code, stop_and_brutal_purge_give_up_on_a_long_callback)
+{
+    rt_load(node, rt_path(0, "slow-1/slow.so"));
+    char marker[512];
+    snprintf(marker, sizeof marker, "%s/in-callback", tmpdir);
+    rm_pid a = rt_spawn(node, "slow", NULL, marker, RM_RESTART_TEMPORARY);
+    struct slow_call s = {.pid = a, .ms = 12000};
+    pthread_t tid;
+    cr_assert_eq(pthread_create(&tid, NULL, slow_thread, &s), 0);
+    wait_file(marker);
+    rt_load(node, rt_path(1, "slow-2/slow.so"));
+    struct rm_error err = {0};
+    char msg[256];
+    cr_assert_eq(rm_module_purge(node, "slow", RM_PURGE_BRUTAL, NULL, &err), -1);
+    cr_expect_eq(err.code, RM_ETIMEOUT);
+    snprintf(msg, sizeof msg, "purge 'slow': suspend '<%llu>': still in a callback after 5000 ms",
+             (unsigned long long)a);
+    cr_expect_str_eq(err.msg, msg);
+    struct rm_module_info *v;
+    size_t n;
+    cr_assert_eq(rm_module_list(node, &v, &n, NULL), 0);
+    cr_expect_str_eq(v[0].old_vsn, "1", "a purge that failed dropped the old code");
+    free(v);
+    cr_assert_eq(rm_proc_stop(node, a, NULL, &err), -1);
+    cr_expect_eq(err.code, RM_ETIMEOUT);
+    snprintf(msg, sizeof msg, "stop '<%llu>': still in a callback after 5000 ms",
+             (unsigned long long)a);
+    cr_expect_str_eq(err.msg, msg);
+    pthread_join(tid, NULL);
+    cr_expect_eq(s.rc, 0, "a failed stop or purge ended the process");
+    cr_expect_eq(is_suspended(a), 0);
+    char buf[64];
+    rt_expect(node, a, "x", "ok");
+    cr_expect_str_eq(rt_version(node, a, buf), "2");
+    cr_assert_eq(rm_module_purge(node, "slow", RM_PURGE_SOFT, NULL, &err), 0, "%s", err.msg);
 }

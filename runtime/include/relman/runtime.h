@@ -98,14 +98,20 @@ enum rm_purge_mode {
 
 /*
  * Drops the old version of module `name`. Succeeds (doing nothing) when
- * there is no old version; RM_ENOENT when the module is unknown; RM_EBUSY
- * when a soft purge finds processes on the old version, or the module is part
- * of the open transaction. A brutal purge runs terminate("killed") for each
- * process still on the old code; their restart policies apply (a permanent
- * one restarts on the current code, as under an OTP supervisor). The old
- * object is closed only once no process and no running callback can reach
- * it. On success, *killed (when not NULL) receives the number of processes a
- * brutal purge terminated.
+ * there is no old version; RM_ENOENT when the module is unknown. Processes
+ * on the old code that would move to the current code at their next message
+ * (neither suspended nor kept on their code, see rm_module_load) are moved
+ * now, with their state; only the others use the old code. RM_EBUSY when a
+ * soft purge finds such users, or the module is part of the open
+ * transaction. A brutal purge runs terminate("killed") for each user; their
+ * restart policies apply (a permanent one restarts on the current code, as
+ * under an OTP supervisor). Every process on the old code is first pinned
+ * between callbacks; one still inside a callback after 5 s makes the purge
+ * fail with RM_ETIMEOUT ("purge 'z': suspend '<3>': still in a callback
+ * after 5000 ms") before anything changes. The old object is closed only
+ * once no process and no running callback can reach it. On success, *killed
+ * (when not NULL) receives the number of processes a brutal purge
+ * terminated.
  */
 int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode mode, size_t *killed,
                     struct rm_error *err);
@@ -207,7 +213,9 @@ int rm_proc_send(struct rm_node *node, rm_pid pid, const void *msg, size_t len,
 /*
  * Stops a process: terminate runs with `reason` ("shutdown" when NULL) once
  * it is between callbacks, then it is gone; it is not restarted. Queued
- * calls are answered with an error.
+ * calls are answered with an error. A process still inside a callback after
+ * 5 s is left running and the call fails with RM_ETIMEOUT ("stop '<3>':
+ * still in a callback after 5000 ms").
  */
 int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm_error *err);
 
@@ -288,7 +296,9 @@ int rm_proc_list(struct rm_node *node, const char *module, struct rm_proc_info *
 /*
  * Writes the module's format_state of the process's state into buf (NUL-
  * terminated, at most size bytes; "<state of 'z'>" when the module has no
- * format_state). Waits until the process is between callbacks. 0 or -1.
+ * format_state). Waits until the process is between callbacks, at most 5 s
+ * (then RM_ETIMEOUT: "format state of 'z': still in a callback after 5000
+ * ms"). 0 or -1.
  */
 int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t size,
                          struct rm_error *err);
