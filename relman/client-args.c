@@ -77,6 +77,15 @@ int client_timeout_arg(const struct cmd_entry *self, const char *s, int *ms)
     return 0;
 }
 
+int client_name_arg(const struct cmd_entry *self, const char *arg, const char *what)
+{
+    if (arg[0] == '\0') {
+        cmd_usage(self, "%s is empty", what);
+        return -1;
+    }
+    return 0;
+}
+
 int client_run(const char *root, unsigned type, const struct rm_proto_writer *req, int timeout_ms)
 {
     struct client_reply r;
@@ -96,6 +105,13 @@ int client_suspend_resume(const struct cmd_entry *self, int argc, char **argv, u
     int timeout = 0;
     if (n < 0 || (suspend && client_timeout_arg(self, timeout_arg, &timeout) < 0))
         return CMD_USAGE;
+    for (int i = 1; i <= n; i++) {
+        if (client_name_arg(self, argv[i], "process name") < 0)
+            return CMD_USAGE;
+        for (int j = 1; j < i; j++)
+            if (strcmp(argv[j], argv[i]) == 0)
+                return cmd_usage(self, "process '%s' is named twice", argv[i]);
+    }
     struct rm_proto_writer w;
     rm_proto_writer_init(&w);
     if (suspend)

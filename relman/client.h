@@ -79,6 +79,13 @@ int client_args(const struct cmd_entry *self, int argc, char **argv, const struc
 int client_timeout_arg(const struct cmd_entry *self, const char *s, int *ms);
 
 /*
+ * Checks that a name argument (a process, module or version) is not empty.
+ * Returns 0, or -1 after printing the usage error "<what> is empty" (e.g.
+ * `what` "process name").
+ */
+int client_name_arg(const struct cmd_entry *self, const char *arg, const char *what);
+
+/*
  * Runs a request whose successful reply has no fields to print: sends it,
  * and returns the command's exit status after printing any error.
  */
@@ -87,7 +94,8 @@ int client_run(const char *root, unsigned type, const struct rm_proto_writer *re
 /*
  * suspend and resume: one shared command body. Sends every PROC argument in
  * one request of `type` (RM_MSG_SUSPEND, which also takes --timeout, or
- * RM_MSG_RESUME) and returns the exit status.
+ * RM_MSG_RESUME) and returns the exit status. An empty name, or a name given
+ * twice, is a usage error.
  */
 int client_suspend_resume(const struct cmd_entry *self, int argc, char **argv, unsigned type);
 

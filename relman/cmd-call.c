@@ -10,6 +10,7 @@ static int exec_call(const struct cmd_entry *self, int argc, char **argv)
     const struct client_opt opts[] = {{.name = "--timeout", .value = &timeout_arg}, {0}};
     int timeout;
     if (client_args(self, argc, argv, opts, 2, 2, &root) < 0 ||
+        client_name_arg(self, argv[1], "process name") < 0 ||
         client_timeout_arg(self, timeout_arg, &timeout) < 0)
         return CMD_USAGE;
     struct rm_proto_writer w;

@@ -6,7 +6,8 @@
 static int exec_cast(const struct cmd_entry *self, int argc, char **argv)
 {
     const char *root;
-    if (client_args(self, argc, argv, NULL, 2, 2, &root) < 0)
+    if (client_args(self, argc, argv, NULL, 2, 2, &root) < 0 ||
+        client_name_arg(self, argv[1], "process name") < 0)
         return CMD_USAGE;
     struct rm_proto_writer w;
     rm_proto_writer_init(&w);

@@ -11,7 +11,9 @@ static int exec_change_code(const struct cmd_entry *self, int argc, char **argv)
     int down = 0;
     const struct client_opt opts[] = {{.name = "--down", .flag = &down}, {0}};
     int n = client_args(self, argc, argv, opts, 3, 4, &root);
-    if (n < 0)
+    if (n < 0 || client_name_arg(self, argv[1], "process name") < 0 ||
+        client_name_arg(self, argv[2], "module name") < 0 ||
+        client_name_arg(self, argv[3], "version") < 0)
         return CMD_USAGE;
     const char *extra = n == 4 ? argv[4] : "";
     struct rm_proto_writer w;

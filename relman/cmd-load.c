@@ -11,7 +11,9 @@
 static int exec_load(const struct cmd_entry *self, int argc, char **argv)
 {
     const char *root;
-    if (client_args(self, argc, argv, NULL, 2, 2, &root) < 0)
+    if (client_args(self, argc, argv, NULL, 2, 2, &root) < 0 ||
+        client_name_arg(self, argv[1], "module name") < 0 ||
+        client_name_arg(self, argv[2], "path") < 0)
         return CMD_USAGE;
     /* The node runs elsewhere: a relative path means the caller's directory. */
     char path[4096];

@@ -10,7 +10,8 @@ static int exec_purge(const struct cmd_entry *self, int argc, char **argv)
     const char *root;
     int brutal = 0;
     const struct client_opt opts[] = {{.name = "--brutal", .flag = &brutal}, {0}};
-    if (client_args(self, argc, argv, opts, 1, 1, &root) < 0)
+    if (client_args(self, argc, argv, opts, 1, 1, &root) < 0 ||
+        client_name_arg(self, argv[1], "module name") < 0)
         return CMD_USAGE;
     struct rm_proto_writer w;
     rm_proto_writer_init(&w);

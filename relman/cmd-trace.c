@@ -7,7 +7,8 @@
 static int exec_trace(const struct cmd_entry *self, int argc, char **argv)
 {
     const char *root;
-    if (client_args(self, argc, argv, NULL, 2, 2, &root) < 0)
+    if (client_args(self, argc, argv, NULL, 2, 2, &root) < 0 ||
+        client_name_arg(self, argv[1], "process name") < 0)
         return CMD_USAGE;
     int on = strcmp(argv[2], "on") == 0;
     if (!on && strcmp(argv[2], "off") != 0)

@@ -155,6 +155,32 @@ Test(node, usage_errors_exit_2)
         assert_has(o.err, "usage: relman ");
         e2e_out_free(&o);
     }
+    /* Empty names and a process named twice: each says which. */
+    const struct {
+        const char *argv[6];
+        const char *msg;
+    } named[] = {
+        {{"call", "", "boom"}, "relman: process name is empty\n"},
+        {{"cast", "", "boom"}, "relman: process name is empty\n"},
+        {{"trace", "", "on"}, "relman: process name is empty\n"},
+        {{"suspend", "z", ""}, "relman: process name is empty\n"},
+        {{"resume", ""}, "relman: process name is empty\n"},
+        {{"change-code", "z", "", "0"}, "relman: module name is empty\n"},
+        {{"change-code", "z", "z", ""}, "relman: version is empty\n"},
+        {{"purge", ""}, "relman: module name is empty\n"},
+        {{"load", "", "z.so"}, "relman: module name is empty\n"},
+        {{"load", "z", ""}, "relman: path is empty\n"},
+        {{"suspend", "z", "y", "z"}, "relman: process 'z' is named twice\n"},
+        {{"resume", "z", "z"}, "relman: process 'z' is named twice\n"},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        e2e_runv(&n, NULL, &o, named[i].argv);
+        cr_assert_eq(o.status, 2, "%s: status %d: %s", named[i].argv[0], o.status, o.err);
+        cr_assert(strncmp(o.err, named[i].msg, strlen(named[i].msg)) == 0, "%s: %s",
+                  named[i].argv[0], o.err);
+        assert_has(o.err, "usage: relman ");
+        e2e_out_free(&o);
+    }
     /* No --root and no RELMAN_ROOT. */
     const char *status[] = {"status", NULL};
     e2e_runv(NULL, NULL, &o, status);
