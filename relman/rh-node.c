@@ -103,12 +103,18 @@ int rh_boot(struct rh *rh, struct rm_error *err)
                             rh->root, rh->root);
     }
     struct rh_rel r = {0};
+    size_t *order = NULL;
     int rc = rh_rel_load(rh->root, perm->version, &r, err);
+    if (rc == 0 && !(order = calloc(r.rel.n_apps + 1, sizeof *order)))
+        rc = rm_error_nomem(err);
+    if (rc == 0)
+        rc = rm_release_start_order(&r.rel, r.apps, order, err);
     if (rc < 0)
         rm_error_prefix(err, "boot release '%s'", perm->version);
-    for (size_t i = 0; rc == 0 && i < r.rel.n_apps; i++)
-        if (rh_app_start(rh->node, rh->root, &r, &r.rel.apps[i], err) < 0)
+    for (size_t i = 0; rc == 0 && i < r.rel.n_apps; i++) /* dependencies first */
+        if (rh_app_start(rh->node, rh->root, &r, &r.rel.apps[order[i]], err) < 0)
             rc = rm_error_prefix(err, "boot release '%s'", perm->version);
+    free(order);
     rm_store_close(st);
     if (rc < 0) {
         rh_rel_free(&r);

@@ -18,31 +18,18 @@ int rh_module_path(const char *root, const char *app, const char *vsn, const cha
 
 int rh_rel_load(const char *root, const char *vsn, struct rh_rel *out, struct rm_error *err)
 {
-    char path[4096];
+    char path[4096], lib[4096];
     struct rh_rel r = {0};
     int k = snprintf(path, sizeof path, "%s/releases/%s/" RM_RELEASE_FILE, root, vsn);
-    if (k < 0 || (size_t)k >= sizeof path)
+    int l = snprintf(lib, sizeof lib, "%s/lib", root);
+    if (k < 0 || (size_t)k >= sizeof path || l < 0 || (size_t)l >= sizeof lib)
         return rm_error_set(err, RM_ELIMIT, "release '%s': path too long", vsn);
     if (rm_release_load(path, &r.rel, err) < 0)
         return -1;
-    r.apps = calloc(r.rel.n_apps ? r.rel.n_apps : 1, sizeof *r.apps);
-    if (!r.apps) {
+    const char *dirs[1] = {lib};
+    if (rm_release_load_apps(&r.rel, dirs, 1, &r.apps, err) < 0) {
         rm_release_free(&r.rel);
-        return rm_error_nomem(err);
-    }
-    for (size_t i = 0; i < r.rel.n_apps; i++) {
-        const struct rm_release_app *a = &r.rel.apps[i];
-        k = snprintf(path, sizeof path, "%s/lib/%s-%s/%s" RM_APP_FILE_SUFFIX, root, a->name,
-                     a->version, a->name);
-        if (k < 0 || (size_t)k >= sizeof path) {
-            rm_error_set(err, RM_ELIMIT, "application '%s': path too long", a->name);
-            rh_rel_free(&r);
-            return -1;
-        }
-        if (rm_app_load(path, &r.apps[i], err) < 0) {
-            rh_rel_free(&r);
-            return -1;
-        }
+        return -1;
     }
     *out = r;
     return 0;
@@ -52,10 +39,7 @@ void rh_rel_free(struct rh_rel *r)
 {
     if (!r)
         return;
-    if (r->apps)
-        for (size_t i = 0; i < r->rel.n_apps; i++)
-            rm_app_free(&r->apps[i]);
-    free(r->apps);
+    rm_release_apps_free(r->apps, r->rel.n_apps);
     rm_release_free(&r->rel);
     memset(r, 0, sizeof *r);
 }

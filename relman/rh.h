@@ -51,8 +51,10 @@ struct rh_rel {
 
 /*
  * Loads ROOT/releases/<vsn>/release.yaml and ROOT/lib/<app>-<vsn>/<app>.app.yaml
- * of each of its applications into *out. Returns 0, or -1 with `err` naming
- * the file at fault and *out untouched.
+ * of each of its applications into *out (rm_release_load_apps: names and
+ * versions as the release says, dependencies inside the release, no
+ * cycles). Returns 0, or -1 with `err` naming the file at fault and *out
+ * untouched.
  */
 int rh_rel_load(const char *root, const char *vsn, struct rh_rel *out, struct rm_error *err);
 
@@ -198,7 +200,8 @@ struct rh *rh_new(const struct rh_opts *opts, struct rm_error *err);
 /*
  * Boots the permanent release of the root into the node: loads the modules
  * of ROOT/lib/<app>-<vsn>/ and starts each application by its start type,
- * in the release's order. Returns 0, or -1 with `err` set.
+ * dependencies (`applications`) first, otherwise in the release's order
+ * (rm_release_start_order). Returns 0, or -1 with `err` set.
  */
 int rh_boot(struct rh *rh, struct rm_error *err);
 

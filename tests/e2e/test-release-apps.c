@@ -271,3 +271,23 @@ Test(release_apps, low_level_stop_and_start)
     rh_call_is(&n, "pa", "get", "0"); /* stopped and started again: a new state */
     rh_stop(&n);
 }
+
+/* Boot starts an application after the applications it depends on
+   (`applications:`), whatever the release's order: x, listed first, needs
+   y, so y's process starts first. */
+Test(release_apps, boot_starts_dependencies_first)
+{
+    static struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "y", "1", "b", "1");
+    rh_module(&n, "x", "1", "a", "1");
+    e2e_write(&n, "lib/x-1/x.app.yaml",
+              "application: x\nversion: \"1\"\napplications: [y]\nmodules:\n"
+              "  - name: a\n    version: \"1\"\nprocesses:\n  - {name: pa, module: a}\n");
+    rh_release(&n, "deps", "1", "x 1", "y 1", NULL);
+    e2e_start(&n);
+    unsigned long long pa = rh_status_pid(&n, "pa"), pb = rh_status_pid(&n, "pb");
+    cr_assert(pa && pb, "pa %llu, pb %llu", pa, pb);
+    cr_assert_lt(pb, pa, "y (pb %llu) must start before x (pa %llu), which depends on it", pb, pa);
+    rh_stop(&n);
+}

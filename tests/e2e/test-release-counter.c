@@ -13,21 +13,6 @@
 
 TestSuite(release_counter, .fini = e2e_cleanup, .timeout = 120);
 
-/* The pid of process `name` in `relman status` (its first column). */
-static unsigned long long status_pid(struct e2e_node *n, const char *name)
-{
-    char *out = rh_ok(n, "status", NULL);
-    unsigned long long pid = 0;
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-        char nm[64];
-        unsigned long long p;
-        if (sscanf(line, " %llu %63s", &p, nm) == 2 && strcmp(nm, name) == 0)
-            pid = p;
-    }
-    free(out);
-    return pid;
-}
-
 /* Hand-written counter release `vsn`: application counter `vsn` with z at
    `zvsn` and an appup whose up and down entries are given. */
 static void counter_release(struct e2e_node *n, const char *vsn, const char *zvsn,
@@ -110,7 +95,8 @@ Test(release_counter, thousand_increments_during_install_none_lost)
     static struct e2e_node n;
     rh_counter_node(&n);
     free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
-    unsigned long long pid = status_pid(&n, "z");
+    unsigned long long pid = rh_status_pid(&n, "z");
+    cr_assert_neq(pid, 0, "no process 'z' in relman status");
     /* About 2 s of calls, so that the install runs while they come in. */
     struct rh_caller c = {
         .root = n.root, .proc = "z", .msg = "boom", .count = 1000, .pause_us = 2000};
@@ -123,7 +109,7 @@ Test(release_counter, thousand_increments_during_install_none_lost)
     cr_assert_lt(during, 1000, "the install should have run while the client was sending");
     for (int i = 0; i < 1000; i++)
         cr_assert_eq(c.answers[i], i, "answer %d is %ld: lost or reordered", i, c.answers[i]);
-    cr_assert_eq(status_pid(&n, "z"), pid, "z's identity changed");
+    cr_assert_eq(rh_status_pid(&n, "z"), pid, "z's identity changed");
     rh_call_is(&n, "z", "boom", "1000");
     rh_caller_free(&c);
     free(out);

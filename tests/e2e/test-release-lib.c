@@ -61,6 +61,20 @@ void rh_counter_node(struct e2e_node *n)
     e2e_start(n);
 }
 
+unsigned long long rh_status_pid(struct e2e_node *n, const char *name)
+{
+    char *out = rh_ok(n, "status", NULL);
+    unsigned long long pid = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char nm[64];
+        unsigned long long p;
+        if (sscanf(line, "%63s <%llu>", nm, &p) == 2 && strcmp(nm, name) == 0)
+            pid = p;
+    }
+    free(out);
+    return pid;
+}
+
 char *rh_call(struct e2e_node *n, const char *proc, const char *msg)
 {
     return rh_ok(n, "call", proc, msg, NULL);

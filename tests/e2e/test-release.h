@@ -35,6 +35,10 @@ void rh_release(struct e2e_node *n, const char *name, const char *vsn, ...)
 /* A root initialised from the counter's release 1 and started. */
 void rh_counter_node(struct e2e_node *n);
 
+/* The pid of process `name` in `relman status` ("NAME <PID> ..."), 0 when
+   it is not listed. */
+unsigned long long rh_status_pid(struct e2e_node *n, const char *name);
+
 /* `relman call PROC MSG` must succeed; returns its answer (free it). */
 char *rh_call(struct e2e_node *n, const char *proc, const char *msg);
 
