@@ -113,6 +113,8 @@ void rm__proc_to_current(struct rm_node *node, struct rm_proc *p)
         pthread_mutex_unlock(&node->code_lock);
         return;
     }
+    if (p->down_vsn && cur)
+        p->state_gen = cur->gen;
     free(p->down_vsn);
     p->down_vsn = NULL;
     atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_KEEP);
@@ -259,6 +261,7 @@ struct rm_code *rm__code_open(struct rm_node *node, const char *path, const char
     code->dl = dl;
     code->desc = d;
     code->path = cp;
+    code->gen = atomic_fetch_add(&node->next_gen, 1) + 1;
     atomic_store(&code->refs, 1);
     return code;
 }
@@ -354,17 +357,28 @@ void rm__move_downgraded(struct rm_node *node, struct rm_module *m)
     /* out of memory: they stay suspended, refused a resume until moved */
 }
 
-void rm__move_all(struct rm_node *node, struct rm_module *m, struct rm_code *code)
+size_t rm__move_all(struct rm_node *node, struct rm_module *m, struct rm_code *code,
+                    uint64_t keep_gen)
 {
     struct purge_match pm = {m, code};
     struct rm_proc **v;
-    size_t n;
+    size_t n, kept = 0;
     pthread_mutex_lock(&node->code_lock);
     int r = rm__collect(node, runs_code, &pm, &v, &n, NULL);
     pthread_mutex_unlock(&node->code_lock);
     if (r < 0)
-        return; /* out of memory: they move at their next message */
-    move_each(node, v, n);
+        return 0; /* out of memory: they move at their next message */
+    for (size_t i = 0, k = 0; i < n; i++) {
+        if (keep_gen && v[i]->state_gen == keep_gen) {
+            atomic_fetch_or(&v[i]->flags, RM__F_KEEP);
+            rm__proc_put(v[i]);
+            kept++;
+        } else {
+            v[k++] = v[i];
+        }
+    }
+    move_each(node, v, n - kept);
+    return kept;
 }
 
 /* Whether a process on the old code only waits for its next message to

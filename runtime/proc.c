@@ -276,6 +276,7 @@ static struct rm_proc *proc_init(struct rm_node *node, struct rm_code *code, str
     }
     p->pid = pid;
     p->code = code;
+    p->state_gen = code->gen;
     p->module = code->module;
     p->ext = ext;
     atomic_store(&p->refs, 1);

@@ -50,6 +50,7 @@ struct rm_code {
     const struct rm_module_desc *desc;
     struct rm_module *module; /* NULL until attached to the table */
     char *path;               /* canonical path */
+    uint64_t gen;             /* unique in the node: which code built a state */
 };
 
 /* A module: its current and old versions. Never freed before the node. */
@@ -111,7 +112,7 @@ struct rm__ext {
     uint64_t hist[]; /* times of the latest max_restarts restarts */
 };
 
-/* A process: 88 bytes plus its state and messages; what a message
+/* A process: 96 bytes plus its state and messages; what a message
    touches comes first. */
 struct rm_proc {
     _Atomic uint32_t flags;
@@ -129,6 +130,10 @@ struct rm_proc {
     /* the version its state was changed down to by a change_code by hand
        before that version was loaded, or NULL (written under code_lock) */
     char *down_vsn;
+    /* gen of the code whose init or code_change built its state (a move
+       without code change keeps it): tells an aborted upgrade which
+       processes it moved and which started on its code */
+    uint64_t state_gen;
 };
 
 /* Finds a live process and takes a reference on it; NULL with RM_ENOENT. */
@@ -324,8 +329,11 @@ int rm__pin(struct rm_node *node, struct rm_proc *p, int timeout_ms, const char 
             struct rm_error *err);
 void rm__unpin(struct rm_node *node, struct rm_proc *p, bool resume);
 /* Moves every process of `module` that runs `code` to the current code,
-   pinning each between callbacks (sys_lock held). */
-void rm__move_all(struct rm_node *node, struct rm_module *m, struct rm_code *code);
+   pinning each between callbacks (sys_lock held); those whose state_gen is
+   `keep_gen` (when not 0) stay, marked RM__F_KEEP. Returns how many
+   stayed. */
+size_t rm__move_all(struct rm_node *node, struct rm_module *m, struct rm_code *code,
+                    uint64_t keep_gen);
 /* Collects referenced live processes matching pred into a new array. */
 int rm__collect(struct rm_node *node, bool (*pred)(struct rm_proc *p, void *ud), void *ud,
                 struct rm_proc ***out, size_t *n, struct rm_error *err);
@@ -390,7 +398,8 @@ struct rm_node {
     /* modules */
     pthread_mutex_t code_lock;
     struct rm_module *modules;
-    char **paths; /* canonical paths loaded in this node */
+    _Atomic uint64_t next_gen; /* last rm_code.gen given */
+    char **paths;              /* canonical paths loaded in this node */
     size_t npaths, cappaths;
 
     /* control */

@@ -343,6 +343,8 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
             free(p->down_vsn);
             p->down_vsn = down;
             down = NULL;
+            if (!wait_down)
+                p->state_gen = cur->gen; /* up, or down to the current code */
             pthread_mutex_unlock(&node->code_lock);
             if (!wait_down)
                 rm__proc_to_current(node, p);

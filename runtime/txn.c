@@ -31,6 +31,7 @@ struct txn_proc {
     void *old_state;            /* kept until commit */
     void *new_state;            /* what code_change built */
     struct rm_code *state_code; /* the code that frees new_state on abort */
+    uint64_t old_gen;           /* the process's state_gen before */
     bool changed, resume;
 };
 
@@ -382,7 +383,9 @@ static void cc_apply(struct txn_proc *e, void *ns, struct rm_code *owner, enum r
     e->new_state = ns;
     e->old_code = old;
     e->state_code = owner;
+    e->old_gen = p->state_gen;
     e->changed = true;
+    p->state_gen = owner->gen;
     rb_add(b, owner, 1, 0);
     atomic_fetch_or(&p->flags, RM__F_MIGRATED);
     p->state = ns;
@@ -447,6 +450,7 @@ static void cc_undo(struct rm_node *node, struct txn_proc *e)
         void *ns = p->state;
         pthread_mutex_lock(&node->code_lock);
         p->state = e->old_state;
+        p->state_gen = e->old_gen;
         if (p->code != e->old_code) {
             /* the entry's reference on the old code goes back to the process */
             struct rm_code *cur = p->code;
@@ -646,7 +650,7 @@ int rm_txn_commit(struct rm_txn *t, uint64_t *pause_ns)
         struct txn_load *l = &t->loads[i];
         if (!l->replaced || l->m->old != l->replaced)
             continue;
-        rm__move_all(node, l->m, l->replaced);
+        rm__move_all(node, l->m, l->replaced, 0);
         pthread_mutex_lock(&node->code_lock);
         l->m->old = NULL;
         pthread_mutex_unlock(&node->code_lock);
@@ -671,9 +675,22 @@ void rm_txn_abort(struct rm_txn *t)
         atomic_store(&l->m->current, l->replaced);
         l->m->old = NULL;
         pthread_mutex_unlock(&node->code_lock);
-        if (l->replaced)
-            rm__move_all(node, l->m, l->loaded);
-        rm__code_unref(node, l->loaded, false);
+        /* Back go the processes this upgrade moved; those that started on
+           (or were changed by hand to) the loaded code keep it, which
+           stays as the module's old code until purged. */
+        size_t kept = l->replaced ? rm__move_all(node, l->m, l->loaded, l->loaded->gen) : 0;
+        if (!l->replaced) {
+            pthread_mutex_lock(&node->code_lock);
+            kept = atomic_load(&l->loaded->nprocs);
+            pthread_mutex_unlock(&node->code_lock);
+        }
+        if (kept > 0) {
+            pthread_mutex_lock(&node->code_lock);
+            l->m->old = l->loaded;
+            pthread_mutex_unlock(&node->code_lock);
+        } else {
+            rm__code_unref(node, l->loaded, false);
+        }
     }
     drop_unloaded(t);
     resume_all(t, RM__F_KEEP);

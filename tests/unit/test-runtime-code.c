@@ -670,3 +670,39 @@ Test(code, stop_and_brutal_purge_give_up_on_a_long_callback)
     cr_expect_str_eq(rt_version(node, a, buf), "2");
     cr_assert_eq(rm_module_purge(node, "slow", RM_PURGE_SOFT, NULL, &err), 0, "%s", err.msg);
 }
+
+/* An aborted upgrade moves back only the processes it moved: one started
+   on the loaded code during the transaction (its state from that code's
+   init) keeps that code, which stays as the module's old code. */
+Test(code, txn_abort_leaves_processes_started_on_the_new_code_on_it)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", NULL, "4", RM_RESTART_TEMPORARY);
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_assert_eq(rm_txn_prepare(txn, rt_path(1, "t-2/t.so"), "t", "2", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_load(txn, "t", &err), 0, "%s", err.msg);
+    rt_expect(node, a, "vsn", "2"); /* moved at its next message */
+    rm_pid b = rt_spawn(node, "t", NULL, "9", RM_RESTART_TEMPORARY);
+    rm_txn_abort(txn);
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, a, buf), "1");
+    cr_expect_str_eq(rt_version(node, b, buf), "2", "abort moved a process it never moved");
+    rt_expect(node, a, "peek", "4");
+    rt_expect(node, b, "vsn", "2");
+    rt_expect(node, b, "peek", "9");
+    struct rm_module_info *v;
+    size_t n;
+    cr_assert_eq(rm_module_list(node, &v, &n, NULL), 0);
+    cr_expect_str_eq(v[0].current_vsn, "1");
+    cr_expect_str_eq(v[0].old_vsn, "2");
+    cr_expect_eq(v[0].procs_old, 1);
+    free(v);
+    cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_SOFT, NULL, &err), -1);
+    cr_expect_str_eq(err.msg, "purge 't': 1 process still runs the old code (version '2')");
+    size_t killed = 0;
+    cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_BRUTAL, &killed, &err), 0, "%s", err.msg);
+    cr_expect_eq(killed, 1);
+    rt_expect(node, a, "get", "4");
+}

@@ -411,8 +411,12 @@ int rm_txn_resume(struct rm_txn *txn, const char *const *modules, size_t n, size
 int rm_txn_commit(struct rm_txn *txn, uint64_t *pause_ns);
 
 /* Undoes everything the transaction did, as described above, and frees it.
-   Paths of code it loaded may be loaded again once their objects are
-   unmapped (a retry of the same upgrade). */
+   Only processes the transaction moved go back to the replaced code: one
+   that started on the loaded code during the transaction (a spawn or a
+   restart), or was changed to it by hand, keeps it, and that code stays as
+   the module's old version until purged. Paths of code it loaded may be
+   loaded again once their objects are unmapped (a retry of the same
+   upgrade). */
 void rm_txn_abort(struct rm_txn *txn);
 
 #ifdef __cplusplus
