@@ -30,7 +30,8 @@ static int exec_purge(const struct cmd_entry *self, int argc, char **argv)
     }
     client_reply_release(&r);
     if (killed)
-        printf("purge '%s': %llu processes killed\n", argv[1], (unsigned long long)killed);
+        printf("purge '%s': %llu process%s killed\n", argv[1], (unsigned long long)killed,
+               killed == 1 ? "" : "es");
     return CMD_OK;
 }
 

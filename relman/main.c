@@ -73,10 +73,21 @@ static void print_help(FILE *f)
           "Hot code upgrades for C programs, after Erlang/OTP's release handling.\n"
           "Commands name their node with --root DIR or the RELMAN_ROOT variable.\n\n",
           f);
+    /* Synopses up to HEAD_MAX characters share one column for the
+       summaries; a longer one has its line, the summary indented below. */
+    enum { HEAD_MAX = 40 };
+    int width = 0;
     for (const struct cmd_entry *const *e = cmd_table; *e; e++) {
-        char head[96];
-        snprintf(head, sizeof head, "%s %s", (*e)->name, (*e)->args);
-        fprintf(f, "  %-46s %s\n", head, (*e)->summary);
+        int len = (int)(strlen((*e)->name) + 1 + strlen((*e)->args));
+        if (len <= HEAD_MAX && len > width)
+            width = len;
+    }
+    for (const struct cmd_entry *const *e = cmd_table; *e; e++) {
+        int len = (int)(strlen((*e)->name) + 1 + strlen((*e)->args));
+        if (len > HEAD_MAX)
+            fprintf(f, "  %s %s\n  %*s  %s\n", (*e)->name, (*e)->args, width, "", (*e)->summary);
+        else
+            fprintf(f, "  %s %s%*s  %s\n", (*e)->name, (*e)->args, width - len, "", (*e)->summary);
     }
     fputs("\nExit status: 0 done, 1 the operation failed, 2 usage error, 3 node not running.\n", f);
 }

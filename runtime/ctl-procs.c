@@ -37,6 +37,14 @@ static int get_choice(struct rm_proto_reader *req, uint32_t max, uint32_t *v, co
     return 0;
 }
 
+/* A status row at its longest: pid, name, module, version, suspended,
+   tracing, queue length, each with its 4-byte length. A full page and the
+   reply's status, count and more fields must fit one frame. */
+#define STATUS_ROW_MAX (2 * (4 + 8) + 3 * (4 + RM_NAME_MAX) + 2 * (4 + 4))
+_Static_assert(STATUS_ROW_MAX == 241, "protocol.h gives the status row size");
+_Static_assert(3 * (4 + 4) + (size_t)RM_PROTO_STATUS_PAGE * STATUS_ROW_MAX <= RM_PROTO_MAX_PAYLOAD,
+               "a page of status rows must fit one frame");
+
 /* status: one page of the process table, from the first pid after a given one. */
 static int handle_status(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                          struct rm_proto_writer *reply, struct rm_error *err)

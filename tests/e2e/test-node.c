@@ -251,6 +251,46 @@ Test(node, errors_say_what_failed_once)
     e2e_stop(&n);
 }
 
+/* A brutal purge counts the processes it killed in words that agree. */
+Test(node, brutal_purge_counts_one_process)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_start(&n);
+    e2e_expect(&n, 0, "", "suspend", "z", NULL); /* so that z stays on the old code */
+    e2e_expect(&n, 0, NULL, "load", "z", E2E_COUNTER_V1, NULL);
+    e2e_expect(&n, 0, "purge 'z': 1 process killed\n", "purge", "z", "--brutal", NULL);
+    e2e_stop(&n);
+}
+
+/* relman help: every summary starts in one column, also after a synopsis
+   too long to share its line. */
+Test(node, help_aligns_every_summary)
+{
+    struct e2e_out o;
+    const char *help[] = {"help", NULL};
+    cr_assert_eq(e2e_runv(NULL, NULL, &o, help), 0);
+    int column = -1, lines = 0;
+    for (char *line = o.out; *line; line = strchr(line, '\n') + 1) {
+        size_t len = strcspn(line, "\n");
+        if (strncmp(line, "  ", 2) != 0 || len < 3)
+            continue;
+        /* A command's line: its synopsis, then two spaces or more, then its
+           summary; or the summary alone, indented, below a long synopsis. */
+        const char *gap = line[2] == ' ' ? line : strstr(line + 2, "   ");
+        if (!gap || gap >= line + len)
+            continue; /* a long synopsis alone on its line */
+        int at = (int)(gap - line + strspn(gap, " "));
+        cr_assert(column < 0 || at == column, "summary at column %d, not %d: %.*s", at, column,
+                  (int)len, line);
+        column = at;
+        lines++;
+    }
+    cr_assert_gt(lines, 20);
+    e2e_out_free(&o);
+}
+
 Test(node, bad_boot_file_fails_start_with_its_location)
 {
     struct e2e_node n;

@@ -127,7 +127,10 @@ enum rm_msg_type {
 /* Number of message types a node can dispatch (type values 0 .. this - 1). */
 #define RM_MSG_TYPE_LIMIT 128
 
-/* Most processes one status reply carries (each at most 232 bytes). */
+/* Most processes one status reply carries. Each is at most 241 bytes: every
+   field has its 4-byte length, so pid and queue length take 12 bytes each,
+   the flags 8 each, and name, module and version 4 + RM_NAME_MAX (63) each;
+   4096 of them (987,136 bytes) fit RM_PROTO_MAX_PAYLOAD. */
 #define RM_PROTO_STATUS_PAGE 4096
 
 /* Longest timeout (ms) a request may carry: one hour. */
