@@ -358,6 +358,11 @@ static int check_opts(const struct rm_spawn_opts *opts, struct rm_error *err)
         return rm_error_set(err, RM_EINVAL, "spawn: invalid restart type %d", (int)opts->restart);
     if (opts->name && check_name(opts->name, err) < 0)
         return -1;
+    if (opts->max_restarts > 0 && opts->max_seconds == 0)
+        return rm_error_set(err, RM_EINVAL,
+                            "spawn: max_restarts %u needs max_seconds above 0 (a window of 0 s "
+                            "never fills)",
+                            opts->max_restarts);
     return 0;
 }
 

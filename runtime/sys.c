@@ -145,11 +145,20 @@ void rm__unpin(struct rm_node *node, struct rm_proc *p, bool resume)
         rm__resume_one(node, p, 0);
 }
 
-/* Takes references on the processes of pids[0..n-1]; all or none. */
-static struct rm_proc **get_all(struct rm_node *node, const rm_pid *pids, size_t n,
-                                struct rm_error *err)
+static int cmp_proc_ptr(const void *a, const void *b)
 {
-    struct rm_proc **v = calloc(n + 1, sizeof *v);
+    uintptr_t x = (uintptr_t) * (struct rm_proc *const *)a;
+    uintptr_t y = (uintptr_t) * (struct rm_proc *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Takes references on the processes of pids[0..n-1]; all or none. A
+   process named twice (by the same pid, or by name and pid) is refused:
+   `what` ("suspend", "resume") starts the message. */
+static struct rm_proc **get_all(struct rm_node *node, const rm_pid *pids, size_t n,
+                                const char *what, struct rm_error *err)
+{
+    struct rm_proc **v = calloc(2 * n + 1, sizeof *v), **sorted = v + n;
     if (!v) {
         rm_error_nomem(err);
         return NULL;
@@ -160,6 +169,17 @@ static struct rm_proc **get_all(struct rm_node *node, const rm_pid *pids, size_t
             return NULL;
         }
     }
+    memcpy(sorted, v, n * sizeof *v);
+    qsort(sorted, n, sizeof *v, cmp_proc_ptr);
+    for (size_t i = 1; i < n; i++) {
+        if (sorted[i] == sorted[i - 1]) {
+            char label[RM_NAME_MAX + 24];
+            rm__label_of(sorted[i], label, sizeof label);
+            rm_error_set(err, RM_EINVAL, "%s: process '%s' named twice", what, label);
+            rm__release_all(v, n);
+            return NULL;
+        }
+    }
     return v;
 }
 
@@ -167,7 +187,7 @@ int rm_proc_suspend(struct rm_node *node, const rm_pid *pids, size_t n, int time
                     struct rm_error *err)
 {
     pthread_mutex_lock(&node->sys_lock);
-    struct rm_proc **v = get_all(node, pids, n, err);
+    struct rm_proc **v = get_all(node, pids, n, "suspend", err);
     int r = -1;
     if (v) {
         struct rm_proc **work = malloc((n + 1) * sizeof *work);
@@ -205,7 +225,7 @@ static int check_down(struct rm_node *node, struct rm_proc *p, const char *label
 int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm_error *err)
 {
     pthread_mutex_lock(&node->sys_lock);
-    struct rm_proc **v = get_all(node, pids, n, err);
+    struct rm_proc **v = get_all(node, pids, n, "resume", err);
     int r = v ? 0 : -1;
     char label[RM_NAME_MAX + 24];
     for (size_t i = 0; r == 0 && i < n; i++) {

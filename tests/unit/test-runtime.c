@@ -424,3 +424,39 @@ Test(runtime, processes_come_and_go)
     cr_expect_eq(got, keep);
     free(pids);
 }
+
+/* A process named twice in one suspend or resume is refused, nothing
+   changed (it used to count twice as suspended by hand). */
+Test(runtime, suspend_or_resume_naming_a_process_twice_is_refused)
+{
+    rm_pid pid = rt_spawn(node, "t", "twice", NULL, RM_RESTART_TEMPORARY);
+    rm_pid two[2] = {pid, pid};
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_suspend(node, two, 2, 5000, &err), -1);
+    cr_expect_eq(err.code, RM_EINVAL);
+    cr_expect_str_eq(err.msg, "suspend: process 'twice' named twice");
+    rt_expect(node, pid, "get", "0"); /* not suspended */
+    cr_assert_eq(rm_proc_suspend(node, &pid, 1, 5000, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_proc_resume(node, two, 2, &err), -1);
+    cr_expect_str_eq(err.msg, "resume: process 'twice' named twice");
+    cr_assert_eq(rm_proc_resume(node, &pid, 1, &err), 0, "%s", err.msg);
+    rt_expect(node, pid, "get", "1");
+}
+
+/* max_restarts without a window would never fill the window: refused. */
+Test(runtime, restart_intensity_without_a_window_is_refused)
+{
+    struct rm_spawn_opts so = {.module = "t",
+                               .arg = "fail",
+                               .restart = RM_RESTART_PERMANENT,
+                               .max_restarts = 2,
+                               .max_seconds = 0};
+    rm_pid pid;
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_spawn(node, &so, &pid, &err), -1);
+    cr_expect_eq(err.code, RM_EINVAL);
+    cr_expect_str_eq(err.msg, "spawn: max_restarts 2 needs max_seconds above 0 (a window of 0 s "
+                              "never fills)");
+    cr_assert_eq(rm_proc_spawn_many(node, &so, 2, (rm_pid[2]){0}, &err), -1);
+    cr_expect_eq(err.code, RM_EINVAL);
+}

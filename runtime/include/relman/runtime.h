@@ -149,7 +149,10 @@ struct rm_spawn_opts {
     const char *arg;    /* init argument; NULL is "" */
     enum rm_restart restart;
     unsigned max_restarts; /* restart intensity: at most this many restarts ... */
-    unsigned max_seconds;  /* ... within this many seconds (0, 0: 3 in 5) */
+    unsigned max_seconds;  /* ... within this many seconds (0, 0: 3 in 5);
+                              0 with max_restarts above 0 is refused
+                              (RM_EINVAL); max_restarts 0 with max_seconds
+                              above 0: never restarted */
 };
 
 /*
@@ -229,14 +232,17 @@ int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm
  * any is still inside a callback after timeout_ms (negative: forever), those
  * this call suspended are resumed again and the call fails with RM_ETIMEOUT
  * ("suspend '<3>': still in a callback after 100 ms"). Suspending a
- * suspended process is refused with RM_ESTATE, before anything changes.
+ * suspended process is refused with RM_ESTATE, and a process named twice
+ * in `pids` with RM_EINVAL ("suspend: process 'z' named twice"), before
+ * anything changes.
  */
 int rm_proc_suspend(struct rm_node *node, const rm_pid *pids, size_t n, int timeout_ms,
                     struct rm_error *err);
 
 /* Resumes suspended processes; their queued messages are then handled in
    order. Resuming one that is not suspended is refused with RM_ESTATE, one
-   held by the open transaction with RM_EBUSY; nothing changes then. */
+   held by the open transaction with RM_EBUSY, one named twice with
+   RM_EINVAL ("resume: process 'z' named twice"); nothing changes then. */
 int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm_error *err);
 
 /*
