@@ -16,6 +16,8 @@
 
 /* Longest entry name accepted (rm__name_check's limit) plus room. */
 #define NAME_MAX_LEN 1100
+/* Longest lexically resolved link target. */
+#define RESOLVED_MAX (NAME_MAX_LEN * 2)
 
 static int corrupt(struct rm__unpack *u, const char *name, struct rm_error *err)
 {
@@ -82,18 +84,59 @@ static int layout_check(struct rm__unpack *u, const char *name, int is_dir, stru
     return 0;
 }
 
+/* FNV-1a: the hash of a string is built byte by byte, so the hash of each
+   prefix of a path comes on the way to the next one. */
+#define FNV_START 1469598103934665603ull
+
+static uint64_t hash_more(uint64_t h, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The link whose path is the `len` bytes at `s` (whose hash is `h`), or
+   NULL: one probe of the hash set, so that each check costs the length of
+   a path, not the number of links. */
+static const struct rm__link *find_link(const struct rm__unpack *u, const char *s, size_t len,
+                                        uint64_t h)
+{
+    if (u->setcap == 0)
+        return NULL;
+    for (size_t i = (size_t)h & (u->setcap - 1);; i = (i + 1) & (u->setcap - 1)) {
+        size_t slot = u->linkset[i];
+        if (slot == 0)
+            return NULL;
+        const struct rm__link *l = &u->links[slot - 1];
+        if (l->len == len && memcmp(l->path, s, len) == 0)
+            return l;
+    }
+}
+
+/* Puts link number `idx` into the hash set, which has room. */
+static void set_insert(size_t *set, size_t cap, const struct rm__link *links, size_t idx)
+{
+    size_t i = (size_t)hash_more(FNV_START, links[idx].path, links[idx].len) & (cap - 1);
+    while (set[i] != 0)
+        i = (i + 1) & (cap - 1);
+    set[i] = idx + 1;
+}
+
 /* Tells whether `path` or one of its parents (all of them when `self` is
    set, else only proper parents) is a link of the archive; returns it. */
 static const struct rm__link *through_link(const struct rm__unpack *u, const char *path, int self)
 {
-    size_t len = strlen(path);
-    for (size_t i = 0; i < u->nlinks; i++) {
-        size_t ll = strlen(u->links[i].path);
-        if (ll < len ? path[ll] == '/' && memcmp(path, u->links[i].path, ll) == 0
-                     : self && ll == len && memcmp(path, u->links[i].path, ll) == 0)
-            return &u->links[i];
+    uint64_t h = FNV_START;
+    size_t i = 0;
+    for (; path[i]; i++) {
+        if (path[i] == '/') {
+            const struct rm__link *l = find_link(u, path, i, h);
+            if (l)
+                return l;
+        }
+        h = hash_more(h, path + i, 1);
     }
-    return NULL;
+    return self ? find_link(u, path, i, h) : NULL;
 }
 
 static void progress(struct rm__unpack *u)
@@ -217,12 +260,24 @@ static int read_sums(struct rm__unpack *u, struct archive_entry *entry, const ch
 static int resolve(const struct rm__unpack *u, const char *name, const char *target, char *out,
                    size_t size, const struct rm__link **via)
 {
+    /* at[k]: the hash of out's first k bytes, kept where a component ends
+       so that going back up with ".." finds it again. */
+    uint64_t at[RESOLVED_MAX];
+    RM__ASSERT(size <= RESOLVED_MAX);
+    at[0] = FNV_START;
     size_t top = prefix_len(name, 2);
     size_t len = (size_t)(strrchr(name, '/') - name);
     if (len >= size)
         return -1;
     memcpy(out, name, len);
     out[len] = '\0';
+    uint64_t h = FNV_START;
+    for (size_t i = 0; i < len; i++) {
+        if (out[i] == '/')
+            at[i] = h;
+        h = hash_more(h, out + i, 1);
+    }
+    at[len] = h;
     for (const char *p = target; *p;) {
         const char *slash = strchr(p, '/');
         size_t cl = slash ? (size_t)(slash - p) : strlen(p);
@@ -235,15 +290,17 @@ static int resolve(const struct rm__unpack *u, const char *name, const char *tar
         } else if (cl > 0 && !(cl == 1 && p[0] == '.')) {
             if (len + 1 + cl >= size)
                 return -1;
-            out[len++] = '/';
-            memcpy(out + len, p, cl);
-            len += cl;
+            out[len] = '/';
+            memcpy(out + len + 1, p, cl);
+            size_t start = len;
+            len += 1 + cl;
             out[len] = '\0';
-            for (size_t i = 0; i < u->nlinks; i++)
-                if (strcmp(u->links[i].path, out) == 0 && strcmp(u->links[i].path, name) != 0) {
-                    *via = &u->links[i];
-                    return -2;
-                }
+            at[len] = hash_more(at[start], out + start, 1 + cl);
+            const struct rm__link *l = find_link(u, out, len, at[len]);
+            if (l && strcmp(l->path, name) != 0) {
+                *via = l;
+                return -2;
+            }
         }
         p += cl + (slash ? 1 : 0);
     }
@@ -271,13 +328,26 @@ static int add_link(struct rm__unpack *u, const char *name, const char *target,
 {
     if (rm_array_grow(&u->links, &u->caplinks, u->nlinks, sizeof *u->links, 8, err) < 0)
         return -1;
+    if (2 * (u->nlinks + 1) > u->setcap) { /* keep the set at most half full */
+        size_t cap = u->setcap ? 2 * u->setcap : 16;
+        size_t *set = calloc(cap, sizeof *set);
+        if (!set)
+            return rm_error_nomem(err);
+        for (size_t i = 0; i < u->nlinks; i++)
+            set_insert(set, cap, u->links, i);
+        free(u->linkset);
+        u->linkset = set;
+        u->setcap = cap;
+    }
     char *p = strdup(name), *r = strdup(target);
     if (!p || !r) {
         free(p);
         free(r);
         return rm_error_nomem(err);
     }
-    u->links[u->nlinks++] = (struct rm__link){p, r};
+    u->links[u->nlinks] = (struct rm__link){p, strlen(p), r};
+    set_insert(u->linkset, u->setcap, u->links, u->nlinks);
+    u->nlinks++;
     return 0;
 }
 
@@ -291,7 +361,7 @@ static int write_symlink(struct rm__unpack *u, struct archive_entry *entry, cons
         return rm_error_set(err, RM_EUNSAFE, "symlink '%s' -> '%s': absolute target", name, target);
     if (rm__name_check(target, RM__NAME_LINK, err) < 0)
         return rm_error_prefix(err, "symlink '%s'", name);
-    char resolved[NAME_MAX_LEN * 2];
+    char resolved[RESOLVED_MAX];
     if (link_check(u, name, target, resolved, sizeof resolved, err) < 0)
         return -1;
     char hex[RM__SHA256_HEX + 1];
@@ -386,6 +456,9 @@ static int do_entry(struct rm__unpack *u, struct archive_entry *entry, struct rm
     int is_dir = type == AE_IFDIR && !hard;
     if (rm__name_check(raw, is_dir ? RM__NAME_DIR : 0, err) < 0)
         return -1;
+    if (++u->nentries > u->max_entries)
+        return rm_error_set(err, RM_ELIMIT, "entry '%s': more than the limit of %llu entries", raw,
+                            (unsigned long long)u->max_entries);
     char name[NAME_MAX_LEN];
     snprintf(name, sizeof name, "%s", raw);
     if (is_dir && name[strlen(name) - 1] == '/')
@@ -456,7 +529,7 @@ int rm__unpack_entries(struct rm__unpack *u, struct rm_error *err)
     /* A link made after another one may lie on an earlier link's way:
        check every link again now that all are known. */
     for (size_t i = 0; i < u->nlinks; i++) {
-        char resolved[NAME_MAX_LEN * 2];
+        char resolved[RESOLVED_MAX];
         if (link_check(u, u->links[i].path, u->links[i].target, resolved, sizeof resolved, err) < 0)
             return -1;
     }

@@ -288,6 +288,7 @@ static void unpack_free(struct rm__unpack *u)
         free(u->links[i].target);
     }
     free(u->links);
+    free(u->linkset);
     free(u->vsn);
     free(u->sums_name);
     if (u->staging)
@@ -302,6 +303,7 @@ int rm_release_unpack(const char *file, const char *root, const struct rm_unpack
     struct rm__unpack u = {.file = file, .opts = opts ? opts : &defaults};
     u.max_file = u.opts->max_file_size ? u.opts->max_file_size : RM_UNPACK_MAX_FILE_SIZE;
     u.max_ratio = u.opts->max_ratio > 0 ? u.opts->max_ratio : RM_UNPACK_MAX_RATIO;
+    u.max_entries = u.opts->max_entries ? u.opts->max_entries : RM_UNPACK_MAX_ENTRIES;
     struct stat st;
     if (stat(file, &st) < 0)
         return rm_error_set(err, errno == ENOENT ? RM_ENOENT : RM_EIO, "archive '%s': %s", file,

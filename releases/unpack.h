@@ -18,6 +18,7 @@ struct rm_store;
 /* A symbolic link of the archive: its path and its target as written. */
 struct rm__link {
     char *path;
+    size_t len; /* strlen(path) */
     char *target;
 };
 
@@ -38,6 +39,10 @@ struct rm__unpack {
     char *sums_name;      /* "releases/<vsn>/SHA256SUMS" */
     struct rm__link *links;
     size_t nlinks, caplinks;
+    size_t *linkset;        /* hash set of link paths: index + 1 into links, 0 empty */
+    size_t setcap;          /* its size, a power of two (0: none yet) */
+    uint64_t max_entries;   /* limit in force */
+    uint64_t nentries;      /* entries read so far */
     uint64_t expanded;      /* file bytes written so far */
     uint64_t next_progress; /* archive offset of the next progress call */
 };

@@ -65,6 +65,16 @@ static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
                 if (*end || end == v || !(opts.max_ratio >= 1))
                     return cmd_usage(self, "bad ratio '%s' (a number, at least 1)", v);
             }
+        } else if (strcmp(a, "--max-entries") == 0) {
+            if (i + 1 >= argc)
+                return cmd_usage(self, "option '%s' needs a value", a);
+            const char *v = argv[++i];
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(v, &end, 10);
+            if (errno || end == v || *end || v[0] == '-' || n == 0)
+                return cmd_usage(self, "bad entry count '%s' (a number, at least 1)", v);
+            opts.max_entries = n;
         } else if (strcmp(a, "--no-sync") == 0) {
             opts.no_sync = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -107,7 +117,7 @@ static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
 
 const struct cmd_entry cmd_unpack_entry = {
     .name = "unpack",
-    .args = "FILE [--max-file-size N] [--max-ratio R] [--no-sync]",
+    .args = "FILE [--max-file-size N] [--max-ratio R] [--max-entries N] [--no-sync]",
     .summary = "verify a release archive and unpack it into ROOT",
     .exec = exec_unpack,
 };

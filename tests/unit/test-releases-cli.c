@@ -69,6 +69,10 @@ Test(cli, unpack_releases_remove_round, .init = setup, .fini = teardown)
            area, area);
     RELMAN(1, "relman: release '1' is already known", "unpack %s/c1.tar.gz --root %s/root", area,
            area);
+    RELMAN(2, "bad entry count '0'", "unpack %s/c1.tar.gz --root %s/root --max-entries 0", area,
+           area);
+    RELMAN(1, "entry 'lib/counter-2/z.so': more than the limit of 3 entries",
+           "unpack %s/c2.tar.gz --root %s/root --max-entries 3", area, area);
     RELMAN(1, "more than the limit of 1024 bytes for one file",
            "unpack %s/c2.tar.gz --root %s/root --max-file-size 1K", area, area);
     SH(0, "unpacked release 'counter' version '2'",
@@ -96,8 +100,11 @@ Test(cli, unpack_releases_remove_round, .init = setup, .fini = teardown)
 
 Test(cli, help_gives_unpack_s_whole_synopsis, .init = setup, .fini = teardown)
 {
-    RELMAN(0, "unpack FILE [--max-file-size N] [--max-ratio R] [--no-sync]", "help");
-    RELMAN(2, "usage: relman unpack FILE [--max-file-size N] [--max-ratio R] [--no-sync]",
+    RELMAN(0, "unpack FILE [--max-file-size N] [--max-ratio R] [--max-entries N] [--no-sync]",
+           "help");
+    RELMAN(2,
+           "usage: relman unpack FILE [--max-file-size N] [--max-ratio R] [--max-entries N] "
+           "[--no-sync]",
            "unpack");
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "relman/archive.h"
 #include "relman/store.h"
@@ -63,4 +64,73 @@ Test(unpack, a_release_of_many_applications_lands, .init = setup, .fini = teardo
     cr_assert_eq(rm_store_find(st, "1")->napps, 200);
     rm_store_close(st);
     cr_assert_eq(run("test -f '%s/lib/a199-1/m.so'", root), 0);
+}
+
+/* Seconds of CPU this process has spent in user space: the checks' cost,
+   without the file system's (writing thousands of links takes the kernel
+   seconds on some disks). */
+static double user_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+}
+
+/* Adds `n` symbolic links lib/h-1/d<i>/l<j> -> ../m.so to `b`. */
+static void many_links(struct tb *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "lib/h-1/d%zu/l%zu", i % 100, i);
+        tb_add(b, TB_SYMLINK, name, "", 0, "../m.so");
+    }
+}
+
+/* Each link costs the length of its path and target, not the number of
+   links before it: 3,000 links whose targets have 400 components each
+   (checked against every link at every component, that took minutes)
+   unpack at once. */
+Test(unpack, many_deep_links_unpack_in_linear_time, .init = setup, .fini = teardown, .timeout = 120)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    char target[1024] = "";
+    for (int i = 0; i < 400; i++)
+        strcat(target, "x/");
+    strcat(target, "m.so");
+    for (size_t i = 0; i < 3000; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "lib/h-1/d%zu/l%zu", i % 50, i);
+        tb_add(&b, TB_SYMLINK, name, "", 0, target);
+    }
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    struct rm_unpack_opts opts = {.no_sync = 1};
+    double t0 = user_seconds();
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), 0, "%s", err.msg);
+    double took = user_seconds() - t0;
+    cr_assert(took < 2.0, "checking 3000 links took %.1f s of CPU", took);
+    cr_assert_eq(run("test -L '%s/lib/h-1/d49/l2999'", root), 0);
+}
+
+/* The entry limit bounds what no size limit does, and names the entry. */
+Test(unpack, the_entry_limit_refuses_and_names_the_entry, .init = setup, .fini = teardown)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    many_links(&b, 200);
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    /* The checksum list, the release spec, the app spec, m.so, then links. */
+    struct rm_unpack_opts opts = {.max_entries = 100};
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), -1);
+    cr_assert_eq(err.code, RM_ELIMIT);
+    cr_assert_str_eq(err.msg, "entry 'lib/h-1/d96/l96': more than the limit of 100 entries");
+    cr_assert_eq(run("test ! -e '%s'", root), 0, "the refused unpack left the root");
+    opts.max_entries = 204;
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), 0, "%s", err.msg);
 }

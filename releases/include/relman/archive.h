@@ -34,6 +34,7 @@ extern "C" {
 /* Default limits of rm_release_unpack(). */
 #define RM_UNPACK_MAX_FILE_SIZE (1024ull * 1024 * 1024) /* one file: 1 GiB */
 #define RM_UNPACK_MAX_RATIO     100.0                   /* expanded bytes per archive byte */
+#define RM_UNPACK_MAX_ENTRIES   100000                  /* entries of any kind, links included */
 
 /* Options of rm_release_pack(). */
 struct rm_pack_opts {
@@ -70,6 +71,7 @@ int rm_release_pack(const char *spec, const char *out, const struct rm_pack_opts
 struct rm_unpack_opts {
     uint64_t max_file_size; /* largest single file; 0: RM_UNPACK_MAX_FILE_SIZE */
     double max_ratio;       /* largest expanded/compressed ratio; 0: RM_UNPACK_MAX_RATIO */
+    uint64_t max_entries;   /* most entries (links and directories count); 0: the default */
     int no_sync;            /* skip flushing the files to disk before they land */
     /* Called now and then with the archive bytes read so far and the
        archive's size (NULL: none). */
@@ -106,7 +108,9 @@ struct rm_unpack_result {
  * devices, fifos and sockets, entries outside the layout, entries missing
  * from the checksum list, listed files missing from the archive, checksum
  * mismatches, duplicate entries, a version already known, a file larger
- * than the size limit, an archive expanding beyond the ratio limit, corrupt
+ * than the size limit, an archive expanding beyond the ratio limit or
+ * holding more entries than the entry limit (symbolic links carry no data,
+ * so only this limit bounds them), corrupt
  * or truncated compression, and specs, appups or a relup that do not load
  * (the loader's file:line:column message) or do not match the archive. On any
  * refusal nothing new remains in ROOT.
