@@ -1,5 +1,6 @@
-/* relman install VSN [--timeout MS] [--json]: upgrade or downgrade the
-   running node to release VSN as one transaction, and report each step. */
+/* relman install VSN [--relup FILE] [--timeout MS] [--json]: upgrade or
+   downgrade the running node to release VSN as one transaction (planned by
+   the relup FILE when given), and report each step. */
 #include "client.h"
 #include "rh.h"
 
@@ -10,7 +11,7 @@ static int exec_install(const struct cmd_entry *self, int argc, char **argv)
 
 const struct cmd_entry cmd_install_entry = {
     .name = "install",
-    .args = "VSN [--timeout MS] [--json]",
+    .args = "VSN [--relup FILE] [--timeout MS] [--json]",
     .summary = "upgrade or downgrade to VSN as one transaction; report each step",
     .exec = exec_install,
 };

@@ -1,6 +1,7 @@
 /* The client side of the release requests: send one, print its report or
    its outcome. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client.h"
@@ -13,12 +14,31 @@
    timeouts bound each step, this only bounds a node that hangs. */
 #define RH_CLIENT_REPLY_TIMEOUT_MS (10 * 60 * 1000)
 
-int rh_client_report(const char *root, unsigned type, const struct rm_proto_writer *req,
-                     const char *verb, int json)
+/* Appends the relup FILE to a check or install request: its name and its
+   text (read here, so that the node needs no access to it). */
+static int put_relup(struct rm_proto_writer *w, const char *file, struct rm_error *err)
+{
+    char *text;
+    size_t len;
+    if (rm_fs_read_file(file, RM_PROTO_MAX_PAYLOAD / 2, &text, &len, err) < 0)
+        return rm_error_prefix(err, "relup '%s'", file);
+    rm_proto_put_str(w, file);
+    rm_proto_put_bytes(w, text, len);
+    free(text);
+    return 0;
+}
+
+int rh_client_report(const char *root, unsigned type, struct rm_proto_writer *req,
+                     const char *relup, const char *verb, int json)
 {
     struct client_reply r;
     struct rm_error err;
     struct rh_report rep;
+    if (relup && put_relup(req, relup, &err) < 0) {
+        if (json)
+            rh_print_json_error(err.msg);
+        return cmd_fail(&err);
+    }
     if (client_request(root, type, req, RH_CLIENT_REPLY_TIMEOUT_MS, &r, &err) < 0) {
         if (json)
             rh_print_json_error(err.msg);
@@ -54,12 +74,15 @@ int rh_client_vsn_op(const struct cmd_entry *self, int argc, char **argv, unsign
 
 int rh_client_install(const struct cmd_entry *self, int argc, char **argv, int rollback)
 {
-    const char *root, *timeout = NULL;
+    const char *root, *timeout = NULL, *relup = NULL;
     int json = 0, ms = 0;
-    const struct client_opt opts[] = {
-        {.name = "--timeout", .value = &timeout}, {.name = "--json", .flag = &json}, {0}};
+    /* --relup first: rollback takes the others only. */
+    const struct client_opt opts[] = {{.name = "--relup", .value = &relup},
+                                      {.name = "--timeout", .value = &timeout},
+                                      {.name = "--json", .flag = &json},
+                                      {0}};
     int nargs = rollback ? 0 : 1;
-    if (client_args(self, argc, argv, opts, nargs, nargs, &root) < 0 ||
+    if (client_args(self, argc, argv, rollback ? opts + 1 : opts, nargs, nargs, &root) < 0 ||
         (timeout && client_timeout_arg(self, timeout, &ms) < 0))
         return CMD_USAGE;
     if (timeout && ms < 1) /* every suspend and code_change would time out at once */
@@ -69,7 +92,7 @@ int rh_client_install(const struct cmd_entry *self, int argc, char **argv, int r
     if (!rollback)
         rm_proto_put_str(&w, argv[1]);
     rm_proto_put_u32(&w, timeout ? (uint32_t)ms : RH_TIMEOUT_MANIFEST);
-    int rc = rh_client_report(root, rollback ? RM_MSG_RH_ROLLBACK : RM_MSG_RH_INSTALL, &w,
+    int rc = rh_client_report(root, rollback ? RM_MSG_RH_ROLLBACK : RM_MSG_RH_INSTALL, &w, relup,
                               rollback ? "rolled back to" : "installed", json);
     rm_proto_writer_release(&w);
     return rc;

@@ -1,5 +1,7 @@
 /* The release requests of the control protocol (RM_MSG_RH_*), served by
-   the node's release handler. Field layouts are in relman/protocol.h. */
+   the node's release handler. Field layouts are in relman/protocol.h; check
+   and install may end with two more fields, a relup's name and text
+   (install --relup FILE). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,13 +45,33 @@ static int handle_plan(void *ud, struct rm_node *node, struct rm_proto_reader *r
     return 0;
 }
 
+/* The optional trailing fields of check and install: str relup name, bytes
+   relup text (install --relup FILE). *relup is NULL when they are absent. */
+static int get_relup(struct rm_proto_reader *req, char name[4096], struct rh_relup_text *text,
+                     const struct rh_relup_text **relup, struct rm_error *err)
+{
+    const void *data;
+    *relup = NULL;
+    if (!rm_proto_more(req))
+        return rm_proto_end(req, err);
+    if (rm_proto_get_str(req, name, 4096, 1, "relup name", err) < 0 ||
+        rm_proto_get_bytes(req, &data, &text->len, "relup", err) < 0 || rm_proto_end(req, err) < 0)
+        return -1;
+    text->name = name;
+    text->data = data;
+    *relup = text;
+    return 0;
+}
+
 static int handle_check(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                         struct rm_proto_writer *reply, struct rm_error *err)
 {
-    char vsn[RM_NAME_MAX + 1];
+    char vsn[RM_NAME_MAX + 1], name[4096];
+    struct rh_relup_text text;
+    const struct rh_relup_text *relup;
     struct rh_report rep;
-    if (get_vsn(req, vsn, err) < 0 || rm_proto_end(req, err) < 0 ||
-        rh_check(ud, vsn, &rep, err) < 0)
+    if (get_vsn(req, vsn, err) < 0 || get_relup(req, name, &text, &relup, err) < 0 ||
+        rh_check(ud, vsn, relup, &rep, err) < 0)
         return -1;
     rh_report_put(&rep, reply);
     rh_report_free(&rep);
@@ -59,11 +81,14 @@ static int handle_check(void *ud, struct rm_node *node, struct rm_proto_reader *
 static int handle_install(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                           struct rm_proto_writer *reply, struct rm_error *err)
 {
-    char vsn[RM_NAME_MAX + 1];
+    char vsn[RM_NAME_MAX + 1], name[4096];
+    struct rh_relup_text text;
+    const struct rh_relup_text *relup;
     int ms;
     struct rh_report rep;
     if (get_vsn(req, vsn, err) < 0 || get_timeout(req, &ms, err) < 0 ||
-        rm_proto_end(req, err) < 0 || rh_install(ud, vsn, ms, &rep, err) < 0)
+        get_relup(req, name, &text, &relup, err) < 0 ||
+        rh_install(ud, vsn, relup, ms, &rep, err) < 0)
         return -1;
     rh_report_put(&rep, reply);
     rh_report_free(&rep);

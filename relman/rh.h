@@ -182,6 +182,14 @@ long rh_first_irreversible(struct rm_node *node, const struct rm_plan *plan);
 
 /* ---- the handler in the node -------------------------------------------- */
 
+/* A relup given with a request (install --relup FILE): the name it is known
+   by in messages and its text. */
+struct rh_relup_text {
+    const char *name;
+    const char *data;
+    size_t len;
+};
+
 struct rh;
 
 /* How the handler is built. */
@@ -216,15 +224,23 @@ const char *rh_current(const struct rh *rh);
 
 /*
  * The operations behind the requests; each takes the handler's lock.
+ * The plan to a release VSN is the up entry from the running release of
+ * ROOT/releases/VSN/relup.yaml, or the down entry to VSN of the running
+ * release's relup.yaml, or else comes from the appups; a relup with entries
+ * in the direction the appups give but none for the running release is
+ * refused. rh_check and rh_install take the plan from `relup` instead when
+ * it is not NULL (its up entry from the running release when its version is
+ * VSN, its down entry to VSN when its version is the running release's).
  * rh_plan returns the plan from the running release to `vsn` as a relup
  * document (YAML, or JSON with `json`), and the index of its first
  * irreversible step in *first_irreversible (-1: none); free() it.
  */
 char *rh_plan(struct rh *rh, const char *vsn, int json, long *first_irreversible,
               struct rm_error *err);
-int rh_check(struct rh *rh, const char *vsn, struct rh_report *rep, struct rm_error *err);
-int rh_install(struct rh *rh, const char *vsn, int timeout_ms, struct rh_report *rep,
-               struct rm_error *err);
+int rh_check(struct rh *rh, const char *vsn, const struct rh_relup_text *relup,
+             struct rh_report *rep, struct rm_error *err);
+int rh_install(struct rh *rh, const char *vsn, const struct rh_relup_text *relup, int timeout_ms,
+               struct rh_report *rep, struct rm_error *err);
 int rh_rollback(struct rh *rh, int timeout_ms, struct rh_report *rep, struct rm_error *err);
 int rh_permanent(struct rh *rh, const char *vsn, struct rm_error *err);
 int rh_reboot_old(struct rh *rh, const char *vsn, struct rm_error *err);
@@ -236,15 +252,17 @@ struct cmd_entry;
 
 /*
  * Sends a release request of `type` whose reply is a report (check,
- * install, rollback) to the node of `root`, prints the report (`verb` as in
- * rh_report_print) and returns the command's exit status.
+ * install, rollback) to the node of `root`, with the relup file `relup`
+ * appended to `req` when not NULL (its name and text), prints the report
+ * (`verb` as in rh_report_print) and returns the command's exit status.
  */
-int rh_client_report(const char *root, unsigned type, const struct rm_proto_writer *req,
-                     const char *verb, int json);
+int rh_client_report(const char *root, unsigned type, struct rm_proto_writer *req,
+                     const char *relup, const char *verb, int json);
 
 /*
- * The body of install (`relman install VSN`) and, with `rollback`, of
- * `relman rollback`: [--timeout MS] [--json]. Returns the exit status.
+ * The body of install (`relman install VSN [--relup FILE]`) and, with
+ * `rollback`, of `relman rollback`: [--timeout MS] [--json]. Returns the
+ * exit status.
  */
 int rh_client_install(const struct cmd_entry *self, int argc, char **argv, int rollback);
 
