@@ -139,6 +139,13 @@ static const struct rm__link *through_link(const struct rm__unpack *u, const cha
     return self ? find_link(u, path, i, h) : NULL;
 }
 
+int rm__unpack_cancelled(const struct rm__unpack *u, struct rm_error *err)
+{
+    if (u->opts->cancel && *u->opts->cancel)
+        return rm_error_set(err, RM_EIO, "archive '%s': interrupted", u->file);
+    return 0;
+}
+
 static void progress(struct rm__unpack *u)
 {
     if (!u->opts->progress)
@@ -177,6 +184,8 @@ static int write_file(struct rm__unpack *u, struct archive_entry *entry, const c
         const void *buf;
         size_t size;
         la_int64_t off;
+        if (rm__unpack_cancelled(u, err) < 0)
+            return -1;
         int r = archive_read_data_block(u->ar, &buf, &size, &off);
         if (r == ARCHIVE_EOF)
             break;
@@ -509,6 +518,8 @@ int rm__unpack_entries(struct rm__unpack *u, struct rm_error *err)
 {
     for (;;) {
         struct archive_entry *entry;
+        if (rm__unpack_cancelled(u, err) < 0)
+            return -1;
         int r = archive_read_next_header(u->ar, &entry);
         if (r == ARCHIVE_EOF)
             break;

@@ -270,6 +270,8 @@ static int run(struct rm__unpack *u, struct rm_store *store, struct rm_unpack_re
     if (rc == 0 && !u->opts->no_sync)
         rc = sync_staging(u, err);
     if (rc == 0)
+        rc = rm__unpack_cancelled(u, err); /* the last moment to stop: landing is quick */
+    if (rc == 0)
         rc = land(u, store, &rel, res, err);
     rm_release_free(&rel);
     return rc;

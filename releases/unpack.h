@@ -55,4 +55,8 @@ struct rm__unpack {
  */
 int rm__unpack_entries(struct rm__unpack *u, struct rm_error *err);
 
+/* Returns -1 with "archive '...': interrupted" in `err` when the caller's
+   cancel flag is set, else 0. */
+int rm__unpack_cancelled(const struct rm__unpack *u, struct rm_error *err);
+
 #endif

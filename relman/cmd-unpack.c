@@ -1,5 +1,6 @@
 /* relman unpack: verify a release archive and unpack it into the node root. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,21 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
     if (total > 0)
         fprintf(stderr, "\rrelman: unpacking '%s': %3d%%", file,
                 (int)(done * 100 / total > 100 ? 100 : done * 100 / total));
+}
+
+/* Set by SIGINT and SIGTERM; unpack checks it and refuses "interrupted". */
+static volatile sig_atomic_t interrupted;
+
+/* The first SIGINT or SIGTERM asks unpack to stop and clean up; a second
+   one, while it waits for the store's lock say, ends the program at once
+   (a staging directory it leaves is removed by the next unpack). */
+static void on_signal(int sig)
+{
+    if (interrupted) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    interrupted = 1;
 }
 
 /* Parses a byte count with an optional K, M or G suffix (powers of 1024). */
@@ -101,6 +117,11 @@ static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
             opts.progress = NULL;
         fclose(probe);
     }
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    opts.cancel = &interrupted;
     struct rm_unpack_result res;
     struct rm_error err;
     int rc = rm_release_unpack(file, root, &opts, &res, &err);

@@ -1,6 +1,8 @@
 /* Unpack at scale and under pressure: releases of many applications,
    archives of many entries and links, limits, interruption. */
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,4 +135,94 @@ Test(unpack, the_entry_limit_refuses_and_names_the_entry, .init = setup, .fini =
     cr_assert_eq(run("test ! -e '%s'", root), 0, "the refused unpack left the root");
     opts.max_entries = 204;
     cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), 0, "%s", err.msg);
+}
+
+static volatile sig_atomic_t stop;
+
+/* A progress callback that raises the cancel flag, as a signal would. */
+static void stop_now(void *arg, uint64_t done, uint64_t total)
+{
+    (void)arg;
+    (void)done;
+    (void)total;
+    stop = 1;
+}
+
+/* Adds a file of `n` pseudo-random bytes (they do not compress). */
+static void noise(struct tb *b, const char *name, size_t n)
+{
+    char *data = malloc(n);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        data[i] = (char)(x >> 16);
+    }
+    tb_add(b, TB_FILE, name, data, n, NULL);
+    free(data);
+}
+
+/* An unpack stopped midway through a file is refused, "interrupted", and
+   leaves nothing: no staging directory, no root it created. */
+Test(unpack, cancel_midway_cleans_up, .init = setup, .fini = teardown)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    noise(&b, "lib/h-1/big.dat", 4u << 20);
+    tb_write(&b, file);
+    tb_free(&b);
+    char *before = tree_listing(area);
+    stop = 0;
+    struct rm_unpack_opts opts = {.progress = stop_now, .cancel = &stop};
+    struct rm_error err = {0};
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "': interrupted"), "%s", err.msg);
+    char *after = tree_listing(area);
+    cr_assert_str_eq(after, before, "the interrupted unpack left files behind");
+    free(before);
+    free(after);
+}
+
+/* A staging directory a crashed unpack left is removed by the next one. */
+Test(unpack, a_stale_staging_directory_is_removed, .init = setup, .fini = teardown)
+{
+    cr_assert_eq(run("mkdir -p '%s/.unpack-Ab12Cd/lib/x-1' && echo x > "
+                     "'%s/.unpack-Ab12Cd/lib/x-1/f'",
+                     root, root),
+                 0);
+    struct tb b;
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    cr_assert_eq(rm_release_unpack(file, root, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(run("test -z \"$(ls -A '%s' | grep unpack)\"", root), 0,
+                 "the stale staging directory is still there");
+}
+
+/* relman unpack stops on SIGTERM, even while it waits for the store's
+   lock, and cleans up: exit status 1, "interrupted", the root as it was. */
+Test(unpack, the_command_stops_on_a_signal, .init = setup, .fini = teardown)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    tb_write(&b, file);
+    tb_free(&b);
+    cr_assert_eq(run("mkdir -p '%s/releases'", root), 0);
+    char *before = tree_listing(area);
+    int status;
+    char *out = run_capture(&status,
+                            "flock '%s/releases' sleep 1.5 & sleep 0.3; " RELMAN_BIN
+                            " unpack '%s' --root '%s' & pid=$!; sleep 0.4; "
+                            "kill -TERM $pid; wait $pid; echo \"status=$?\"; wait",
+                            root, file, root);
+    cr_assert(strstr(out, "relman: archive '"), "%s", out);
+    cr_assert(strstr(out, "': interrupted\nstatus=1\n"), "%s", out);
+    free(out);
+    char *after = tree_listing(area);
+    cr_assert_str_eq(after, before, "the interrupted unpack changed the root");
+    free(before);
+    free(after);
 }

@@ -18,6 +18,7 @@
 #ifndef RELMAN_ARCHIVE_H
 #define RELMAN_ARCHIVE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,10 @@ struct rm_unpack_opts {
        archive's size (NULL: none). */
     void (*progress)(void *arg, uint64_t done, uint64_t total);
     void *progress_arg;
+    /* When not NULL and set non-zero (by a signal handler, say), unpack
+       stops before the next entry or data block, and before landing, and is
+       refused with "interrupted" like any refusal: nothing new remains. */
+    volatile sig_atomic_t *cancel;
 };
 
 /* What rm_release_unpack() unpacked. */
