@@ -108,9 +108,11 @@ enum rm_msg_type {
        of 0xffffffff means the manifest's own timeouts. */
     /* str version, u32 json -> str document, u64 first irreversible step + 1 */
     RM_MSG_RH_PLAN = 64,
-    /* str version -> report */
+    /* str version [, str relup name, bytes relup text] -> report (the two
+       optional fields: `check VSN --relup FILE`, a relup the user edited) */
     RM_MSG_RH_CHECK = 65,
-    /* str version, u32 timeout ms -> report */
+    /* str version, u32 timeout ms [, str relup name, bytes relup text] ->
+       report (the optional fields as for check) */
     RM_MSG_RH_INSTALL = 66,
     /* str version -> (nothing) */
     RM_MSG_RH_PERMANENT = 67,
