@@ -328,6 +328,31 @@ static int handle_trace(void *ud, struct rm_node *node, struct rm_proto_reader *
     return 0;
 }
 
+/* state: the process's state as its module formats it (OTP's sys:get_state). */
+static int handle_state(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                        struct rm_proto_writer *reply, struct rm_error *err)
+{
+    char name[PROC_REF_MAX];
+    rm_pid pid;
+    if (rm_proto_get_str(req, name, sizeof name, 1, "process", err) < 0 ||
+        rm_proto_end(req, err) < 0)
+        return -1;
+    if (rm_proc_resolve(node, name, &pid, err) < 0)
+        return rm_error_prefix(err, "state '%s'", name);
+    static const size_t max = 64 * 1024; /* a state longer than this is cut */
+    char *buf = malloc(max);
+    if (!buf)
+        return rm_error_nomem(err);
+    if (rm_proc_format_state(node, pid, buf, max, err) < 0) {
+        free(buf);
+        respell(node, err, &name, &pid, 1);
+        return rm_error_prefix(err, "state '%s'", name);
+    }
+    rm_proto_put_str(reply, buf);
+    free(buf);
+    return 0;
+}
+
 void rm__ctl_register_procs(struct rm_ctl *ctl)
 {
     static const struct {
@@ -344,6 +369,7 @@ void rm__ctl_register_procs(struct rm_ctl *ctl)
         {RM_MSG_PURGE, handle_purge, 0},
         {RM_MSG_CHANGE_CODE, handle_change_code, 0},
         {RM_MSG_TRACE, handle_trace, 0},
+        {RM_MSG_STATE, handle_state, 0},
     };
     static int one = 1;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

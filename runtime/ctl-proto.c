@@ -16,6 +16,7 @@ static const char *const type_names[] = {
     [RM_MSG_PURGE] = "purge",
     [RM_MSG_CHANGE_CODE] = "change-code",
     [RM_MSG_TRACE] = "trace",
+    [RM_MSG_STATE] = "state",
     [RM_MSG_RH_PLAN] = "plan",
     [RM_MSG_RH_CHECK] = "check",
     [RM_MSG_RH_INSTALL] = "install",

@@ -69,6 +69,32 @@ Test(node, seed_by_hand_up_and_down)
     e2e_stop(&n);
 }
 
+/* state prints what format_state writes, before and after the upgrade. */
+Test(node, state_shows_the_formatted_state)
+{
+    struct e2e_node n;
+    e2e_root_new(&n, 0);
+    e2e_boot_counter(&n);
+    e2e_copy(&n, E2E_COUNTER_V1, "lib/counter-2/z.so");
+    e2e_start(&n);
+    e2e_expect(&n, 0, "0\n", "state", "z", NULL);
+    e2e_expect(&n, 0, "0\n", "call", "z", "boom", NULL);
+    e2e_expect(&n, 0, "1\n", "state", "z", NULL);
+    e2e_expect(&n, 0, "", "suspend", "z", NULL);
+    e2e_expect(&n, 0, "", "purge", "z", NULL);
+    struct e2e_out o;
+    const char *load[] = {"load", "z", "lib/counter-2/z.so", NULL};
+    cr_assert_eq(e2e_runv(&n, n.root, &o, load), 0, "load: %s", o.err);
+    e2e_out_free(&o);
+    e2e_expect(&n, 0, "", "change-code", "z", "z", "0", NULL);
+    e2e_expect(&n, 0, "{tschak,1}\n", "state", "z", NULL); /* suspended: still answers */
+    e2e_expect(&n, 0, "", "resume", "z", NULL);
+    cr_assert_eq(e2e_run(&n, &o, "state", "nobody", NULL), 1);
+    cr_assert_str_eq(o.err, "relman: state 'nobody': no process 'nobody'\n");
+    e2e_out_free(&o);
+    e2e_stop(&n);
+}
+
 Test(node, status_table_and_json)
 {
     struct e2e_node n;

@@ -100,6 +100,9 @@ enum rm_msg_type {
     RM_MSG_CHANGE_CODE = 10,
     /* str process, u32 on (0 or 1) -> (nothing) */
     RM_MSG_TRACE = 11,
+    /* str process -> str state, as the module's format_state writes it
+       (OTP's sys:get_state) */
+    RM_MSG_STATE = 12,
 
     /* Release handling, served by the embedding program's handlers. A
        "report" is: str from, str to, u32 direction, u64 plan length, u64
