@@ -1,6 +1,7 @@
 /*
  * timer.c - send_after timers: one thread, a binary heap ordered by due
- * time, and a small hash of references for cancellation. A due timer is
+ * time, and a hash of references for cancellation that grows with the
+ * number of pending timers (chains stay short). A due timer is
  * delivered as an info message; one to a process that is gone is dropped.
  */
 #include <errno.h>
@@ -71,6 +72,27 @@ static void heap_remove(struct rm__timers *t, size_t i)
 static struct rm__timer **bucket(struct rm__timers *t, rm_tref ref)
 {
     return &t->buckets[ref & (t->nbuckets - 1)];
+}
+
+/* Keeps at most two pending timers per bucket on average: quadruples the
+   buckets when there are more (lock held). Out of memory keeps the table
+   as it is: only chains get longer. */
+static void buckets_grow(struct rm__timers *t)
+{
+    if (t->n <= 2 * t->nbuckets)
+        return;
+    size_t nb = t->nbuckets * 4;
+    struct rm__timer **b = calloc(nb, sizeof *b);
+    if (!b)
+        return;
+    free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = nb;
+    for (size_t i = 0; i < t->n; i++) {
+        struct rm__timer **head = bucket(t, t->heap[i]->ref);
+        t->heap[i]->bnext = *head;
+        *head = t->heap[i];
+    }
 }
 
 static void bucket_remove(struct rm__timers *t, struct rm__timer *x)
@@ -181,6 +203,7 @@ rm_tref rm__timer_add(struct rm_node *node, rm_pid to, uint32_t ms, const void *
     struct rm__timer **b = bucket(t, x->ref);
     x->bnext = *b;
     *b = x;
+    buckets_grow(t);
     if (t->heap[0] == x)
         pthread_cond_signal(&t->cv);
     rm_tref ref = x->ref;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../runtime/rt-internal.h" /* the timer table, for its size */
 #include "test-runtime-util.h"
 
 static struct rm_node *node;
@@ -459,4 +460,26 @@ Test(runtime, restart_intensity_without_a_window_is_refused)
                               "never fills)");
     cr_assert_eq(rm_proc_spawn_many(node, &so, 2, (rm_pid[2]){0}, &err), -1);
     cr_expect_eq(err.code, RM_EINVAL);
+}
+
+/* The cancel hash grows with the pending timers (it had a fixed 256
+   buckets, so chains grew without bound); every timer stays cancellable
+   across the growths. */
+Test(runtime, timer_cancel_table_grows_with_pending_timers)
+{
+    enum { N = 100000 };
+    rm_tref *refs = malloc(N * sizeof *refs);
+    cr_assert(refs);
+    for (int i = 0; i < N; i++) {
+        refs[i] = rm__timer_add(node, 7, 3600 * 1000, "tick", 4);
+        cr_assert_neq(refs[i], 0);
+    }
+    pthread_mutex_lock(&node->timers.lock);
+    size_t nb = node->timers.nbuckets;
+    pthread_mutex_unlock(&node->timers.lock);
+    cr_expect_geq(nb, N / 2, "%zu buckets for %d timers", nb, N);
+    for (int i = 0; i < N; i += 2)
+        cr_assert_eq(rm__timer_cancel(node, 7, refs[i]), 0, "timer %d lost", i);
+    cr_expect_eq(rm__timer_cancel(node, 8, refs[1]), -1, "cancelled another owner's timer");
+    free(refs);
 }
