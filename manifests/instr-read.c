@@ -121,12 +121,11 @@ static const struct kind_syntax syntax[RM_I__COUNT] = {
 int rm__instr_err(struct rm_error *err, const char *file, const struct rm_instr *in,
                   const char *fmt, ...)
 {
-    char what[RM_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    rm__yerr_v(file, in->loc.line, in->loc.col, err, fmt, ap);
     va_end(ap);
-    return rm_error_set(err, RM_EPARSE, "%s:%u:%u: %s", file, in->loc.line, in->loc.col, what);
+    return -1;
 }
 
 /* Reads a list of modules, each a name or (suspend, code_change) a mapping. */

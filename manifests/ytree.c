@@ -9,26 +9,32 @@
 
 #include "relman/fsutil.h"
 
+int rm__yerr_v(const char *file, unsigned line, unsigned col, struct rm_error *err, const char *fmt,
+               va_list ap)
+{
+    char what[RM_ERROR_MAX];
+    vsnprintf(what, sizeof what, fmt, ap);
+    return rm_error_set(err, RM_EPARSE, "%s:%u:%u: %s", file, line, col, what);
+}
+
 int rm__yerr_at(const struct rm__ydoc *doc, unsigned line, unsigned col, struct rm_error *err,
                 const char *fmt, ...)
 {
-    char what[RM_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    rm__yerr_v(doc->file, line, col, err, fmt, ap);
     va_end(ap);
-    return rm_error_set(err, RM_EPARSE, "%s:%u:%u: %s", doc->file, line, col, what);
+    return -1;
 }
 
 int rm__yerr(const struct rm__ydoc *doc, const struct rm__ynode *n, struct rm_error *err,
              const char *fmt, ...)
 {
-    char what[RM_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    rm__yerr_v(doc->file, n->line, n->col, err, fmt, ap);
     va_end(ap);
-    return rm_error_set(err, RM_EPARSE, "%s:%u:%u: %s", doc->file, n->line, n->col, what);
+    return -1;
 }
 
 /* A list of children being collected for one open collection. */

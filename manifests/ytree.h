@@ -61,6 +61,11 @@ int rm__yerr(const struct rm__ydoc *doc, const struct rm__ynode *n, struct rm_er
 int rm__yerr_at(const struct rm__ydoc *doc, unsigned line, unsigned col, struct rm_error *err,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* The one place that writes "file:line:column: <message>" (RM_EPARSE) into
+   `err`, for every manifest error; returns -1. */
+int rm__yerr_v(const char *file, unsigned line, unsigned col, struct rm_error *err, const char *fmt,
+               va_list ap) __attribute__((format(printf, 5, 0)));
+
 /* Tells whether a scalar is YAML's null (~, null, or nothing, unquoted). */
 int rm__yis_null(const struct rm__ynode *n);
 
