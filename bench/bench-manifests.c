@@ -86,7 +86,7 @@ static double run_once(const char *text, size_t len, size_t *instrs)
         char from[8];
         snprintf(from, sizeof from, "%d", e);
         struct rm_plan plan;
-        if (rm_plan_appup(&doc, RM_DIR_UP, from, NULL, NULL, &plan, &err) < 0) {
+        if (rm_plan_appup(&doc, RM_UP, from, NULL, NULL, &plan, &err) < 0) {
             fprintf(stderr, "bench manifests: %s\n", err.msg);
             rm_appup_free(&doc);
             return -1;

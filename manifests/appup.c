@@ -60,12 +60,12 @@ static int compile_regex(struct rm__yctx *c, const struct rm__ynode *n, struct r
     return 0;
 }
 
-static int read_entry(struct rm__yctx *c, const struct rm__ynode *n, enum rm_dir dir, int low_only,
+static int read_entry(struct rm__yctx *c, const struct rm__ynode *n, enum rm_direction dir, int low_only,
                       struct rm_appup_entry *e)
 {
     const struct rm__ynode *found[4];
-    const struct rm__field *fields = dir == RM_DIR_UP ? up_fields : down_fields;
-    const char *what = dir == RM_DIR_UP ? "up entry" : "down entry";
+    const struct rm__field *fields = dir == RM_UP ? up_fields : down_fields;
+    const char *what = dir == RM_UP ? "up entry" : "down entry";
     if (rm__yfill(c, n, what, fields, e, found) < 0)
         return -1;
     rm__yloc(n, &e->loc);
@@ -84,7 +84,7 @@ static int read_entry(struct rm__yctx *c, const struct rm__ynode *n, enum rm_dir
                     : rm__script_check_syntax(&e->script, c->err);
 }
 
-static int read_entries(struct rm__yctx *c, const struct rm__ynode *seq, enum rm_dir dir,
+static int read_entries(struct rm__yctx *c, const struct rm__ynode *seq, enum rm_direction dir,
                         int low_only, struct rm_appup_entry **out, size_t *n)
 {
     if (!seq)
@@ -103,7 +103,7 @@ static int read_entries(struct rm__yctx *c, const struct rm__ynode *seq, enum rm
                 *n = i + 1;
                 return rm__yerr(c->doc, seq->items[i], c->err,
                                 "%s entry %s%s '%s' is listed twice (first at line %u)",
-                                dir == RM_DIR_UP ? "up" : "down", dir == RM_DIR_UP ? "from" : "to",
+                                dir == RM_UP ? "up" : "down", dir == RM_UP ? "from" : "to",
                                 v[i].is_regex ? "_regex" : "", v[i].version, v[j].loc.line);
             }
     }
@@ -128,9 +128,9 @@ static int convert(struct rm__yctx *c, const struct rm__ynode *root, struct rm_a
     if (rc == 0) {
         rm__yloc(root, &doc->loc);
         doc->file = c->doc->file;
-        rc = read_entries(c, found[up], RM_DIR_UP, relup, &doc->up, &doc->n_up);
+        rc = read_entries(c, found[up], RM_UP, relup, &doc->up, &doc->n_up);
         if (rc == 0)
-            rc = read_entries(c, found[up + 1], RM_DIR_DOWN, relup, &doc->down, &doc->n_down);
+            rc = read_entries(c, found[up + 1], RM_DOWN, relup, &doc->down, &doc->n_down);
     }
     if (rc < 0) {
         free_regexes(doc->up, doc->n_up);
@@ -182,11 +182,11 @@ int rm_relup_parse(const char *file, const char *data, size_t len, struct rm_app
     return load(file, data ? data : "", data ? len : 0, 1, out, err);
 }
 
-const struct rm_appup_entry *rm_appup_find(const struct rm_appup *doc, enum rm_dir dir,
+const struct rm_appup_entry *rm_appup_find(const struct rm_appup *doc, enum rm_direction dir,
                                            const char *vsn)
 {
-    const struct rm_appup_entry *v = dir == RM_DIR_UP ? doc->up : doc->down;
-    size_t n = dir == RM_DIR_UP ? doc->n_up : doc->n_down;
+    const struct rm_appup_entry *v = dir == RM_UP ? doc->up : doc->down;
+    size_t n = dir == RM_UP ? doc->n_up : doc->n_down;
     for (size_t i = 0; i < n; i++) {
         if (v[i].is_regex ? regexec(v[i].regex, vsn, 0, NULL, 0) == 0
                           : strcmp(v[i].version, vsn) == 0)

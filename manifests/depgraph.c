@@ -255,7 +255,7 @@ static struct rm_mod_item *items(struct rm__translate *t, size_t n)
 /* Pushes a code_change of the advanced updates of `group` that match
    `type` (-1: any), when there are some. */
 static int code_change(struct rm__translate *t, const struct rm__wi *const *group, size_t n,
-                       enum rm_dir dir, int type, struct rm__wlist *out)
+                       enum rm_direction dir, int type, struct rm__wlist *out)
 {
     struct rm_mod_item *v = items(t, n);
     if (!v)
@@ -319,18 +319,18 @@ static int to_low(struct rm__translate *t, const struct rm__wi *const *group, si
     suspend.loc = resume.loc = group[0]->in.loc;
     if (rc == 0 && ns)
         rc = rm__wlist_push(out, &suspend, group[0]->file, t->err);
-    if (t->dir == RM_DIR_UP) {
+    if (t->dir == RM_UP) {
         for (size_t i = loads.n; rc == 0 && i-- > 0;)
             rc = rm__wlist_push(out, &loads.v[i].in, loads.v[i].file, t->err);
         if (rc == 0)
-            rc = code_change(t, group, n, RM_DIR_UP, -1, out);
+            rc = code_change(t, group, n, RM_UP, -1, out);
     } else {
         if (rc == 0)
-            rc = code_change(t, group, n, RM_DIR_DOWN, RM_MOD_DYNAMIC, out);
+            rc = code_change(t, group, n, RM_DOWN, RM_MOD_DYNAMIC, out);
         for (size_t i = 0; rc == 0 && i < loads.n; i++)
             rc = rm__wlist_push(out, &loads.v[i].in, loads.v[i].file, t->err);
         if (rc == 0)
-            rc = code_change(t, group, n, RM_DIR_DOWN, RM_MOD_STATIC, out);
+            rc = code_change(t, group, n, RM_DOWN, RM_MOD_STATIC, out);
     }
     if (rc == 0 && ns)
         rc = rm__wlist_push(out, &resume, group[0]->file, t->err);

@@ -6,7 +6,7 @@
 
 /* One translation's inputs and scratch arena. */
 struct rm__translate {
-    enum rm_dir dir;
+    enum rm_direction dir;
     const struct rm_plan_app *target; /* Appls: the release gone to */
     size_t n_target;
     const struct rm_plan_app *current; /* PreAppls: the release left */

@@ -1,56 +1,48 @@
-/* Instruction kinds: spellings, levels, and which ones cannot be undone. */
+/* Instruction kinds: spellings, levels, and which ones cannot be undone,
+   all read from the one table of kinds (RM_INSTR_KINDS in relman/plan.h). */
 #include <stdlib.h>
 
 #include "relman/plan.h"
 
-static const char *const kind_names[RM_I__COUNT] = {
-    [RM_I_UPDATE] = "update",
-    [RM_I_LOAD_MODULE] = "load_module",
-    [RM_I_ADD_MODULE] = "add_module",
-    [RM_I_DELETE_MODULE] = "delete_module",
-    [RM_I_ADD_APPLICATION] = "add_application",
-    [RM_I_REMOVE_APPLICATION] = "remove_application",
-    [RM_I_RESTART_APPLICATION] = "restart_application",
-    [RM_I_APPLY] = "apply",
-    [RM_I_RESTART_NODE] = "restart_node",
-    [RM_I_LOAD_OBJECT_CODE] = "load_object_code",
-    [RM_I_POINT_OF_NO_RETURN] = "point_of_no_return",
-    [RM_I_LOAD] = "load",
-    [RM_I_REMOVE] = "remove",
-    [RM_I_PURGE] = "purge",
-    [RM_I_SUSPEND] = "suspend",
-    [RM_I_RESUME] = "resume",
-    [RM_I_CODE_CHANGE] = "code_change",
-    [RM_I_STOP] = "stop",
-    [RM_I_START] = "start",
+enum level { LEVEL_HIGH, LEVEL_BOTH, LEVEL_LOW };
+
+static const struct {
+    const char *name;
+    enum level level;
+    unsigned char irreversible, checked;
+} kinds[] = {
+#define ROW(id, spelling, lvl, irrev, chk) [RM_I_##id] = {#spelling, LEVEL_##lvl, irrev, chk},
+    RM_INSTR_KINDS(ROW)
+#undef ROW
 };
+_Static_assert(sizeof kinds / sizeof kinds[0] == RM_I__COUNT, "one row per instruction kind");
+
+/* A kind outside the enum is a caller's bug. */
+static unsigned checked_kind(enum rm_instr_kind kind)
+{
+    if ((unsigned)kind >= RM_I__COUNT)
+        abort();
+    return (unsigned)kind;
+}
 
 const char *rm_instr_name(enum rm_instr_kind kind)
 {
-    if ((unsigned)kind >= RM_I__COUNT)
-        abort(); /* not an instruction kind: a caller's bug */
-    return kind_names[kind];
+    return kinds[checked_kind(kind)].name;
 }
 
 int rm_instr_is_low_level(enum rm_instr_kind kind)
 {
-    return kind >= RM_I_APPLY;
+    return kinds[checked_kind(kind)].level != LEVEL_HIGH;
+}
+
+int rm_instr_checked(enum rm_instr_kind kind)
+{
+    return kinds[checked_kind(kind)].checked;
 }
 
 int rm_instr_irreversible(const struct rm_instr *instr)
 {
-    switch (instr->kind) {
-    case RM_I_APPLY:
-    case RM_I_STOP:
-    case RM_I_REMOVE:
-    case RM_I_DELETE_MODULE:
-    case RM_I_REMOVE_APPLICATION:
-    case RM_I_RESTART_APPLICATION:
-    case RM_I_RESTART_NODE:
-        return 1;
-    default:
-        return 0;
-    }
+    return kinds[checked_kind(instr->kind)].irreversible;
 }
 
 long rm_plan_first_irreversible(const struct rm_plan *plan)

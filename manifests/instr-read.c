@@ -9,7 +9,8 @@
 #define OFF(f) offsetof(struct rm_instr, f)
 
 static const char *const change_names[] = {"soft", "advanced", NULL};
-static const char *const purge_names[] = {"brutal", "soft", NULL};
+/* By enum rm_purge_mode value. */
+static const char *const purge_names[] = {"soft", "brutal", NULL};
 static const char *const type_names[] = {"dynamic", "static", NULL};
 static const char *const dir_names[] = {"up", "down", NULL};
 
@@ -98,25 +99,36 @@ struct kind_syntax {
     enum items_form items;          /* the value (or its "modules") is an item list */
 };
 
-static const struct kind_syntax syntax[RM_I__COUNT] = {
-    [RM_I_UPDATE] = {update_fields, OFF(module), NO_ITEMS},
-    [RM_I_LOAD_MODULE] = {load_module_fields, OFF(module), NO_ITEMS},
-    [RM_I_ADD_MODULE] = {module_deps_fields, OFF(module), NO_ITEMS},
-    [RM_I_DELETE_MODULE] = {module_deps_fields, OFF(module), NO_ITEMS},
-    [RM_I_ADD_APPLICATION] = {add_app_fields, OFF(application), NO_ITEMS},
-    [RM_I_REMOVE_APPLICATION] = {app_fields, OFF(application), NO_ITEMS},
-    [RM_I_RESTART_APPLICATION] = {app_fields, OFF(application), NO_ITEMS},
-    [RM_I_APPLY] = {apply_fields, 0, NO_ITEMS},
-    [RM_I_LOAD_OBJECT_CODE] = {loc_fields, 0, NAME_ITEMS},
-    [RM_I_LOAD] = {load_fields, OFF(module), NO_ITEMS},
-    [RM_I_REMOVE] = {load_fields, OFF(module), NO_ITEMS},
-    [RM_I_PURGE] = {NULL, 0, NAME_ITEMS},
-    [RM_I_SUSPEND] = {NULL, 0, SUSPEND_ITEMS},
-    [RM_I_RESUME] = {NULL, 0, NAME_ITEMS},
-    [RM_I_CODE_CHANGE] = {code_change_fields, 0, CHANGE_ITEMS},
-    [RM_I_STOP] = {NULL, 0, NAME_ITEMS},
-    [RM_I_START] = {NULL, 0, NAME_ITEMS},
+/* One syntax row per kind, named syntax_<spelling> (RM_INSTR_KINDS). */
+static const struct kind_syntax syntax_update = {update_fields, OFF(module), NO_ITEMS};
+static const struct kind_syntax syntax_load_module = {load_module_fields, OFF(module), NO_ITEMS};
+static const struct kind_syntax syntax_add_module = {module_deps_fields, OFF(module), NO_ITEMS};
+static const struct kind_syntax syntax_delete_module = {module_deps_fields, OFF(module), NO_ITEMS};
+static const struct kind_syntax syntax_add_application = {add_app_fields, OFF(application),
+                                                          NO_ITEMS};
+static const struct kind_syntax syntax_remove_application = {app_fields, OFF(application),
+                                                             NO_ITEMS};
+static const struct kind_syntax syntax_restart_application = {app_fields, OFF(application),
+                                                              NO_ITEMS};
+static const struct kind_syntax syntax_apply = {apply_fields, 0, NO_ITEMS};
+static const struct kind_syntax syntax_restart_node = {NULL, 0, NO_ITEMS}; /* a bare word */
+static const struct kind_syntax syntax_load_object_code = {loc_fields, 0, NAME_ITEMS};
+static const struct kind_syntax syntax_point_of_no_return = {NULL, 0, NO_ITEMS}; /* a bare word */
+static const struct kind_syntax syntax_load = {load_fields, OFF(module), NO_ITEMS};
+static const struct kind_syntax syntax_remove = {load_fields, OFF(module), NO_ITEMS};
+static const struct kind_syntax syntax_purge = {NULL, 0, NAME_ITEMS};
+static const struct kind_syntax syntax_suspend = {NULL, 0, SUSPEND_ITEMS};
+static const struct kind_syntax syntax_resume = {NULL, 0, NAME_ITEMS};
+static const struct kind_syntax syntax_code_change = {code_change_fields, 0, CHANGE_ITEMS};
+static const struct kind_syntax syntax_stop = {NULL, 0, NAME_ITEMS};
+static const struct kind_syntax syntax_start = {NULL, 0, NAME_ITEMS};
+
+static const struct kind_syntax *const syntax[] = {
+#define ROW(id, spelling, level, irreversible, checked) [RM_I_##id] = &syntax_##spelling,
+    RM_INSTR_KINDS(ROW)
+#undef ROW
 };
+_Static_assert(sizeof syntax / sizeof syntax[0] == RM_I__COUNT, "one syntax per instruction kind");
 
 int rm__instr_err(struct rm_error *err, const char *file, const struct rm_instr *in,
                   const char *fmt, ...)
@@ -168,7 +180,7 @@ static int find_kind(const char *word)
 static int read_value(struct rm__yctx *c, const struct rm__ynode *key, const struct rm__ynode *v,
                       struct rm_instr *in)
 {
-    const struct kind_syntax *s = &syntax[in->kind];
+    const struct kind_syntax *s = syntax[in->kind];
     if (!s->fields && !s->shorthand && s->items == NO_ITEMS)
         return rm__yerr(c->doc, key, c->err, "'%s' takes no value; write it as a bare word",
                         key->str);
@@ -198,6 +210,7 @@ static int read_instr(struct rm__yctx *c, const struct rm__ynode *n, int low_onl
 {
     rm__yloc(n, &in->loc);
     in->timeout = RM_TIMEOUT_DEFAULT;
+    in->pre_purge = in->post_purge = RM_PURGE_BRUTAL; /* OTP's default */
     const struct rm__ynode *key = n, *v = NULL;
     if (n->kind == RM__Y_MAP) {
         if (n->n != 2)

@@ -144,9 +144,9 @@ static void items_list(struct out *o, const struct rm_mod_item *v, size_t n)
     put(o, "]");
 }
 
-static const char *purge_name(enum rm_purge p)
+static const char *purge_name(enum rm_purge_mode p)
 {
-    return p == RM_PURGE_METHOD_SOFT ? "soft" : "brutal";
+    return p == RM_PURGE_SOFT ? "soft" : "brutal";
 }
 
 /* The value of an instruction's mapping. */
@@ -167,7 +167,7 @@ static void body(struct out *o, const struct rm_instr *in)
         break;
     case RM_I_LOAD:
     case RM_I_REMOVE:
-        if (in->pre_purge == RM_PURGE_METHOD_BRUTAL && in->post_purge == RM_PURGE_METHOD_BRUTAL) {
+        if (in->pre_purge == RM_PURGE_BRUTAL && in->post_purge == RM_PURGE_BRUTAL) {
             name(o, in->module);
             break;
         }
@@ -188,7 +188,7 @@ static void body(struct out *o, const struct rm_instr *in)
     case RM_I_CODE_CHANGE:
         put(o, "{");
         key(o, "direction");
-        name(o, in->dir == RM_DIR_UP ? "up" : "down");
+        name(o, in->dir == RM_UP ? "up" : "down");
         put(o, ", ");
         key(o, "modules");
         items_list(o, in->items, in->n_items);
@@ -230,7 +230,7 @@ static void instr(struct out *o, const struct rm_instr *in, int last)
     put(o, "%s\n", o->json && !last ? "," : "");
 }
 
-static char *print(const struct rm_plan *plan, enum rm_dir dir, const char *from, const char *to,
+static char *print(const struct rm_plan *plan, enum rm_direction dir, const char *from, const char *to,
                    int json, struct rm_error *err)
 {
     for (size_t i = 0; i < plan->n; i++)
@@ -242,8 +242,8 @@ static char *print(const struct rm_plan *plan, enum rm_dir dir, const char *from
     struct out o = {.json = json};
     /* A relup belongs to the newer release: up from the older one, or down
        to it. */
-    const char *newer = dir == RM_DIR_UP ? to : from, *older = dir == RM_DIR_UP ? from : to;
-    const char *list = dir == RM_DIR_UP ? "up" : "down", *which = dir == RM_DIR_UP ? "from" : "to";
+    const char *newer = dir == RM_UP ? to : from, *older = dir == RM_UP ? from : to;
+    const char *list = dir == RM_UP ? "up" : "down", *which = dir == RM_UP ? "from" : "to";
     if (json) {
         put(&o, "{\n  \"version\": ");
         quoted(&o, newer);
@@ -269,13 +269,13 @@ static char *print(const struct rm_plan *plan, enum rm_dir dir, const char *from
     return o.buf;
 }
 
-char *rm_plan_to_yaml(const struct rm_plan *plan, enum rm_dir dir, const char *from, const char *to,
+char *rm_plan_to_yaml(const struct rm_plan *plan, enum rm_direction dir, const char *from, const char *to,
                       struct rm_error *err)
 {
     return print(plan, dir, from, to, 0, err);
 }
 
-char *rm_plan_to_json(const struct rm_plan *plan, enum rm_dir dir, const char *from, const char *to,
+char *rm_plan_to_json(const struct rm_plan *plan, enum rm_direction dir, const char *from, const char *to,
                       struct rm_error *err)
 {
     return print(plan, dir, from, to, 1, err);

@@ -6,7 +6,7 @@
 #include "plan-internal.h"
 #include "relman/fsutil.h"
 
-int rm_plan_appup(const struct rm_appup *doc, enum rm_dir dir, const char *vsn,
+int rm_plan_appup(const struct rm_appup *doc, enum rm_direction dir, const char *vsn,
                   const struct rm_app *newer, const struct rm_app *older, struct rm_plan *out,
                   struct rm_error *err)
 {
@@ -15,11 +15,11 @@ int rm_plan_appup(const struct rm_appup *doc, enum rm_dir dir, const char *vsn,
     if (!e)
         return rm_error_set(
             err, RM_ENOPATH, "'%s': no upgrade path from '%s' to '%s' (%s has no %s entry %s '%s')",
-            name, dir == RM_DIR_UP ? vsn : doc->version, dir == RM_DIR_UP ? doc->version : vsn,
-            doc->file, dir == RM_DIR_UP ? "up" : "down", dir == RM_DIR_UP ? "from" : "to", vsn);
+            name, dir == RM_UP ? vsn : doc->version, dir == RM_UP ? doc->version : vsn,
+            doc->file, dir == RM_UP ? "up" : "down", dir == RM_UP ? "from" : "to", vsn);
     struct rm_plan_app hi = {name, doc->version, newer, RM_START_PERMANENT};
     struct rm_plan_app lo = {name, vsn, older, RM_START_PERMANENT};
-    if (dir == RM_DIR_UP)
+    if (dir == RM_UP)
         return rm_plan_translate(dir, &e->script, 1, &hi, 1, &lo, 1, out, err);
     return rm_plan_translate(dir, &e->script, 1, &lo, 1, &hi, 1, out, err);
 }
@@ -53,7 +53,7 @@ static int load_appup(const struct rm_app *app, struct rm_appup *doc, struct rm_
 /* Finds the script of a changed application: the up entry of the target's
    appup, else the down entry of the current one's. */
 static int changed_script(const struct rm_app *from, const struct rm_app *to, struct rm_appup *docs,
-                          size_t *n_docs, enum rm_dir *dir, const struct rm_appup_entry **entry,
+                          size_t *n_docs, enum rm_direction *dir, const struct rm_appup_entry **entry,
                           struct rm_error *err)
 {
     struct rm_appup *doc = &docs[*n_docs];
@@ -62,8 +62,8 @@ static int changed_script(const struct rm_app *from, const struct rm_app *to, st
         return -1;
     if (rc == 0) {
         ++*n_docs;
-        if ((*entry = rm_appup_find(doc, RM_DIR_UP, from->version))) {
-            *dir = RM_DIR_UP;
+        if ((*entry = rm_appup_find(doc, RM_UP, from->version))) {
+            *dir = RM_UP;
             return 0;
         }
     }
@@ -73,8 +73,8 @@ static int changed_script(const struct rm_app *from, const struct rm_app *to, st
         return -1;
     if (rc == 0) {
         ++*n_docs;
-        if ((*entry = rm_appup_find(doc, RM_DIR_DOWN, to->version))) {
-            *dir = RM_DIR_DOWN;
+        if ((*entry = rm_appup_find(doc, RM_DOWN, to->version))) {
+            *dir = RM_DOWN;
             return 0;
         }
     }
@@ -135,13 +135,13 @@ int rm_plan_release_apps(const struct rm_release *from, const struct rm_app *fro
                                                .loc = to->apps[i].loc};
             scripts[n_scripts++] = (struct rm_script){to->file, &apps_instrs[k++], 1};
         }
-    enum rm_dir dir = RM_DIR_UP;
+    enum rm_direction dir = RM_UP;
     const char *first_changed = NULL;
     for (size_t i = 0; rc == 0 && i < to->n_apps; i++) {
         const struct rm_release_app *t = &to->apps[i], *f = rm_release_find(from, t->name);
         if (!f || strcmp(f->version, t->version) == 0)
             continue;
-        enum rm_dir d = RM_DIR_UP;
+        enum rm_direction d = RM_UP;
         const struct rm_appup_entry *e;
         rc = changed_script(&from_apps[f - from->apps], &to_apps[i], docs, &n_docs, &d, &e, err);
         if (rc == 0 && first_changed && d != dir)
@@ -149,8 +149,8 @@ int rm_plan_release_apps(const struct rm_release *from, const struct rm_app *fro
                               "no upgrade path from release '%s' to '%s': application '%s' goes "
                               "%s but '%s' goes %s",
                               from->version, to->version, first_changed,
-                              dir == RM_DIR_UP ? "up" : "down", t->name,
-                              d == RM_DIR_UP ? "up" : "down");
+                              dir == RM_UP ? "up" : "down", t->name,
+                              d == RM_UP ? "up" : "down");
         if (rc == 0) {
             dir = d;
             first_changed = first_changed ? first_changed : t->name;

@@ -4,7 +4,7 @@
 
 #include "ytree.h"
 
-_Static_assert(sizeof(enum rm_restart_policy) == sizeof(int), "enum fields are stored as int");
+_Static_assert(sizeof(enum rm_restart) == sizeof(int), "enum fields are stored as int");
 _Static_assert(sizeof(enum rm_start_type) == sizeof(int), "enum fields are stored as int");
 
 static const struct rm__field proc_fields[] = {
@@ -25,7 +25,7 @@ int rm__yprocs(struct rm__yctx *c, const struct rm__ynode *seq, rm__has_module_f
         struct rm_proc_spec *p = &procs[i];
         const struct rm__ynode *found[4];
         p->arg = "";
-        p->restart = RM_POLICY_PERMANENT;
+        p->restart = RM_RESTART_PERMANENT;
         if (rm__yfill(c, seq->items[i], "process entry", proc_fields, p, found) < 0)
             return -1;
         rm__yloc(seq->items[i], &p->loc);

@@ -18,6 +18,7 @@ static int gen(struct rm__wlist *l, const struct rm__wi *src, struct rm_instr in
                struct rm_error *err)
 {
     in.loc = src->in.loc;
+    in.pre_purge = in.post_purge = RM_PURGE_BRUTAL; /* OTP's default, as the reader's */
     return rm__wlist_push(l, &in, src->file, err);
 }
 
@@ -179,7 +180,7 @@ static int independent(struct rm__translate *t, const struct rm__wlist *after,
         struct rm_instr in = apps.v[i].in;
         if (in.kind == RM_I_ADD_MODULE) {
             in.kind = RM_I_LOAD_MODULE;
-            in.pre_purge = in.post_purge = RM_PURGE_METHOD_BRUTAL;
+            in.pre_purge = in.post_purge = RM_PURGE_BRUTAL;
         }
         rc = rm__wlist_push(out, &in, apps.v[i].file, t->err);
     }
@@ -302,7 +303,7 @@ static int translate(struct rm__translate *t, const struct rm_script *scripts, s
     return rc;
 }
 
-int rm_plan_translate(enum rm_dir dir, const struct rm_script *scripts, size_t n_scripts,
+int rm_plan_translate(enum rm_direction dir, const struct rm_script *scripts, size_t n_scripts,
                       const struct rm_plan_app *target, size_t n_target,
                       const struct rm_plan_app *current, size_t n_current, struct rm_plan *out,
                       struct rm_error *err)

@@ -149,7 +149,7 @@ typedef int (*rm__yconvert_fn)(struct rm__yctx *c, const struct rm__ynode *root,
 int rm__yload(const char *file, const char *data, size_t len, rm__yconvert_fn convert, void *out,
               struct rm__arena **arena, struct rm_error *err);
 
-/* Spellings of enum rm_start_type and enum rm_restart_policy, by value,
+/* Spellings of enum rm_start_type and enum rm_restart, by value,
    NULL-terminated (schema tables use them). */
 extern const char *const rm__start_type_names[];
 extern const char *const rm__policy_names[];

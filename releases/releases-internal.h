@@ -10,10 +10,7 @@
 #include <stdint.h>
 
 #include "relman/error.h"
-
-/* Aborts with file:line when a broken invariant shows (a bug, not input). */
-#define RM__ASSERT(cond) ((cond) ? (void)0 : rm__assert_fail(#cond, __FILE__, __LINE__))
-_Noreturn void rm__assert_fail(const char *what, const char *file, int line);
+#include "relman/vocab.h" /* RM_ASSERT */
 
 /* ---- SHA-256 (sha256.c) ---- */
 

@@ -31,7 +31,7 @@ struct rm__sha256 *rm__sha256_new(struct rm_error *err)
 
 void rm__sha256_update(struct rm__sha256 *h, const void *data, size_t len)
 {
-    RM__ASSERT(EVP_DigestUpdate(h->ctx, data, len) == 1);
+    RM_ASSERT(EVP_DigestUpdate(h->ctx, data, len) == 1);
 }
 
 void rm__sha256_final(struct rm__sha256 *h, char *hex)
@@ -39,13 +39,13 @@ void rm__sha256_final(struct rm__sha256 *h, char *hex)
     static const char digits[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    RM__ASSERT(EVP_DigestFinal_ex(h->ctx, md, &n) == 1 && n * 2 == RM__SHA256_HEX);
+    RM_ASSERT(EVP_DigestFinal_ex(h->ctx, md, &n) == 1 && n * 2 == RM__SHA256_HEX);
     for (unsigned int i = 0; i < n; i++) {
         hex[2 * i] = digits[md[i] >> 4];
         hex[2 * i + 1] = digits[md[i] & 15];
     }
     hex[RM__SHA256_HEX] = '\0';
-    RM__ASSERT(EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1);
+    RM_ASSERT(EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1);
 }
 
 void rm__sha256_free(struct rm__sha256 *h)

@@ -15,7 +15,7 @@
    file unchanged: only then may the caller roll the store back. */
 static int store_save(struct rm_store *store, struct rm_error *err)
 {
-    RM__ASSERT(store->lock_fd >= 0);
+    RM_ASSERT(store->lock_fd >= 0);
     rm_error_clear(&store->warning);
     char *text, *path;
     size_t len;
@@ -110,7 +110,7 @@ int rm_store_make_permanent(struct rm_store *store, const char *vsn, struct rm_e
         return rm_error_set(err, RM_ESTATE,
                             "release '%s' is unpacked, not installed: install it first", vsn);
     struct rm_store_rel *perm = (struct rm_store_rel *)rm_store_permanent(store);
-    RM__ASSERT(perm != NULL);
+    RM_ASSERT(perm != NULL);
     enum rm_rel_state was = rel->state;
     perm->state = RM_REL_OLD;
     rel->state = RM_REL_PERMANENT;

@@ -33,7 +33,7 @@ static const char *const state_names[] = {
 
 const char *rm_rel_state_name(enum rm_rel_state state)
 {
-    RM__ASSERT((unsigned)state < sizeof state_names / sizeof *state_names);
+    RM_ASSERT((unsigned)state < sizeof state_names / sizeof *state_names);
     return state_names[state];
 }
 
@@ -175,7 +175,7 @@ int rm_store_format(const struct rm_store *store, char **text, size_t *len, stru
     fprintf(f, "%s\n", MAGIC);
     for (size_t i = 0; i < store->nrels; i++) {
         const struct rm_store_rel *rel = &store->rels[i];
-        RM__ASSERT(rel->state != RM_REL_CURRENT);
+        RM_ASSERT(rel->state != RM_REL_CURRENT);
         fprintf(f, "release %s %s %s", rel->name, rel->version, rm_rel_state_name(rel->state));
         for (size_t j = 0; j < rel->napps; j++)
             fprintf(f, " %s=%s", rel->apps[j].name, rel->apps[j].version);
@@ -309,7 +309,7 @@ static int parse_lines(struct rm_store *store, char *text, size_t len, const cha
 int rm_store_parse(struct rm_store *store, const char *text, size_t len, const char *path,
                    struct rm_error *err)
 {
-    RM__ASSERT(store->nrels == 0);
+    RM_ASSERT(store->nrels == 0);
     if (len == 0)
         return rm_error_set(err, RM_EPARSE, "%s: empty file", path);
     if (memchr(text, '\0', len))

@@ -272,7 +272,7 @@ static int resolve(const struct rm__unpack *u, const char *name, const char *tar
     /* at[k]: the hash of out's first k bytes, kept where a component ends
        so that going back up with ".." finds it again. */
     uint64_t at[RESOLVED_MAX];
-    RM__ASSERT(size <= RESOLVED_MAX);
+    RM_ASSERT(size <= RESOLVED_MAX);
     at[0] = FNV_START;
     size_t top = prefix_len(name, 2);
     size_t len = (size_t)(strrchr(name, '/') - name);

@@ -193,7 +193,7 @@ static int land(struct rm__unpack *u, struct rm_store *store, const struct rm_re
         const struct rm_release_app *a = &rel->apps[i];
         apps[i].name = (char *)a->name;
         apps[i].version = (char *)a->version;
-        char dir[2 * RM_MANIFEST_NAME_MAX + 2];
+        char dir[2 * RM_NAME_MAX + 2];
         snprintf(dir, sizeof dir, "%s-%s", a->name, a->version); /* names are checked short */
         if (rm_fs_path(from, sizeof from, err, "%s/lib/%s", u->staging, dir) < 0 ||
             rm_fs_path(to, sizeof to, err, "%s/lib/%s", u->root, dir) < 0)

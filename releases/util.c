@@ -1,15 +1,9 @@
-/* Small helpers of the releases library: invariant failures, path joins. */
+/* Small helpers of the releases library: path joins. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "releases-internal.h"
-
-_Noreturn void rm__assert_fail(const char *what, const char *file, int line)
-{
-    fprintf(stderr, "relman: %s:%d: broken invariant: %s\n", file, line, what);
-    abort();
-}
 
 char *rm__path_join(const char *a, const char *b, struct rm_error *err)
 {

@@ -52,7 +52,7 @@ struct plan_opts {
 };
 
 /* Prints the plan, with a comment line naming its first irreversible step. */
-static int print_plan(const struct rm_plan *plan, enum rm_dir dir, const char *from, const char *to,
+static int print_plan(const struct rm_plan *plan, enum rm_direction dir, const char *from, const char *to,
                       int json)
 {
     struct rm_error err = {0};
@@ -97,7 +97,7 @@ static int plan_appup(const struct plan_opts *o)
     struct rm_appup doc;
     if (rm_appup_load(o->appup, &doc, &err) < 0)
         return cmd_fail(&err);
-    enum rm_dir dir = o->from ? RM_DIR_UP : RM_DIR_DOWN;
+    enum rm_direction dir = o->from ? RM_UP : RM_DOWN;
     const char *vsn = o->from ? o->from : o->to;
     struct rm_app app;
     int have = 0, status;
@@ -116,7 +116,7 @@ static int plan_appup(const struct plan_opts *o)
         if (rm_plan_appup(&doc, dir, vsn, have ? &app : NULL, NULL, &plan, &err) < 0) {
             status = cmd_fail(&err);
         } else {
-            status = dir == RM_DIR_UP ? print_plan(&plan, dir, vsn, doc.version, o->json)
+            status = dir == RM_UP ? print_plan(&plan, dir, vsn, doc.version, o->json)
                                       : print_plan(&plan, dir, doc.version, vsn, o->json);
             rm_plan_free(&plan);
         }

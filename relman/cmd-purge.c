@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "client.h"
-#include "relman/runtime.h"
+#include "relman/vocab.h"
 
 static int exec_purge(const struct cmd_entry *self, int argc, char **argv)
 {

@@ -26,7 +26,7 @@ int node_boot(struct rm_node *node, const char *root, struct rm_error *err)
             .module = p->module,
             .name = p->name,
             .arg = p->arg,
-            .restart = (enum rm_restart)p->restart,
+            .restart = p->restart,
         };
         if (rm_proc_spawn(node, &o, NULL, err) < 0)
             rc = rm_error_prefix(err, "boot: %s:%u:%u: start process '%s'", path, p->loc.line,

@@ -87,12 +87,12 @@ static int module_timeout(const struct exec *x, const char *module)
 }
 
 /* The pre-purge method of the plan's load of `module` (brutal when none). */
-static enum rm_purge pre_purge_of(const struct rm_plan *plan, const char *module)
+static enum rm_purge_mode pre_purge_of(const struct rm_plan *plan, const char *module)
 {
     for (size_t i = 0; i < plan->n; i++)
         if (plan->v[i].kind == RM_I_LOAD && strcmp(plan->v[i].module, module) == 0)
             return plan->v[i].pre_purge;
-    return RM_PURGE_METHOD_BRUTAL;
+    return RM_PURGE_BRUTAL;
 }
 
 /* Looks module `name` up in the node's module table. 1 found, 0 not, -1 error. */
@@ -130,7 +130,7 @@ long rh_first_irreversible(struct rm_node *node, const struct rm_plan *plan)
     for (size_t i = 0; i < plan->n && (first < 0 || (long)i < first); i++) {
         const struct rm_instr *in = &plan->v[i];
         struct rm_module_info mi;
-        if (in->kind == RM_I_LOAD && in->pre_purge != RM_PURGE_METHOD_SOFT &&
+        if (in->kind == RM_I_LOAD && in->pre_purge != RM_PURGE_SOFT &&
             old_in_use(node, in->module, &mi, NULL) > 0)
             return (long)i;
     }
@@ -151,8 +151,8 @@ static int pre_purge_check(struct exec *x, const char *module, struct rm_error *
     int r = module_info(x->env->node, module, &mi, err);
     if (r <= 0 || !mi.old_vsn[0])
         return r < 0 ? -1 : 0;
-    enum rm_purge method = pre_purge_of(x->plan, module);
-    if (mi.procs_old > 0 && method == RM_PURGE_METHOD_SOFT)
+    enum rm_purge_mode method = pre_purge_of(x->plan, module);
+    if (mi.procs_old > 0 && method == RM_PURGE_SOFT)
         return rm_error_set(err, RM_EBUSY,
                             "old processes: module '%s' still has %zu process(es) on its old "
                             "version '%s'; soft_purge refuses to purge it (use brutal_purge or "
@@ -305,7 +305,7 @@ static int do_code_change(struct exec *x, const struct rm_instr *in, uint64_t *p
     for (size_t i = 0; i < in->n_items; i++) {
         const char *mod = in->items[i].module;
         const char *down_vsn = NULL;
-        if (in->dir == RM_DIR_DOWN) {
+        if (in->dir == RM_DOWN) {
             const struct rm_app_module *m = rh_rel_module(x->env->to, mod, NULL);
             if (!m)
                 return rm_error_set(err, RM_ENOENT,
@@ -316,8 +316,8 @@ static int do_code_change(struct exec *x, const struct rm_instr *in, uint64_t *p
         }
         size_t count = 0;
         const char *extra = in->items[i].extra ? in->items[i].extra : "";
-        if (rm_txn_code_change(x->txn, mod, in->dir == RM_DIR_DOWN ? RM_DOWN : RM_UP, down_vsn,
-                               extra, module_timeout(x, mod), &count, err) < 0)
+        if (rm_txn_code_change(x->txn, mod, in->dir == RM_DOWN ? RM_DOWN : RM_UP, down_vsn, extra,
+                               module_timeout(x, mod), &count, err) < 0)
             return -1;
         *procs += count;
     }
@@ -375,10 +375,8 @@ static int start_modules(struct exec *x, const char *const *mods, size_t nmods, 
             rm_pid pid;
             if (!wanted || rm_proc_resolve(x->env->node, ps->name, &pid, NULL) == 0)
                 continue;
-            struct rm_spawn_opts so = {.module = ps->module,
-                                       .name = ps->name,
-                                       .arg = ps->arg,
-                                       .restart = (enum rm_restart)ps->restart};
+            struct rm_spawn_opts so = {
+                .module = ps->module, .name = ps->name, .arg = ps->arg, .restart = ps->restart};
             rm_pid *v = realloc(x->spawned, (x->nspawned + 1) * sizeof *v);
             if (!v)
                 return rm_error_nomem(err);
@@ -532,9 +530,7 @@ static int step(struct exec *x, const struct rm_instr *in, uint64_t *procs, stru
     }
     case RM_I_REMOVE: {
         size_t killed = 0;
-        int rc = rm_module_delete(
-            x->env->node, in->module,
-            in->pre_purge == RM_PURGE_METHOD_SOFT ? RM_PURGE_SOFT : RM_PURGE_BRUTAL, &killed, err);
+        int rc = rm_module_delete(x->env->node, in->module, in->pre_purge, &killed, err);
         *procs += killed;
         return rc;
     }

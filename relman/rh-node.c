@@ -145,7 +145,7 @@ static void planned_free(struct planned *p)
 
 /* Takes entry `e` (going `dir`) of the relup held in `doc` as the plan:
    checked again as the executor will run it (rm_plan_check). */
-static int take_entry(struct planned *p, struct rm_appup *doc, enum rm_dir dir,
+static int take_entry(struct planned *p, struct rm_appup *doc, enum rm_direction dir,
                       const struct rm_appup_entry *e, struct rm_error *err)
 {
     if (rm_plan_check(&e->script, err) < 0)
@@ -189,10 +189,10 @@ static int plan_given(struct rh *rh, const char *vsn, const struct rh_relup_text
         return -1;
     const struct rm_appup_entry *e;
     int rc;
-    if (strcmp(doc.version, vsn) == 0 && (e = rm_appup_find(&doc, RM_DIR_UP, cur)))
-        rc = take_entry(p, &doc, RM_DIR_UP, e, err);
-    else if (strcmp(doc.version, cur) == 0 && (e = rm_appup_find(&doc, RM_DIR_DOWN, vsn)))
-        rc = take_entry(p, &doc, RM_DIR_DOWN, e, err);
+    if (strcmp(doc.version, vsn) == 0 && (e = rm_appup_find(&doc, RM_UP, cur)))
+        rc = take_entry(p, &doc, RM_UP, e, err);
+    else if (strcmp(doc.version, cur) == 0 && (e = rm_appup_find(&doc, RM_DOWN, vsn)))
+        rc = take_entry(p, &doc, RM_DOWN, e, err);
     else
         rc = rm_error_set(err, RM_ENOPATH,
                           "relup '%s' (of release '%s') has no entry for the running release: "
@@ -221,14 +221,14 @@ static int plan_root(struct rh *rh, const char *vsn, struct planned *p, struct r
         r = load_relup(rh, cur, rpath, sizeof rpath, &rdoc, err);
     if (t < 0 || r < 0) {
         rc = -1;
-    } else if (t > 0 && (e = rm_appup_find(&tdoc, RM_DIR_UP, cur))) {
-        rc = take_entry(p, &tdoc, RM_DIR_UP, e, err);
-    } else if (r > 0 && (e = rm_appup_find(&rdoc, RM_DIR_DOWN, vsn))) {
-        rc = take_entry(p, &rdoc, RM_DIR_DOWN, e, err);
+    } else if (t > 0 && (e = rm_appup_find(&tdoc, RM_UP, cur))) {
+        rc = take_entry(p, &tdoc, RM_UP, e, err);
+    } else if (r > 0 && (e = rm_appup_find(&rdoc, RM_DOWN, vsn))) {
+        rc = take_entry(p, &rdoc, RM_DOWN, e, err);
     } else {
         rc = rm_plan_release_apps(&rh->running.rel, rh->running.apps, &p->to.rel, p->to.apps,
                                   &p->plan, err);
-        int up = rc == 0 ? p->plan.dir == RM_DIR_UP : t > 0 && tdoc.n_up > 0;
+        int up = rc == 0 ? p->plan.dir == RM_UP : t > 0 && tdoc.n_up > 0;
         if ((rc < 0 && up) || (rc == 0 && up && t > 0 && tdoc.n_up > 0))
             rc = rm_error_set(err, RM_ENOPATH,
                               "relup '%s' has no up entry from the running release '%s' (add "

@@ -116,7 +116,7 @@ int rh_app_start(struct rm_node *node, const char *root, const struct rh_rel *r,
         struct rm_spawn_opts so = {.module = ps->module,
                                    .name = ps->name,
                                    .arg = ps->arg,
-                                   .restart = (enum rm_restart)ps->restart};
+                                   .restart = ps->restart};
         if (rm_proc_spawn(node, &so, NULL, err) < 0)
             return rm_error_prefix(err, "application '%s': process '%s'", app->name, ps->name);
     }

@@ -61,9 +61,9 @@ int rh_report_get(struct rm_proto_reader *r, struct rh_report *rep, struct rm_er
         rm_proto_get_u64(r, &rep->total_ns, "total", err) < 0 ||
         rm_proto_get_u32(r, &n, "steps", err) < 0)
         return -1;
-    if (dir > RM_DIR_DOWN || first > len || n > len)
+    if (dir > RM_DOWN || first > len || n > len)
         return rm_error_set(err, RM_EPROTO, "report out of range");
-    rep->dir = (enum rm_dir)dir;
+    rep->dir = (enum rm_direction)dir;
     rep->plan_len = (size_t)len;
     rep->first_irreversible = (long)first - 1;
     for (uint32_t i = 0; i < n; i++) {
@@ -111,7 +111,7 @@ static void print_json(const struct rh_report *rep, const char *verb)
     printf(",\"to\":");
     json_str(rep->to);
     printf(",\"direction\":\"%s\",\"plan_length\":%zu,\"first_irreversible\":",
-           rep->dir == RM_DIR_UP ? "up" : "down", rep->plan_len);
+           rep->dir == RM_UP ? "up" : "down", rep->plan_len);
     if (rep->first_irreversible < 0)
         printf("null");
     else
@@ -140,7 +140,7 @@ void rh_report_print(const struct rh_report *rep, const char *verb, int json)
         print_json(rep, verb);
         return;
     }
-    const char *dir = rep->dir == RM_DIR_UP ? "up" : "down";
+    const char *dir = rep->dir == RM_UP ? "up" : "down";
     if (strcmp(verb, "checked") == 0) {
         printf("release '%s' can be installed (%s from '%s'): plan of %zu steps checked\n", rep->to,
                dir, rep->from, rep->plan_len);
@@ -191,7 +191,7 @@ void rh_instr_describe(const struct rm_instr *in, char *buf, size_t size)
         snprintf(buf, size, "%s %s", name, in->module);
         break;
     case RM_I_CODE_CHANGE:
-        snprintf(buf, size, "%s %s", name, in->dir == RM_DIR_UP ? "up" : "down");
+        snprintf(buf, size, "%s %s", name, in->dir == RM_UP ? "up" : "down");
         put_items(in, 1, buf, size);
         break;
     case RM_I_SUSPEND:

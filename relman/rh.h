@@ -104,7 +104,7 @@ struct rh_step {
 struct rh_report {
     char from[RM_NAME_MAX + 1];
     char to[RM_NAME_MAX + 1];
-    enum rm_dir dir;
+    enum rm_direction dir;
     size_t plan_len;         /* instructions in the plan */
     long first_irreversible; /* index in the plan, or -1 */
     uint64_t pause_ns;       /* first suspend to last resume (install) */

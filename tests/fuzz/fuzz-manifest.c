@@ -10,7 +10,7 @@
 #include "relman/manifest.h"
 #include "relman/plan.h"
 
-static void plan_and_print(const struct rm_appup *doc, enum rm_dir dir, const char *vsn)
+static void plan_and_print(const struct rm_appup *doc, enum rm_direction dir, const char *vsn)
 {
     struct rm_plan plan;
     struct rm_error err;
@@ -49,10 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rm_appup_parse("f", s, size, &doc, &err) == 0) {
         for (size_t i = 0; i < doc.n_up; i++)
             if (!doc.up[i].is_regex)
-                plan_and_print(&doc, RM_DIR_UP, doc.up[i].version);
+                plan_and_print(&doc, RM_UP, doc.up[i].version);
         for (size_t i = 0; i < doc.n_down; i++)
             if (!doc.down[i].is_regex)
-                plan_and_print(&doc, RM_DIR_DOWN, doc.down[i].version);
+                plan_and_print(&doc, RM_DOWN, doc.down[i].version);
         rm_appup_free(&doc);
     }
     if (rm_relup_parse("f", s, size, &doc, &err) == 0)

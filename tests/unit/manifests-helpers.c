@@ -50,12 +50,12 @@ const char *plan_str(const struct rm_plan *plan)
         case RM_I_LOAD:
         case RM_I_REMOVE:
             add(" %s", in->module);
-            if (in->pre_purge != RM_PURGE_METHOD_BRUTAL || in->post_purge != RM_PURGE_METHOD_BRUTAL)
-                add(" %s %s", in->pre_purge == RM_PURGE_METHOD_SOFT ? "soft" : "brutal",
-                    in->post_purge == RM_PURGE_METHOD_SOFT ? "soft" : "brutal");
+            if (in->pre_purge != RM_PURGE_BRUTAL || in->post_purge != RM_PURGE_BRUTAL)
+                add(" %s %s", in->pre_purge == RM_PURGE_SOFT ? "soft" : "brutal",
+                    in->post_purge == RM_PURGE_SOFT ? "soft" : "brutal");
             break;
         case RM_I_CODE_CHANGE:
-            add(" %s", in->dir == RM_DIR_UP ? "up" : "down");
+            add(" %s", in->dir == RM_UP ? "up" : "down");
             items(in);
             break;
         case RM_I_APPLY:

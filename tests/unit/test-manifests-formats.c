@@ -53,9 +53,9 @@ Test(application, loads_modules_processes_config)
     cr_assert_str_eq(app.modules[1].version, "1");
     cr_assert_eq(app.n_processes, 2);
     cr_assert_str_eq(app.processes[0].arg, "5");
-    cr_assert_eq(app.processes[0].restart, RM_POLICY_TRANSIENT);
+    cr_assert_eq(app.processes[0].restart, RM_RESTART_TRANSIENT);
     cr_assert_str_eq(app.processes[1].arg, "");
-    cr_assert_eq(app.processes[1].restart, RM_POLICY_PERMANENT);
+    cr_assert_eq(app.processes[1].restart, RM_RESTART_PERMANENT);
     cr_assert_eq(app.applications.n, 1);
     cr_assert_str_eq(app.applications.v[0], "kernel");
     cr_assert_eq(app.config.n, 2);

@@ -17,7 +17,7 @@ static const char test_app[] = "application: test\n"
  * Plans `instrs` (a YAML flow list) as the up entry from "0.1" (dir up) or
  * the down entry to "0.1" of an appup of test 1.0. Returns 0 or -1 with err.
  */
-static int plan_of(enum rm_dir dir, const char *instrs, struct rm_plan *plan, struct rm_error *err)
+static int plan_of(enum rm_direction dir, const char *instrs, struct rm_plan *plan, struct rm_error *err)
 {
     char doc[8192];
     snprintf(doc, sizeof doc,
@@ -39,7 +39,7 @@ static int plan_of(enum rm_dir dir, const char *instrs, struct rm_plan *plan, st
 
 struct plan_case {
     const char *name;
-    enum rm_dir dir;
+    enum rm_direction dir;
     const char *instrs;
     const char *expect; /* the plan, or the error message */
 };
@@ -48,122 +48,122 @@ struct plan_case {
 #define LOC1 "load_object_code test [foo]; point_of_no_return; "
 
 static const struct plan_case cases[] = {
-    {"issue worked example, up", RM_DIR_UP,
+    {"issue worked example, up", RM_UP,
      "[{update: {module: foo, deps: [bar, baz]}}, {update: {module: bar, change: advanced}},"
      " {update: {module: baz, change: advanced, extra: baz, deps: [bar]}}]",
      "load_object_code test [foo, baz, bar]; point_of_no_return; suspend [foo, baz, bar]; "
      "load bar; load baz; load foo; code_change up [baz \"baz\", bar]; resume [bar, baz, foo]"},
-    {"issue worked example, down", RM_DIR_DOWN,
+    {"issue worked example, down", RM_DOWN,
      "[{update: {module: foo, deps: [bar, baz]}}, {update: {module: bar, change: advanced}},"
      " {update: {module: baz, change: advanced, extra: baz, deps: [bar]}}]",
      "load_object_code test [foo, baz, bar]; point_of_no_return; suspend [foo, baz, bar]; "
      "code_change down [baz \"baz\", bar]; load foo; load baz; load bar; resume [bar, baz, foo]"},
-    {"simple translation (1)", RM_DIR_UP, "[{update: {module: foo, " SP "}}]",
+    {"simple translation (1)", RM_UP, "[{update: {module: foo, " SP "}}]",
      LOC1 "suspend [foo]; load foo soft soft; resume [foo]"},
-    {"shorthand update", RM_DIR_UP, "[update: foo]", LOC1 "suspend [foo]; load foo; resume [foo]"},
-    {"simple translation (2) up", RM_DIR_UP,
+    {"shorthand update", RM_UP, "[update: foo]", LOC1 "suspend [foo]; load foo; resume [foo]"},
+    {"simple translation (2) up", RM_UP,
      "[{update: {module: foo, change: advanced, extra: extra, " SP "}}]",
      LOC1 "suspend [foo]; load foo soft soft; code_change up [foo \"extra\"]; resume [foo]"},
-    {"simple translation (2) down, dynamic", RM_DIR_DOWN,
+    {"simple translation (2) down, dynamic", RM_DOWN,
      "[{update: {module: foo, change: advanced, extra: extra, " SP "}}]",
      LOC1 "suspend [foo]; code_change down [foo \"extra\"]; load foo soft soft; resume [foo]"},
-    {"static up", RM_DIR_UP,
+    {"static up", RM_UP,
      "[{update: {module: foo, type: static, change: advanced, extra: extra, " SP "}}]",
      LOC1 "suspend [foo]; load foo soft soft; code_change up [foo \"extra\"]; resume [foo]"},
-    {"static down: code_change after load", RM_DIR_DOWN,
+    {"static down: code_change after load", RM_DOWN,
      "[{update: {module: foo, type: static, change: advanced, extra: extra, " SP "}}]",
      LOC1 "suspend [foo]; load foo soft soft; code_change down [foo \"extra\"]; resume [foo]"},
-    {"simple dependency (1) up", RM_DIR_UP,
+    {"simple dependency (1) up", RM_UP,
      "[{update: {module: foo, deps: [bar], " SP "}}, {update: {module: bar, " SP "}}]",
      "load_object_code test [foo, bar]; point_of_no_return; suspend [foo, bar]; "
      "load bar soft soft; load foo soft soft; resume [bar, foo]"},
-    {"simple dependency (1) down", RM_DIR_DOWN,
+    {"simple dependency (1) down", RM_DOWN,
      "[{update: {module: foo, deps: [bar], " SP "}}, {update: {module: bar, " SP "}}]",
      "load_object_code test [foo, bar]; point_of_no_return; suspend [foo, bar]; "
      "load foo soft soft; load bar soft soft; resume [bar, foo]"},
-    {"simple dependency (2) up", RM_DIR_UP,
+    {"simple dependency (2) up", RM_UP,
      "[{update: {module: foo, deps: [bar]}}, {update: {module: bar, change: advanced}}]",
      "load_object_code test [foo, bar]; point_of_no_return; suspend [foo, bar]; load bar; "
      "load foo; code_change up [bar]; resume [bar, foo]"},
-    {"simple dependency (2) down", RM_DIR_DOWN,
+    {"simple dependency (2) down", RM_DOWN,
      "[{update: {module: foo, deps: [bar]}}, {update: {module: bar, change: advanced}}]",
      "load_object_code test [foo, bar]; point_of_no_return; suspend [foo, bar]; "
      "code_change down [bar]; load foo; load bar; resume [bar, foo]"},
-    {"static with timeout infinity, down", RM_DIR_DOWN,
+    {"static with timeout infinity, down", RM_DOWN,
      "[{update: {module: foo, deps: [bar]}}, {update: {module: bar, type: static, timeout: "
      "infinity, change: advanced}}]",
      "load_object_code test [foo, bar]; point_of_no_return; suspend [foo, bar infinity]; "
      "load foo; load bar; code_change down [bar]; resume [bar, foo]"},
-    {"mixed static and dynamic, up", RM_DIR_UP,
+    {"mixed static and dynamic, up", RM_UP,
      "[{update: {module: foo, timeout: infinity, deps: [bar, baz]}},"
      " {update: {module: bar, type: static, timeout: 7000, change: advanced}},"
      " {update: {module: baz, change: advanced, extra: baz, deps: [bar]}}]",
      "load_object_code test [foo, baz, bar]; point_of_no_return; "
      "suspend [foo infinity, baz, bar 7000]; load bar; load baz; load foo; "
      "code_change up [baz \"baz\", bar]; resume [bar, baz, foo]"},
-    {"mixed static and dynamic, down", RM_DIR_DOWN,
+    {"mixed static and dynamic, down", RM_DOWN,
      "[{update: {module: foo, timeout: infinity, deps: [bar, baz]}},"
      " {update: {module: bar, type: static, timeout: 7000, change: advanced}},"
      " {update: {module: baz, change: advanced, extra: baz, deps: [bar]}}]",
      "load_object_code test [foo, baz, bar]; point_of_no_return; "
      "suspend [foo infinity, baz, bar 7000]; code_change down [baz \"baz\"]; load foo; "
      "load baz; load bar; code_change down [bar]; resume [bar, baz, foo]"},
-    {"simple circular dependency (1) up", RM_DIR_UP,
+    {"simple circular dependency (1) up", RM_UP,
      "[{update: {module: foo, deps: [bar]}}, {update: {module: bar, deps: [foo]}}]",
      "load_object_code test [foo, bar]; point_of_no_return; suspend [foo, bar]; load bar; "
      "load foo; resume [bar, foo]"},
-    {"simple circular dependency (1) down", RM_DIR_DOWN,
+    {"simple circular dependency (1) down", RM_DOWN,
      "[{update: {module: foo, deps: [bar]}}, {update: {module: bar, deps: [foo]}}]",
      "load_object_code test [foo, bar]; point_of_no_return; suspend [foo, bar]; load foo; "
      "load bar; resume [bar, foo]"},
-    {"simple circular dependency (2) keeps manifest order", RM_DIR_UP,
+    {"simple circular dependency (2) keeps manifest order", RM_UP,
      "[{update: {module: foo, deps: [bar, baz]}}, {update: {module: bar, deps: [foo]}},"
      " {update: {module: baz, deps: [bar]}}]",
      "load_object_code test [foo, bar, baz]; point_of_no_return; suspend [foo, bar, baz]; "
      "load baz; load bar; load foo; resume [baz, bar, foo]"},
-    {"complex circular dependencies", RM_DIR_UP,
+    {"complex circular dependencies", RM_UP,
      "[{update: {module: foo, deps: [baz]}}, {update: {module: y, deps: [bar]}},"
      " {update: {module: x, deps: [y, z]}}, {update: {module: z, deps: [x]}},"
      " {update: {module: bar, deps: [baz]}}, {update: {module: baz, deps: [bar]}}]",
      "load_object_code test [foo, x, z, y, bar, baz]; point_of_no_return; "
      "suspend [foo, x, z, y, bar, baz]; load baz; load bar; load y; load z; load x; load foo; "
      "resume [baz, bar, y, z, x, foo]"},
-    {"other instructions keep their order", RM_DIR_UP,
+    {"other instructions keep their order", RM_UP,
      "[{update: {module: foo, deps: [baz]}}, {apply: {module: m, function: f, args: ['1']}},"
      " {update: {module: baz}}, {apply: {module: m, function: f, args: ['2']}},"
      " {update: {module: x}}]",
      "load_object_code test [foo, baz, x]; point_of_no_return; suspend [foo, baz]; load baz; "
      "load foo; resume [baz, foo]; apply m:f [1]; apply m:f [2]; suspend [x]; load x; "
      "resume [x]"},
-    {"add_module", RM_DIR_UP, "[add_module: foo, add_module: bar]",
+    {"add_module", RM_UP, "[add_module: foo, add_module: bar]",
      "load_object_code test [foo, bar]; point_of_no_return; load foo; load bar"},
-    {"load_module with deps", RM_DIR_UP,
+    {"load_module with deps", RM_UP,
      "[{load_module: {module: foo, deps: [bar]}}, {load_module: {module: bar, " SP "}}]",
      "load_object_code test [foo, bar]; point_of_no_return; load bar soft soft; load foo"},
-    {"delete_module", RM_DIR_UP, "[delete_module: foo]",
+    {"delete_module", RM_UP, "[delete_module: foo]",
      "point_of_no_return; remove foo; purge [foo]"},
-    {"delete_module with deps", RM_DIR_UP,
+    {"delete_module with deps", RM_UP,
      "[{delete_module: {module: foo, deps: [bar]}}, update: bar]",
      "load_object_code test [bar]; point_of_no_return; suspend [bar]; load bar; remove foo; "
      "resume [bar]"},
-    {"restart_node moved last", RM_DIR_UP, "[update: foo, restart_node]",
+    {"restart_node moved last", RM_UP, "[update: foo, restart_node]",
      LOC1 "suspend [foo]; load foo; resume [foo]; restart_node"},
-    {"restart_node once, last", RM_DIR_UP, "[restart_node, update: foo, restart_node]",
+    {"restart_node once, last", RM_UP, "[restart_node, update: foo, restart_node]",
      LOC1 "suspend [foo]; load foo; resume [foo]; restart_node"},
-    {"only restart_node", RM_DIR_UP, "[restart_node]", "point_of_no_return; restart_node"},
-    {"low-level passes through", RM_DIR_UP,
+    {"only restart_node", RM_UP, "[restart_node]", "point_of_no_return; restart_node"},
+    {"low-level passes through", RM_UP,
      "[{apply: {module: m, function: f, args: [a]}}, {load_object_code: {application: tst, "
      "version: '1.0', modules: [new_mod]}}, point_of_no_return, {load: new_mod},"
      " {suspend: [{module: m1, timeout: 500}]}, {code_change: {modules: [{module: m1, extra: "
      "e}]}}, {resume: [m1]}, {stop: [m3]}, {start: [m3]}]",
      "load_object_code tst [new_mod]; apply m:f [a]; point_of_no_return; load new_mod; "
      "suspend [m1 500]; code_change up [m1 \"e\"]; resume [m1]; stop [m3]; start [m3]"},
-    {"conflicting versions", RM_DIR_UP,
+    {"conflicting versions", RM_UP,
      "[{load_object_code: {application: "
      "test, version: '1.0', modules: [foo]}}, {load_object_code: {application: test, version: "
      "'2.0', modules: [bar]}}]",
      "test.appup.yaml:5:93: conflicting versions for application 'test': '1.0' and '2.0'"},
-    {"module of no application", RM_DIR_UP, "[update: nope]",
+    {"module of no application", RM_UP, "[update: nope]",
      "test.appup.yaml:5:20: module 'nope' is in no application of the target release"},
 };
 
@@ -183,41 +183,41 @@ Test(translate, systools_rc_cases)
 
 /* Rejections, each with its exact message. */
 static const struct plan_case rejects[] = {
-    {"muldef_module", RM_DIR_UP, "[update: foo, update: foo]",
+    {"muldef_module", RM_UP, "[update: foo, update: foo]",
      "test.appup.yaml:5:33: module 'foo' has more than one instruction (the first is at "
      "test.appup.yaml:5:20)"},
-    {"undef_module", RM_DIR_UP, "[{update: {module: bar, deps: [baz]}}]",
+    {"undef_module", RM_UP, "[{update: {module: bar, deps: [baz]}}]",
      "test.appup.yaml:5:20: 'bar' depends on module 'baz', which has no instruction of its own"},
-    {"bad op before point_of_no_return", RM_DIR_UP, "[{suspend: [m1]}, point_of_no_return]",
+    {"bad op before point_of_no_return", RM_UP, "[{suspend: [m1]}, point_of_no_return]",
      "test.appup.yaml:5:20: 'suspend' before point_of_no_return (only load_object_code and apply "
      "may come before it)"},
-    {"two points of no return", RM_DIR_UP, "[point_of_no_return, point_of_no_return]",
+    {"two points of no return", RM_UP, "[point_of_no_return, point_of_no_return]",
      "test.appup.yaml:5:40: second point_of_no_return (the first is at test.appup.yaml:5:20)"},
-    {"suspend without resume", RM_DIR_UP, "[{suspend: [m1]}]",
+    {"suspend without resume", RM_UP, "[{suspend: [m1]}]",
      "test.appup.yaml:5:20: module 'm1' is suspended but not resumed"},
-    {"resume without suspend", RM_DIR_UP, "[{resume: [m1]}]",
+    {"resume without suspend", RM_UP, "[{resume: [m1]}]",
      "test.appup.yaml:5:20: module 'm1' is resumed but not suspended"},
-    {"code_change not suspended", RM_DIR_UP, "[{code_change: {modules: [m1]}}]",
+    {"code_change not suspended", RM_UP, "[{code_change: {modules: [m1]}}]",
      "test.appup.yaml:5:20: module 'm1' has a code_change but is not suspended"},
-    {"stop without start", RM_DIR_UP, "[{stop: [m1]}]",
+    {"stop without start", RM_UP, "[{stop: [m1]}]",
      "test.appup.yaml:5:20: module 'm1' is stopped but not started"},
-    {"start without stop", RM_DIR_UP, "[{start: [m1]}]",
+    {"start without stop", RM_UP, "[{start: [m1]}]",
      "test.appup.yaml:5:20: module 'm1' is started but not stopped"},
-    {"load without object code", RM_DIR_UP, "[{load: m1}]",
+    {"load without object code", RM_UP, "[{load: m1}]",
      "test.appup.yaml:5:20: load of module 'm1' has no load_object_code"},
-    {"extra without advanced", RM_DIR_UP, "[{update: {module: foo, extra: x}}]",
+    {"extra without advanced", RM_UP, "[{update: {module: foo, extra: x}}]",
      "test.appup.yaml:5:50: 'extra' needs 'change: advanced'"},
-    {"bad change", RM_DIR_UP, "[{update: {module: bar, change: hard}}]",
+    {"bad change", RM_UP, "[{update: {module: bar, change: hard}}]",
      "test.appup.yaml:5:51: 'change' must be one of soft, advanced, not 'hard'"},
-    {"bad purge", RM_DIR_UP, "[{update: {module: bar, pre_purge: rutal}}]",
-     "test.appup.yaml:5:54: 'pre_purge' must be one of brutal, soft, not 'rutal'"},
-    {"deps not a list", RM_DIR_UP, "[{update: {module: bar, deps: ba}}]",
+    {"bad purge", RM_UP, "[{update: {module: bar, pre_purge: rutal}}]",
+     "test.appup.yaml:5:54: 'pre_purge' must be one of soft, brutal, not 'rutal'"},
+    {"deps not a list", RM_UP, "[{update: {module: bar, deps: ba}}]",
      "test.appup.yaml:5:49: 'deps' must be a list of names"},
-    {"code_change item not a module", RM_DIR_UP, "[{code_change: {modules: [[m]]}}]",
+    {"code_change item not a module", RM_UP, "[{code_change: {modules: [[m]]}}]",
      "test.appup.yaml:5:45: 'modules' must be a name"},
-    {"unknown instruction", RM_DIR_UP, "[{upgrade: foo}]",
+    {"unknown instruction", RM_UP, "[{upgrade: foo}]",
      "test.appup.yaml:5:21: unknown instruction 'upgrade'"},
-    {"bad timeout", RM_DIR_UP, "[{update: {module: foo, timeout: 0}}]",
+    {"bad timeout", RM_UP, "[{update: {module: foo, timeout: 0}}]",
      "test.appup.yaml:5:52: 'timeout' must be a positive integer, not '0'"},
 };
 
@@ -274,7 +274,7 @@ static const char *app_plan(struct apps *a, const char *instrs, struct rm_error 
     snprintf(full, sizeof full, "application: test\n%s", doc);
     cr_assert_eq(rm_appup_parse("x.appup.yaml", full, strlen(full), &up, err), 0, "%s", err->msg);
     struct rm_plan plan;
-    int rc = rm_plan_translate(RM_DIR_UP, &up.up[0].script, 1, a->post, 1, a->pre, 2, &plan, err);
+    int rc = rm_plan_translate(RM_UP, &up.up[0].script, 1, a->post, 1, a->pre, 2, &plan, err);
     rm_appup_free(&up);
     if (rc < 0)
         return err->msg;
@@ -380,7 +380,7 @@ Test(translate, groups_across_applications)
     struct rm_plan_app apps[2] = {{"a", "2", &a, RM_START_PERMANENT},
                                   {"b", "3", &b, RM_START_PERMANENT}};
     struct rm_plan plan;
-    cr_assert_eq(rm_plan_translate(RM_DIR_UP, scripts, 2, apps, 2, apps, 2, &plan, &err), 0, "%s",
+    cr_assert_eq(rm_plan_translate(RM_UP, scripts, 2, apps, 2, apps, 2, &plan, &err), 0, "%s",
                  err.msg);
     cr_expect_str_eq(plan_str(&plan),
                      "load_object_code a [y, x]; load_object_code b [z]; point_of_no_return; "
@@ -397,11 +397,11 @@ Test(plan, irreversible_steps)
 {
     struct rm_plan plan;
     struct rm_error err;
-    cr_assert_eq(plan_of(RM_DIR_UP, "[update: foo]", &plan, &err), 0, "%s", err.msg);
+    cr_assert_eq(plan_of(RM_UP, "[update: foo]", &plan, &err), 0, "%s", err.msg);
     cr_expect_eq(rm_plan_first_irreversible(&plan), -1);
     rm_plan_free(&plan);
     cr_assert_eq(
-        plan_of(RM_DIR_UP, "[update: foo, {apply: {module: m, function: f}}]", &plan, &err), 0,
+        plan_of(RM_UP, "[update: foo, {apply: {module: m, function: f}}]", &plan, &err), 0,
         "%s", err.msg);
     cr_expect_eq(rm_plan_first_irreversible(&plan), 5);
     rm_plan_free(&plan);
@@ -412,7 +412,7 @@ Test(plan, yaml_and_json_round_trip)
 {
     struct rm_plan plan;
     struct rm_error err;
-    cr_assert_eq(plan_of(RM_DIR_DOWN,
+    cr_assert_eq(plan_of(RM_DOWN,
                          "[{update: {module: foo, timeout: infinity, deps: [bar, baz]}},"
                          " {update: {module: bar, type: static, timeout: 7000, change: advanced,"
                          " " SP "}}, {update: {module: baz, change: advanced, extra: \"a \\\"q\\\""
@@ -423,8 +423,8 @@ Test(plan, yaml_and_json_round_trip)
     char want[8192];
     snprintf(want, sizeof want, "%s", plan_str(&plan));
     for (int json = 0; json < 2; json++) {
-        char *text = json ? rm_plan_to_json(&plan, RM_DIR_DOWN, "1.0", "0.1", &err)
-                          : rm_plan_to_yaml(&plan, RM_DIR_DOWN, "1.0", "0.1", &err);
+        char *text = json ? rm_plan_to_json(&plan, RM_DOWN, "1.0", "0.1", &err)
+                          : rm_plan_to_yaml(&plan, RM_DOWN, "1.0", "0.1", &err);
         cr_assert_not_null(text, "%s", err.msg);
         struct rm_appup relup;
         cr_assert_eq(rm_relup_parse("relup.yaml", text, strlen(text), &relup, &err), 0, "%s\n%s",

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "relman/error.h"
+#include "relman/vocab.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,9 +29,6 @@ extern "C" {
 
 /* Largest manifest file accepted, in bytes. */
 #define RM_MANIFEST_MAX_SIZE (16 * 1024 * 1024)
-
-/* Longest name or version, NUL excluded (the runtime's RM_NAME_MAX). */
-#define RM_MANIFEST_NAME_MAX 63
 
 /* File names of the manifests in a node's root (see docs/manifests.md). */
 #define RM_RELEASE_FILE      "release.yaml" /* ROOT/releases/<vsn>/release.yaml */
@@ -66,16 +64,6 @@ struct rm_config {
     struct rm_kv *v;
     size_t n;
 };
-
-/* ---- names ------------------------------------------------------------ */
-
-/*
- * Checks that `s` can serve as a name or version: 1 to RM_MANIFEST_NAME_MAX
- * characters among letters, digits and "_.-+@", not starting with "." or
- * "-" (so that it is always safe in a path such as lib/<app>-<vsn>/).
- * Returns 0, or -1 with `err` set to "<what> 's' is not a valid name (...)".
- */
-int rm_name_check(const char *s, const char *what, struct rm_error *err);
 
 /* ---- release ---------------------------------------------------------- */
 
@@ -129,17 +117,6 @@ void rm_release_free(struct rm_release *rel);
 
 /* ---- application ------------------------------------------------------ */
 
-/* A process's restart policy. The values equal the runtime's enum
-   rm_restart, so a cast converts one into the other. */
-enum rm_restart_policy {
-    RM_POLICY_TEMPORARY = 0, /* never restarted */
-    RM_POLICY_TRANSIENT = 1, /* restarted after an abnormal exit */
-    RM_POLICY_PERMANENT = 2  /* always restarted (the default) */
-};
-
-/* The spelling of a restart policy ("permanent"). */
-const char *rm_restart_policy_name(enum rm_restart_policy p);
-
 /* A module of an application and the version of its object. */
 struct rm_app_module {
     const char *name;
@@ -152,7 +129,7 @@ struct rm_proc_spec {
     const char *name;               /* registered name */
     const char *module;             /* one of the modules of the same manifest */
     const char *arg;                /* init argument, default "" */
-    enum rm_restart_policy restart; /* default RM_POLICY_PERMANENT */
+    enum rm_restart restart; /* default RM_RESTART_PERMANENT */
     struct rm_loc loc;
 };
 

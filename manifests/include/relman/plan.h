@@ -24,39 +24,60 @@
 
 #include "relman/error.h"
 #include "relman/manifest.h"
+#include "relman/vocab.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The direction of a transition: up to a newer version, down to an older. */
-enum rm_dir { RM_DIR_UP = 0, RM_DIR_DOWN = 1 };
+/*
+ * Every instruction kind, one row each: adding an instruction is one row
+ * here plus its reader syntax and its executor function, and a kind that
+ * lacks either does not compile (both tables are built from these rows).
+ *
+ *   X(ID, spelling, level, irreversible, checked)
+ *
+ *   ID            the enum constant RM_I_<ID>
+ *   spelling      how manifests write it; also names the reader's syntax
+ *                 row (syntax_<spelling>, manifests/instr-read.c) and the
+ *                 executor's function (exec_<spelling>, the handler)
+ *   level         HIGH (appups only), BOTH (appups and relups) or LOW
+ *                 (relups, and the plans translation produces)
+ *   irreversible  1 when executing it cannot be undone in place: a failure
+ *                 after it restarts the node instead of rolling back
+ *   checked       1 when `relman check` runs it against the live node (the
+ *                 others are only validated there)
+ *
+ * The fields each kind uses are listed beside it.
+ */
+#define RM_INSTR_KINDS(X)                                                                          \
+    /* module, change, extra, type, timeout, purges, deps */                                       \
+    X(UPDATE, update, HIGH, 0, 0)                                                                  \
+    X(LOAD_MODULE, load_module, HIGH, 0, 0)                 /* module, purges, deps */             \
+    X(ADD_MODULE, add_module, HIGH, 0, 0)                   /* module, deps */                     \
+    X(DELETE_MODULE, delete_module, HIGH, 1, 0)             /* module, deps */                     \
+    X(ADD_APPLICATION, add_application, HIGH, 0, 0)         /* application, start */               \
+    X(REMOVE_APPLICATION, remove_application, HIGH, 1, 0)   /* application */                      \
+    X(RESTART_APPLICATION, restart_application, HIGH, 1, 0) /* application */                      \
+    X(APPLY, apply, BOTH, 1, 0)                             /* apply_module, function, args */     \
+    X(RESTART_NODE, restart_node, BOTH, 1, 0)               /* no fields; always last */           \
+    X(LOAD_OBJECT_CODE, load_object_code, LOW, 0, 1)        /* application, version, items */      \
+    X(POINT_OF_NO_RETURN, point_of_no_return, LOW, 0, 1)    /* no fields */                        \
+    X(LOAD, load, LOW, 0, 0)                                /* module, purges */                   \
+    X(REMOVE, remove, LOW, 1, 0)                            /* module, purges */                   \
+    X(PURGE, purge, LOW, 0, 0)                              /* items (modules) */                  \
+    X(SUSPEND, suspend, LOW, 0, 0)                          /* items (module and timeout) */       \
+    X(RESUME, resume, LOW, 0, 0)                            /* items (modules) */                  \
+    X(CODE_CHANGE, code_change, LOW, 0, 0)                  /* dir, items (module and extra) */    \
+    X(STOP, stop, LOW, 1, 0)                                /* items (modules) */                  \
+    X(START, start, LOW, 0, 0)                              /* items (modules) */
 
-/* Every instruction, high level then low level. */
+/* Every instruction, in the order of RM_INSTR_KINDS. */
 enum rm_instr_kind {
-    /* high level */
-    RM_I_UPDATE = 0,          /* module, change, extra, type, timeout, purges, deps */
-    RM_I_LOAD_MODULE,         /* module, purges, deps */
-    RM_I_ADD_MODULE,          /* module, deps */
-    RM_I_DELETE_MODULE,       /* module, deps */
-    RM_I_ADD_APPLICATION,     /* application, start */
-    RM_I_REMOVE_APPLICATION,  /* application */
-    RM_I_RESTART_APPLICATION, /* application */
-    /* both levels */
-    RM_I_APPLY,        /* apply_module, function, args */
-    RM_I_RESTART_NODE, /* no fields; always last */
-    /* low level */
-    RM_I_LOAD_OBJECT_CODE,   /* application, version, items (modules) */
-    RM_I_POINT_OF_NO_RETURN, /* no fields */
-    RM_I_LOAD,               /* module, purges */
-    RM_I_REMOVE,             /* module, purges */
-    RM_I_PURGE,              /* items (modules) */
-    RM_I_SUSPEND,            /* items (module and timeout) */
-    RM_I_RESUME,             /* items (modules) */
-    RM_I_CODE_CHANGE,        /* dir, items (module and extra) */
-    RM_I_STOP,               /* items (modules) */
-    RM_I_START,              /* items (modules) */
-    RM_I__COUNT
+#define RM__INSTR_ENUM(id, spelling, level, irreversible, checked) RM_I_##id,
+    RM_INSTR_KINDS(RM__INSTR_ENUM)
+#undef RM__INSTR_ENUM
+        RM_I__COUNT
 };
 
 /* The spelling of an instruction kind in manifests ("load_object_code"). */
@@ -65,11 +86,13 @@ const char *rm_instr_name(enum rm_instr_kind kind);
 /* Tells whether an instruction kind is a low-level one (a relup's). */
 int rm_instr_is_low_level(enum rm_instr_kind kind);
 
+/* Tells whether `relman check` runs instructions of this kind against the
+   live node (load_object_code, point_of_no_return); the others are only
+   validated by a check. */
+int rm_instr_checked(enum rm_instr_kind kind);
+
 /* update's change: soft (same state layout) or advanced (code_change). */
 enum rm_change { RM_CHANGE_SOFT = 0, RM_CHANGE_ADVANCED = 1 };
-
-/* Purge methods (OTP's soft_purge, brutal_purge; brutal is the default). */
-enum rm_purge { RM_PURGE_METHOD_BRUTAL = 0, RM_PURGE_METHOD_SOFT = 1 };
 
 /* Module types: dynamic modules change code down before the old code is
    loaded on a downgrade, static ones after (dynamic is the default). */
@@ -88,17 +111,17 @@ struct rm_instr {
     struct rm_loc loc; /* where it was written (generated ones: their source's) */
     const char *module;
     const char *application;
-    const char *version;       /* load_object_code: the application version */
-    enum rm_change change;     /* update */
-    const char *extra;         /* update, advanced: NULL when none is given */
-    enum rm_mod_type mod_type; /* update */
-    long timeout;              /* update: suspend timeout (RM_TIMEOUT_DEFAULT) */
-    enum rm_purge pre_purge;   /* update, load_module, load, remove */
-    enum rm_purge post_purge;  /* update, load_module, load, remove */
-    struct rm_names deps;      /* update, load_module, add_module, delete_module */
-    enum rm_start_type start;  /* add_application (default permanent) */
-    enum rm_dir dir;           /* code_change */
-    struct rm_mod_item *items; /* the low-level module lists */
+    const char *version;           /* load_object_code: the application version */
+    enum rm_change change;         /* update */
+    const char *extra;             /* update, advanced: NULL when none is given */
+    enum rm_mod_type mod_type;     /* update */
+    long timeout;                  /* update: suspend timeout (RM_TIMEOUT_DEFAULT) */
+    enum rm_purge_mode pre_purge;  /* update, load_module, load, remove (default brutal) */
+    enum rm_purge_mode post_purge; /* update, load_module, load, remove (default brutal) */
+    struct rm_names deps;          /* update, load_module, add_module, delete_module */
+    enum rm_start_type start;      /* add_application (default permanent) */
+    enum rm_direction dir;         /* code_change */
+    struct rm_mod_item *items;     /* the low-level module lists */
     size_t n_items;
     const char *apply_module; /* apply */
     const char *function;     /* apply */
@@ -106,10 +129,11 @@ struct rm_instr {
 };
 
 /*
- * Tells whether executing `instr` cannot be undone in place: apply, stop,
- * remove, delete_module, remove_application, restart_application and
- * restart_node. A plan whose steps before its failure were all reversible is
- * rolled back in place; after an irreversible one the node must restart.
+ * Tells whether executing `instr` cannot be undone in place (the
+ * `irreversible` column of RM_INSTR_KINDS: apply, stop, remove,
+ * delete_module, remove_application, restart_application, restart_node). A plan whose steps before
+ * its failure were all reversible is rolled back in place; after an irreversible one the node must
+ * restart.
  */
 int rm_instr_irreversible(const struct rm_instr *instr);
 
@@ -169,7 +193,7 @@ int rm_relup_parse(const char *file, const char *data, size_t len, struct rm_app
  * Returns the first entry of `doc` for going `dir` from (up) or to (down)
  * version `vsn`, matching exact versions or whole-string regexes, or NULL.
  */
-const struct rm_appup_entry *rm_appup_find(const struct rm_appup *doc, enum rm_dir dir,
+const struct rm_appup_entry *rm_appup_find(const struct rm_appup *doc, enum rm_direction dir,
                                            const char *vsn);
 
 /* Frees what `doc` holds and zeroes it. Accepts a zeroed struct. */
@@ -179,7 +203,7 @@ void rm_appup_free(struct rm_appup *doc);
 
 /* A low-level plan. */
 struct rm_plan {
-    enum rm_dir dir; /* the direction it was translated for */
+    enum rm_direction dir; /* the direction it was translated for */
     struct rm_instr *v;
     size_t n;
     struct rm__arena *arena;
@@ -204,7 +228,7 @@ struct rm_plan_app {
  * Low-level instructions in the scripts pass through. Fails, leaving *out
  * untouched, with the message of the first rule broken. 0 or -1.
  */
-int rm_plan_translate(enum rm_dir dir, const struct rm_script *scripts, size_t n_scripts,
+int rm_plan_translate(enum rm_direction dir, const struct rm_script *scripts, size_t n_scripts,
                       const struct rm_plan_app *target, size_t n_target,
                       const struct rm_plan_app *current, size_t n_current, struct rm_plan *out,
                       struct rm_error *err);
@@ -224,7 +248,7 @@ int rm_plan_check(const struct rm_script *script, struct rm_error *err);
  * manifests `newer` and `older` give the module lists when not NULL. Fails
  * with RM_ENOPATH "no upgrade path ..." when no entry matches. 0 or -1.
  */
-int rm_plan_appup(const struct rm_appup *doc, enum rm_dir dir, const char *vsn,
+int rm_plan_appup(const struct rm_appup *doc, enum rm_direction dir, const char *vsn,
                   const struct rm_app *newer, const struct rm_app *older, struct rm_plan *out,
                   struct rm_error *err);
 
@@ -260,18 +284,18 @@ long rm_plan_first_irreversible(const struct rm_plan *plan);
 /*
  * Writes `plan` as a relup document that rm_relup_parse() reads back to the
  * same plan, one instruction per line. `from` is the version left and `to`
- * the version gone to; the relup belongs to the newer one: with RM_DIR_UP
- * it is "version: to" with one up entry from `from`, with RM_DIR_DOWN
+ * the version gone to; the relup belongs to the newer one: with RM_UP
+ * it is "version: to" with one up entry from `from`, with RM_DOWN
  * "version: from" with one down entry to `to`. Returns a new NUL-terminated
  * string (free() it), or NULL with `err` set (a plan holding high-level
  * instructions is refused).
  */
-char *rm_plan_to_yaml(const struct rm_plan *plan, enum rm_dir dir, const char *from, const char *to,
-                      struct rm_error *err);
+char *rm_plan_to_yaml(const struct rm_plan *plan, enum rm_direction dir, const char *from,
+                      const char *to, struct rm_error *err);
 
 /* The same plan as a JSON document with the same fields. */
-char *rm_plan_to_json(const struct rm_plan *plan, enum rm_dir dir, const char *from, const char *to,
-                      struct rm_error *err);
+char *rm_plan_to_json(const struct rm_plan *plan, enum rm_direction dir, const char *from,
+                      const char *to, struct rm_error *err);
 
 /* Frees what `plan` holds and zeroes it. Accepts a zeroed struct. */
 void rm_plan_free(struct rm_plan *plan);

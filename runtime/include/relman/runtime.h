@@ -24,6 +24,7 @@
 
 #include "relman/error.h"
 #include "relman/module.h"
+#include "relman/vocab.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,9 +32,6 @@ extern "C" {
 
 /* A process identifier, unique for the life of a node; 0 is no process. */
 typedef uint64_t rm_pid;
-
-/* Longest registered name, module name or version string, NUL excluded. */
-#define RM_NAME_MAX 63
 
 struct rm_node;
 
@@ -90,12 +88,6 @@ void rm_node_free(struct rm_node *node);
 int rm_module_load(struct rm_node *node, const char *path, const char *expect_name,
                    const char *expect_vsn, char *name_out, struct rm_error *err);
 
-/* How rm_module_purge() treats processes still running the old version. */
-enum rm_purge_mode {
-    RM_PURGE_SOFT = 0,  /* refuse while any process runs the old version */
-    RM_PURGE_BRUTAL = 1 /* terminate those processes (reason "killed") first */
-};
-
 /*
  * Drops the old version of module `name`. Succeeds (doing nothing) when
  * there is no old version; RM_ENOENT when the module is unknown. Processes
@@ -134,13 +126,6 @@ int rm_module_list(struct rm_node *node, struct rm_module_info **out, size_t *n,
                    struct rm_error *err);
 
 /* ---- processes -------------------------------------------------------- */
-
-/* What happens when a process exits (OTP's child restart types). */
-enum rm_restart {
-    RM_RESTART_TEMPORARY = 0, /* never restarted */
-    RM_RESTART_TRANSIENT = 1, /* restarted after an abnormal exit only */
-    RM_RESTART_PERMANENT = 2  /* always restarted */
-};
 
 /* How a process is started. */
 struct rm_spawn_opts {
