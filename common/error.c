@@ -19,6 +19,32 @@ const char *rm_strerror(int code)
     }
 }
 
+const char *rm_xstrerror(int xcode)
+{
+    switch (xcode) {
+#define RM__XERRNO_CASE(name, primary, desc)                                                       \
+    case RM_X##name:                                                                               \
+        return desc;
+        RM_XERRNO_MAP(RM__XERRNO_CASE)
+#undef RM__XERRNO_CASE
+    default:
+        return "unknown error";
+    }
+}
+
+int rm_xcode_primary(int xcode)
+{
+    switch (xcode) {
+#define RM__XERRNO_PRIMARY(name, primary, desc)                                                    \
+    case RM_X##name:                                                                               \
+        return RM_E##primary;
+        RM_XERRNO_MAP(RM__XERRNO_PRIMARY)
+#undef RM__XERRNO_PRIMARY
+    default:
+        return RM_OK;
+    }
+}
+
 /* Marks a message cut at the end of the buffer with "...". */
 static void mark_truncated(char *msg, int wanted)
 {
@@ -31,6 +57,9 @@ int rm_error_vset(struct rm_error *err, int code, const char *fmt, va_list ap)
     if (!err)
         return -1;
     err->code = code;
+    err->xcode = RM_XNONE;
+    err->subject = (struct rm_error_subject){.step = -1};
+    err->lead = 0;
     int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     if (n < 0)
         snprintf(err->msg, sizeof err->msg, "%s", rm_strerror(code));
@@ -48,25 +77,90 @@ int rm_error_set(struct rm_error *err, int code, const char *fmt, ...)
     return -1;
 }
 
+int rm_error_xset(struct rm_error *err, int xcode, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rm_error_vset(err, rm_xcode_primary(xcode), fmt, ap);
+    va_end(ap);
+    if (err)
+        err->xcode = xcode;
+    return -1;
+}
+
+/* Puts the formatted text in front of the message from byte `keep` on,
+   joined by `sep`; returns the length of the text put in front. */
+static size_t vput_front(struct rm_error *err, size_t keep, const char *sep, const char *fmt,
+                         va_list ap)
+{
+    char old[RM_ERROR_MAX];
+    memcpy(old, err->msg, sizeof old);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    if (n < 0)
+        n = 0;
+    if (n < RM_ERROR_MAX) {
+        int m = snprintf(err->msg + n, sizeof err->msg - (size_t)n, "%s%s", sep, old + keep);
+        mark_truncated(err->msg, n + m);
+        return (size_t)n;
+    }
+    mark_truncated(err->msg, n);
+    return RM_ERROR_MAX - 1;
+}
+
 int rm_error_prefix(struct rm_error *err, const char *fmt, ...)
 {
     if (!err)
         return -1;
-    char old[RM_ERROR_MAX];
-    memcpy(old, err->msg, sizeof old);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    size_t n = vput_front(err, 0, ": ", fmt, ap);
     va_end(ap);
-    if (n < 0)
-        n = 0;
-    if (n < RM_ERROR_MAX) {
-        int m = snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", old);
-        mark_truncated(err->msg, n + m);
-    } else {
-        mark_truncated(err->msg, n);
-    }
+    if (err->lead)
+        err->lead = n + 2 + err->lead < RM_ERROR_MAX ? n + 2 + err->lead : 0;
     return -1;
+}
+
+int rm_error_lead(struct rm_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = vput_front(err, 0, ": ", fmt, ap);
+    va_end(ap);
+    err->lead = n < RM_ERROR_MAX - 1 ? n : 0;
+    return -1;
+}
+
+int rm_error_restate(struct rm_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    size_t keep = err->lead;
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = vput_front(err, keep, keep ? "" : ": ", fmt, ap);
+    va_end(ap);
+    err->lead = n < RM_ERROR_MAX - 1 ? n : 0;
+    return -1;
+}
+
+void rm_error_subject_pid(struct rm_error *err, uint64_t pid)
+{
+    if (err)
+        err->subject.pid = pid;
+}
+
+void rm_error_subject_module(struct rm_error *err, const char *module)
+{
+    if (err)
+        snprintf(err->subject.module, sizeof err->subject.module, "%s", module);
+}
+
+void rm_error_subject_step(struct rm_error *err, long step)
+{
+    if (err)
+        err->subject.step = step;
 }
 
 int rm_error_copy(struct rm_error *dst, const struct rm_error *src)
@@ -85,6 +179,9 @@ void rm_error_clear(struct rm_error *err)
 {
     if (err) {
         err->code = RM_OK;
+        err->xcode = RM_XNONE;
+        err->subject = (struct rm_error_subject){.step = -1};
+        err->lead = 0;
         err->msg[0] = '\0';
     }
 }
