@@ -1,7 +1,10 @@
 /*
  * The watchdog: one node child at a time, restarted when it dies abnormally,
- * within a restart intensity. Signals are taken synchronously (sigwaitinfo),
- * so there are no handlers and no races with fork.
+ * within a restart intensity. A restart the node asks for (exit status
+ * RH_EXIT_RESTART: restart_node, reboot-old, a failure after an irreversible
+ * step) is not a crash and does not count against the intensity. Signals
+ * are taken synchronously (sigwaitinfo), so there are no handlers and no
+ * races with fork.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,6 +16,9 @@
 #include <unistd.h>
 
 #include "node.h"
+#include "relman/fsutil.h"
+#include "relman/protocol.h"
+#include "relman/store.h"
 #include "rh.h"
 
 static double now_s(void)
@@ -30,6 +36,27 @@ static void describe(int status, char *buf, size_t size)
                  strsignal(WTERMSIG(status)));
     else
         snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+}
+
+/* The release the next boot runs, for the log: the one a restart_node asked
+   for (ROOT/run/boot-once, read, not consumed) or the permanent one. */
+static void next_release(const char *root, char *vsn, size_t size)
+{
+    char path[4200], *text = NULL;
+    size_t len;
+    snprintf(path, sizeof path, "%s/" RM_NODE_RUN_DIR "/boot-once", root);
+    snprintf(vsn, size, "?");
+    if (rm_fs_read_file(path, 256, &text, &len, NULL) == 0) {
+        text[strcspn(text, "\n")] = '\0';
+        snprintf(vsn, size, "%s", text);
+        free(text);
+        return;
+    }
+    struct rm_store *st = rm_store_open(root, 0, NULL);
+    const struct rm_store_rel *perm = st ? rm_store_permanent(st) : NULL;
+    if (perm)
+        snprintf(vsn, size, "%s", perm->version);
+    rm_store_close(st);
 }
 
 int node_watchdog(const char *root, int ready_fd)
@@ -87,8 +114,16 @@ int node_watchdog(const char *root, int ready_fd)
             node_logf(RM_LOG_ERROR, "watchdog: node could not boot; not restarting it");
             return 1;
         }
-        if (WIFEXITED(status) && WEXITSTATUS(status) == RH_EXIT_RESTART)
-            snprintf(how, sizeof how, "asked for a restart into the permanent release");
+        char vsn[RM_NAME_MAX + 1];
+        next_release(root, vsn, sizeof vsn);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == RH_EXIT_RESTART) {
+            /* Asked for: not a crash, so outside the restart intensity. */
+            node_logf(RM_LOG_INFO,
+                      "watchdog: node (pid %ld) asked for a restart; restarting it into "
+                      "release '%s'",
+                      (long)child, vsn);
+            continue;
+        }
         /* Restart intensity: the oldest of the last MAX restarts must be
            older than PERIOD, else give up. */
         double t = now_s();
@@ -105,6 +140,7 @@ int node_watchdog(const char *root, int ready_fd)
         }
         restarts[slot] = t;
         n_restarts++;
-        node_logf(RM_LOG_WARNING, "watchdog: node (pid %ld) %s; restarting it", (long)child, how);
+        node_logf(RM_LOG_WARNING, "watchdog: node (pid %ld) %s; restarting it into release '%s'",
+                  (long)child, how, vsn);
     }
 }

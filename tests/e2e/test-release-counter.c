@@ -266,3 +266,30 @@ Test(release_counter, restart_node_comes_back_once_on_the_new_release)
     rh_fails(&n, 1, "already installed", "install", "1", NULL);
     rh_stop(&n);
 }
+
+/* Restarts the node asked for (restart_node) are not crashes: more of them
+   than the watchdog's crash limit (5 in 60 s) in a row leave it running,
+   and its log names the release each restart goes into. */
+Test(release_counter, planned_restarts_do_not_count_as_crashes)
+{
+    static struct e2e_node n;
+    rh_counter_node(&n);
+    counter_release(&n, "9", "1",
+                    "up:\n  - from: \"1\"\n    instructions:\n"
+                    "      - update: {module: z, change: advanced}\n      - restart_node\n"
+                    "down:\n  - to: \"1\"\n    instructions:\n"
+                    "      - update: {module: z, change: advanced}\n      - restart_node\n");
+    for (int i = 0; i < 6; i++) {
+        const char *to = i % 2 == 0 ? "9" : "1";
+        pid_t before = e2e_node_pid(&n);
+        free(rh_ok(&n, "install", to, NULL));
+        e2e_wait_node(&n, before, 10000);
+        rh_call_is(&n, "z", "boom", "0");
+    }
+    char *log = e2e_read(&n, "log/node.log");
+    cr_assert(strstr(log, "asked for a restart; restarting it into release '9'"), "%s", log);
+    cr_assert(strstr(log, "asked for a restart; restarting it into release '1'"), "%s", log);
+    cr_assert_null(strstr(log, "giving up"), "%s", log);
+    free(log);
+    rh_stop(&n);
+}
