@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "node.h"
-#include "rh.h"
+#include "relman/handler.h"
 
 static double now_s(void)
 {
@@ -87,7 +87,7 @@ int node_watchdog(const char *root, int ready_fd)
             node_logf(RM_LOG_ERROR, "watchdog: node could not boot; not restarting it");
             return 1;
         }
-        if (WIFEXITED(status) && WEXITSTATUS(status) == RH_EXIT_RESTART)
+        if (WIFEXITED(status) && WEXITSTATUS(status) == RM_HANDLER_EXIT_RESTART)
             snprintf(how, sizeof how, "asked for a restart into the permanent release");
         /* Restart intensity: the oldest of the last MAX restarts must be
            older than PERIOD, else give up. */

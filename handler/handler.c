@@ -12,21 +12,25 @@
 #include "relman/archive.h"
 #include "relman/fsutil.h"
 #include "relman/store.h"
-#include "rh.h"
+#include "handler-internal.h"
 
-struct rh {
+/* A report carries the plan's direction as protocol.h numbers it. */
+_Static_assert(RM_DIR_UP == (int)RM_PROTO_DIR_UP && RM_DIR_DOWN == (int)RM_PROTO_DIR_DOWN,
+               "directions in reports are the manifests'");
+
+struct rm_handler {
     struct rm_node *node;
     char *root;
     char lib[4096];
     pthread_mutex_t lock;
-    struct rh_rel running; /* the release the node runs */
+    struct rm_handler_rel running; /* the release the node runs */
     void (*restart)(void *ud, const char *why);
     void *restart_ud;
 };
 
-struct rh *rh_new(const struct rh_opts *opts, struct rm_error *err)
+struct rm_handler *rm_handler_new(const struct rm_handler_opts *opts, struct rm_error *err)
 {
-    struct rh *rh = calloc(1, sizeof *rh);
+    struct rm_handler *rh = calloc(1, sizeof *rh);
     if (!rh || !(rh->root = strdup(opts->root))) {
         free(rh);
         rm_error_nomem(err);
@@ -46,17 +50,17 @@ struct rh *rh_new(const struct rh_opts *opts, struct rm_error *err)
     return rh;
 }
 
-void rh_free(struct rh *rh)
+void rm_handler_free(struct rm_handler *rh)
 {
     if (!rh)
         return;
-    rh_rel_free(&rh->running);
+    rm_handler_rel_free(&rh->running);
     pthread_mutex_destroy(&rh->lock);
     free(rh->root);
     free(rh);
 }
 
-const char *rh_current(const struct rh *rh)
+const char *rm_handler_current(const struct rm_handler *rh)
 {
     return rh->running.rel.version ? rh->running.rel.version : "";
 }
@@ -64,13 +68,13 @@ const char *rh_current(const struct rh *rh)
 /* ROOT/run/boot-once: the release a plan ending in restart_node runs after
    the restart. Read and removed at boot, so that it boots once: a node that
    dies again boots the permanent release. */
-static void boot_once_path(const struct rh *rh, char *buf, size_t size)
+static void boot_once_path(const struct rm_handler *rh, char *buf, size_t size)
 {
     snprintf(buf, size, "%s/" RM_NODE_RUN_DIR "/boot-once", rh->root);
 }
 
 /* The release a restart_node asked for, if any (consumed), into vsn. */
-static int take_boot_once(struct rh *rh, const struct rm_store *st, char *vsn, size_t size)
+static int take_boot_once(struct rm_handler *rh, const struct rm_store *st, char *vsn, size_t size)
 {
     char path[4200], *text;
     size_t len;
@@ -86,7 +90,7 @@ static int take_boot_once(struct rh *rh, const struct rm_store *st, char *vsn, s
     return found;
 }
 
-int rh_boot(struct rh *rh, struct rm_error *err)
+int rm_handler_boot(struct rm_handler *rh, struct rm_error *err)
 {
     struct rm_store *st = rm_store_open(rh->root, 0, err);
     if (!st)
@@ -102,9 +106,9 @@ int rh_boot(struct rh *rh, struct rm_error *err)
                             "start --root %s --release FILE.tar.gz')",
                             rh->root, rh->root);
     }
-    struct rh_rel r = {0};
+    struct rm_handler_rel r = {0};
     size_t *order = NULL;
-    int rc = rh_rel_load(rh->root, perm->version, &r, err);
+    int rc = rm_handler_rel_load(rh->root, perm->version, &r, err);
     if (rc == 0 && !(order = calloc(r.rel.n_apps + 1, sizeof *order)))
         rc = rm_error_nomem(err);
     if (rc == 0)
@@ -112,16 +116,16 @@ int rh_boot(struct rh *rh, struct rm_error *err)
     if (rc < 0)
         rm_error_prefix(err, "boot release '%s'", perm->version);
     for (size_t i = 0; rc == 0 && i < r.rel.n_apps; i++) /* dependencies first */
-        if (rh_app_start(rh->node, rh->root, &r, &r.rel.apps[order[i]], err) < 0)
+        if (rm__rel_app_start(rh->node, rh->root, &r, &r.rel.apps[order[i]], err) < 0)
             rc = rm_error_prefix(err, "boot release '%s'", perm->version);
     free(order);
     rm_store_close(st);
     if (rc < 0) {
-        rh_rel_free(&r);
+        rm_handler_rel_free(&r);
         return -1;
     }
     pthread_mutex_lock(&rh->lock);
-    rh_rel_free(&rh->running);
+    rm_handler_rel_free(&rh->running);
     rh->running = r;
     pthread_mutex_unlock(&rh->lock);
     return 0;
@@ -131,7 +135,7 @@ int rh_boot(struct rh *rh, struct rm_error *err)
    it is (plan.v then points into relup; zeroed when it comes from the
    appups). */
 struct planned {
-    struct rh_rel to;
+    struct rm_handler_rel to;
     struct rm_plan plan;
     struct rm_appup relup;
 };
@@ -140,7 +144,7 @@ static void planned_free(struct planned *p)
 {
     rm_plan_free(&p->plan);
     rm_appup_free(&p->relup);
-    rh_rel_free(&p->to);
+    rm_handler_rel_free(&p->to);
 }
 
 /* Takes entry `e` (going `dir`) of the relup held in `doc` as the plan:
@@ -158,7 +162,7 @@ static int take_entry(struct planned *p, struct rm_appup *doc, enum rm_dir dir,
 
 /* ROOT/releases/<vsn>/relup.yaml into *doc when the file is there: 1, 0
    when it is not, -1 when it does not load or belongs to another release. */
-static int load_relup(const struct rh *rh, const char *vsn, char *path, size_t size,
+static int load_relup(const struct rm_handler *rh, const char *vsn, char *path, size_t size,
                       struct rm_appup *doc, struct rm_error *err)
 {
     int k = snprintf(path, size, "%s/releases/%s/" RM_RELUP_FILE, rh->root, vsn);
@@ -180,11 +184,11 @@ static int load_relup(const struct rh *rh, const char *vsn, char *path, size_t s
 /* The plan from a relup given with the request: its up entry from the
    running release when it is the target's relup, or its down entry to the
    target when it is the running release's. */
-static int plan_given(struct rh *rh, const char *vsn, const struct rh_relup_text *given,
+static int plan_given(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *given,
                       struct planned *p, struct rm_error *err)
 {
     struct rm_appup doc;
-    const char *cur = rh_current(rh);
+    const char *cur = rm_handler_current(rh);
     if (rm_relup_parse(given->name, given->data, given->len, &doc, err) < 0)
         return -1;
     const struct rm_appup_entry *e;
@@ -210,9 +214,10 @@ static int plan_given(struct rh *rh, const char *vsn, const struct rh_relup_text
  * the direction the appups give but none for these versions refuses the
  * install (its author decided how to get there). 0 or -1.
  */
-static int plan_root(struct rh *rh, const char *vsn, struct planned *p, struct rm_error *err)
+static int plan_root(struct rm_handler *rh, const char *vsn, struct planned *p,
+                     struct rm_error *err)
 {
-    const char *cur = rh_current(rh);
+    const char *cur = rm_handler_current(rh);
     char tpath[4200], rpath[4200];
     struct rm_appup tdoc = {0}, rdoc = {0};
     const struct rm_appup_entry *e;
@@ -248,7 +253,7 @@ static int plan_root(struct rh *rh, const char *vsn, struct planned *p, struct r
 /* The target release `vsn` and the plan from the running release to it
    (lock held): from `given` when not NULL, else from ROOT's relups or the
    appups. The release must be known and not the running one. */
-static int plan_to(struct rh *rh, const char *vsn, const struct rh_relup_text *given,
+static int plan_to(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *given,
                    struct planned *p, struct rm_error *err)
 {
     memset(p, 0, sizeof *p);
@@ -256,7 +261,7 @@ static int plan_to(struct rh *rh, const char *vsn, const struct rh_relup_text *g
         return rm_error_set(err, RM_ESTATE,
                             "the node at '%s' booted from its boot file and runs no release",
                             rh->root);
-    if (strcmp(vsn, rh_current(rh)) == 0)
+    if (strcmp(vsn, rm_handler_current(rh)) == 0)
         return rm_error_set(err, RM_EEXIST, "release '%s' is already installed", vsn);
     struct rm_store *st = rm_store_open(rh->root, 0, err);
     if (!st)
@@ -266,7 +271,7 @@ static int plan_to(struct rh *rh, const char *vsn, const struct rh_relup_text *g
     if (!known)
         return rm_error_set(err, RM_ENOENT, "release '%s' is not known in '%s' (unpack it first)",
                             vsn, rh->root);
-    if (rh_rel_load(rh->root, vsn, &p->to, err) < 0)
+    if (rm_handler_rel_load(rh->root, vsn, &p->to, err) < 0)
         return -1;
     if ((given ? plan_given(rh, vsn, given, p, err) : plan_root(rh, vsn, p, err)) < 0) {
         planned_free(p);
@@ -275,17 +280,17 @@ static int plan_to(struct rh *rh, const char *vsn, const struct rh_relup_text *g
     return 0;
 }
 
-char *rh_plan(struct rh *rh, const char *vsn, int json, long *first_irreversible,
-              struct rm_error *err)
+char *rm_handler_plan(struct rm_handler *rh, const char *vsn, int json, long *first_irreversible,
+                      struct rm_error *err)
 {
     struct planned p;
     char *doc = NULL;
     pthread_mutex_lock(&rh->lock);
     if (plan_to(rh, vsn, NULL, &p, err) == 0) {
-        const char *from = rh_current(rh);
+        const char *from = rm_handler_current(rh);
         doc = json ? rm_plan_to_json(&p.plan, p.plan.dir, from, vsn, err)
                    : rm_plan_to_yaml(&p.plan, p.plan.dir, from, vsn, err);
-        *first_irreversible = rh_first_irreversible(rh->node, &p.plan);
+        *first_irreversible = rm__exec_first_irreversible(rh->node, &p.plan);
         planned_free(&p);
     }
     pthread_mutex_unlock(&rh->lock);
@@ -295,13 +300,13 @@ char *rh_plan(struct rh *rh, const char *vsn, int json, long *first_irreversible
 }
 
 /* Runs (or checks) the plan to `vsn` (lock held). */
-static int run(struct rh *rh, const char *vsn, const struct rh_relup_text *given, int check,
-               int timeout_ms, struct rh_report *rep, struct rm_error *err)
+static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *given,
+               int check, int timeout_ms, struct rm_report *rep, struct rm_error *err)
 {
     struct planned p;
     memset(rep, 0, sizeof *rep);
     const char *op = check ? "check" : "install";
-    uint64_t t0 = rh_now_ns();
+    uint64_t t0 = rm__exec_now_ns();
     size_t nsums;
     if (plan_to(rh, vsn, given, &p, err) < 0)
         return rm_error_prefix(err, "%s '%s'", op, vsn);
@@ -315,38 +320,38 @@ static int run(struct rh *rh, const char *vsn, const struct rh_relup_text *given
             snprintf(what, sizeof what, "verify SHA256SUMS [%zu files]", nsums);
         else
             snprintf(what, sizeof what, "verify SHA256SUMS [no list: recorded by hand]");
-        if (rh_report_add(rep, what, 0, rh_now_ns() - t0, err) < 0) {
+        if (rm_report_add(rep, what, 0, rm__exec_now_ns() - t0, err) < 0) {
             planned_free(&p);
             return -1;
         }
     }
-    snprintf(rep->from, sizeof rep->from, "%s", rh_current(rh));
+    snprintf(rep->from, sizeof rep->from, "%s", rm_handler_current(rh));
     snprintf(rep->to, sizeof rep->to, "%s", vsn);
-    rep->dir = p.plan.dir;
-    struct rh_exec_env env = {.node = rh->node,
-                              .root = rh->root,
-                              .from = &rh->running,
-                              .to = &p.to,
-                              .timeout_ms = timeout_ms,
-                              .check_only = check};
-    enum rh_exec_fail fail;
-    int rc = rh_exec_plan(&env, &p.plan, rep, &fail, err);
+    rep->dir = (enum rm_proto_dir)p.plan.dir;
+    struct rm_handler_exec_env env = {.node = rh->node,
+                                      .root = rh->root,
+                                      .from = &rh->running,
+                                      .to = &p.to,
+                                      .timeout_ms = timeout_ms,
+                                      .check_only = check};
+    enum rm_handler_fail fail;
+    int rc = rm_handler_exec_plan(&env, &p.plan, rep, &fail, err);
     if (rc == 0 && !check) {
-        rh_rel_free(&rh->running);
+        rm_handler_rel_free(&rh->running);
         rh->running = p.to;
         memset(&p.to, 0, sizeof p.to);
     }
     planned_free(&p);
     if (rc < 0 && check)
         rm_error_prefix(err, "check '%s'", vsn);
-    else if (rc < 0 && fail == RH_FAIL_UNDONE)
+    else if (rc < 0 && fail == RM_HANDLER_FAIL_UNDONE)
         rm_error_prefix(err, "install '%s' rolled back, release '%s' still runs", vsn, rep->from);
     else if (rc < 0)
         rm_error_prefix(err,
                         "install '%s' failed after an irreversible step: the node restarts "
                         "into its permanent release",
                         vsn);
-    if (rc == 0 && fail == RH_FAIL_RESTART) {
+    if (rc == 0 && fail == RM_HANDLER_FAIL_RESTART) {
         /* restart_node: the node comes back on the release just installed,
            once (as OTP's restart_emulator), then permanent is still needed. */
         char path[4200], text[RM_NAME_MAX + 2];
@@ -354,16 +359,16 @@ static int run(struct rh *rh, const char *vsn, const struct rh_relup_text *given
         int k = snprintf(text, sizeof text, "%s\n", vsn);
         rm_fs_write_atomic(path, text, (size_t)k, 0600, NULL);
     }
-    if (fail == RH_FAIL_RESTART && rh->restart)
+    if (fail == RM_HANDLER_FAIL_RESTART && rh->restart)
         rh->restart(rh->restart_ud, rc < 0 ? "install failed after an irreversible step"
                                            : "the plan ends with restart_node");
     if (rc < 0)
-        rh_report_free(rep);
+        rm_report_free(rep);
     return rc;
 }
 
-int rh_check(struct rh *rh, const char *vsn, const struct rh_relup_text *relup,
-             struct rh_report *rep, struct rm_error *err)
+int rm_handler_check(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *relup,
+                     struct rm_report *rep, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
     int rc = run(rh, vsn, relup, 1, -1, rep, err);
@@ -371,8 +376,8 @@ int rh_check(struct rh *rh, const char *vsn, const struct rh_relup_text *relup,
     return rc;
 }
 
-int rh_install(struct rh *rh, const char *vsn, const struct rh_relup_text *relup, int timeout_ms,
-               struct rh_report *rep, struct rm_error *err)
+int rm_handler_install(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *relup,
+                       int timeout_ms, struct rm_report *rep, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
     int rc = run(rh, vsn, relup, 0, timeout_ms, rep, err);
@@ -380,7 +385,8 @@ int rh_install(struct rh *rh, const char *vsn, const struct rh_relup_text *relup
     return rc;
 }
 
-int rh_rollback(struct rh *rh, int timeout_ms, struct rh_report *rep, struct rm_error *err)
+int rm_handler_rollback(struct rm_handler *rh, int timeout_ms, struct rm_report *rep,
+                        struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
     struct rm_store *st = rm_store_open(rh->root, 0, err);
@@ -393,7 +399,7 @@ int rh_rollback(struct rh *rh, int timeout_ms, struct rh_report *rep, struct rm_
         rc = rm_error_prefix(err, "rollback");
     else if (!perm[0])
         rc = rm_error_set(err, RM_ENOENT, "rollback: no permanent release in '%s'", rh->root);
-    else if (strcmp(perm, rh_current(rh)) == 0)
+    else if (strcmp(perm, rm_handler_current(rh)) == 0)
         rc = rm_error_set(err, RM_ESTATE,
                           "rollback: nothing to roll back, release '%s' is current and permanent",
                           perm);
@@ -404,18 +410,18 @@ int rh_rollback(struct rh *rh, int timeout_ms, struct rh_report *rep, struct rm_
 }
 
 /* Opens the store locked, with the running release marked current. */
-static struct rm_store *store_locked(struct rh *rh, struct rm_error *err)
+static struct rm_store *store_locked(struct rm_handler *rh, struct rm_error *err)
 {
     struct rm_store *st = rm_store_open(rh->root, RM_STORE_LOCK, err);
-    if (st && rm_store_find(st, rh_current(rh)) &&
-        rm_store_set_current(st, rh_current(rh), err) < 0) {
+    if (st && rm_store_find(st, rm_handler_current(rh)) &&
+        rm_store_set_current(st, rm_handler_current(rh), err) < 0) {
         rm_store_close(st);
         return NULL;
     }
     return st;
 }
 
-int rh_permanent(struct rh *rh, const char *vsn, struct rm_error *err)
+int rm_handler_permanent(struct rm_handler *rh, const char *vsn, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
     struct rm_store *st = store_locked(rh, err);
@@ -423,12 +429,12 @@ int rh_permanent(struct rh *rh, const char *vsn, struct rm_error *err)
     const struct rm_store_rel *rel = st ? rm_store_find(st, vsn) : NULL;
     if (st && !rel)
         rc = rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
-    else if (st && strcmp(vsn, rh_current(rh)) != 0)
+    else if (st && strcmp(vsn, rm_handler_current(rh)) != 0)
         rc = rm_error_set(err, RM_ESTATE,
                           "bad status: release '%s' is %s, not current (release '%s' runs; "
                           "install '%s' first%s)",
-                          vsn, rm_rel_state_name(rm_store_state(st, rel)), rh_current(rh), vsn,
-                          rel->state == RM_REL_OLD ? ", or use reboot-old" : "");
+                          vsn, rm_rel_state_name(rm_store_state(st, rel)), rm_handler_current(rh),
+                          vsn, rel->state == RM_REL_OLD ? ", or use reboot-old" : "");
     else if (st)
         rc = rm_store_make_permanent(st, vsn, err);
     rm_store_close(st);
@@ -436,7 +442,7 @@ int rh_permanent(struct rh *rh, const char *vsn, struct rm_error *err)
     return rc < 0 ? rm_error_prefix(err, "permanent '%s'", vsn) : 0;
 }
 
-int rh_reboot_old(struct rh *rh, const char *vsn, struct rm_error *err)
+int rm_handler_reboot_old(struct rm_handler *rh, const char *vsn, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
     struct rm_store *st = store_locked(rh, err);
@@ -458,7 +464,7 @@ int rh_reboot_old(struct rh *rh, const char *vsn, struct rm_error *err)
     return 0;
 }
 
-int rh_remove(struct rh *rh, const char *vsn, struct rm_error *err)
+int rm_handler_remove(struct rm_handler *rh, const char *vsn, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
     struct rm_store *st = store_locked(rh, err);
