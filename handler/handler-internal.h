@@ -1,9 +1,10 @@
 /*
  * Private to the release handler: what its files share. Each name says its
- * file: rm__rel_* in rel.c, rm__exec_* in exec.c, rm__describe_* in
- * describe.c. Files call downwards only: handler.c and requests.c (the
- * handler and its requests) over exec.c (the executor) over rel.c and
- * describe.c.
+ * file: rm__plan_source_* in plan-source.c, rm__exec_* in exec.c, rm__rel_*
+ * in rel.c, rm__describe_* in describe.c. Files call downwards only:
+ * requests.c (the requests) over handler.c (the handler and its
+ * operations) over plan-source.c (where a plan comes from) and exec.c (the
+ * executor), over rel.c (a release and its applications) and describe.c.
  */
 #ifndef RELMAN_HANDLER_INTERNAL_H
 #define RELMAN_HANDLER_INTERNAL_H
@@ -39,6 +40,32 @@ int rm__rel_app_start(struct rm_node *node, const char *root, const struct rm_ha
    runs: registered names from the manifest. *count receives the number. */
 int rm__rel_app_stop(struct rm_node *node, const struct rm_app *app, size_t *count,
                      struct rm_error *err);
+
+/* A plan to run: the target release, the plan, and the relup whose entry
+   it is (plan.v then points into relup; zeroed when it comes from the
+   appups). */
+struct rm__plan_source {
+    struct rm_handler_rel to;
+    struct rm_plan plan;
+    struct rm_appup relup;
+};
+
+/*
+ * The target release `vsn` of ROOT and the plan from `running` to it, into
+ * *p: from `given` when not NULL (its up entry from the running release
+ * when it is the target's relup, its down entry to the target when it is
+ * the running release's), else from ROOT's relups or the appups. The
+ * release must be known to the store and not the running one. Returns 0
+ * (free *p with rm__plan_source_free), or -1 with `err` set (RM_ESTATE: no
+ * release runs; RM_EEXIST: it runs already; RM_ENOENT: unknown; RM_ENOPATH:
+ * a relup without the entry needed) with nothing in *p to free.
+ */
+int rm__plan_source_choose(const char *root, const struct rm_handler_rel *running,
+                           const char *vsn, const struct rm_handler_relup *given,
+                           struct rm__plan_source *p, struct rm_error *err);
+
+/* Frees what a plan source holds. */
+void rm__plan_source_free(struct rm__plan_source *p);
 
 /* Monotonic time in nanoseconds, for the reports. */
 uint64_t rm__exec_now_ns(void);

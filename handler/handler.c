@@ -131,167 +131,18 @@ int rm_handler_boot(struct rm_handler *rh, struct rm_error *err)
     return 0;
 }
 
-/* A plan to run: the target release, the plan, and the relup whose entry
-   it is (plan.v then points into relup; zeroed when it comes from the
-   appups). */
-struct planned {
-    struct rm_handler_rel to;
-    struct rm_plan plan;
-    struct rm_appup relup;
-};
-
-static void planned_free(struct planned *p)
-{
-    rm_plan_free(&p->plan);
-    rm_appup_free(&p->relup);
-    rm_handler_rel_free(&p->to);
-}
-
-/* Takes entry `e` (going `dir`) of the relup held in `doc` as the plan:
-   checked again as the executor will run it (rm_plan_check). */
-static int take_entry(struct planned *p, struct rm_appup *doc, enum rm_dir dir,
-                      const struct rm_appup_entry *e, struct rm_error *err)
-{
-    if (rm_plan_check(&e->script, err) < 0)
-        return -1;
-    p->relup = *doc;
-    memset(doc, 0, sizeof *doc);
-    p->plan = (struct rm_plan){.dir = dir, .v = e->script.v, .n = e->script.n};
-    return 0;
-}
-
-/* ROOT/releases/<vsn>/relup.yaml into *doc when the file is there: 1, 0
-   when it is not, -1 when it does not load or belongs to another release. */
-static int load_relup(const struct rm_handler *rh, const char *vsn, char *path, size_t size,
-                      struct rm_appup *doc, struct rm_error *err)
-{
-    int k = snprintf(path, size, "%s/releases/%s/" RM_RELUP_FILE, rh->root, vsn);
-    if (k < 0 || (size_t)k >= size)
-        return rm_error_set(err, RM_ELIMIT, "release '%s': path too long", vsn);
-    if (!rm_fs_exists(path))
-        return 0;
-    if (rm_relup_load(path, doc, err) < 0)
-        return -1;
-    if (strcmp(doc->version, vsn) != 0) {
-        rm_error_set(err, RM_EINVAL, "relup '%s' is the relup of release '%s', not '%s'", path,
-                     doc->version, vsn);
-        rm_appup_free(doc);
-        return -1;
-    }
-    return 1;
-}
-
-/* The plan from a relup given with the request: its up entry from the
-   running release when it is the target's relup, or its down entry to the
-   target when it is the running release's. */
-static int plan_given(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *given,
-                      struct planned *p, struct rm_error *err)
-{
-    struct rm_appup doc;
-    const char *cur = rm_handler_current(rh);
-    if (rm_relup_parse(given->name, given->data, given->len, &doc, err) < 0)
-        return -1;
-    const struct rm_appup_entry *e;
-    int rc;
-    if (strcmp(doc.version, vsn) == 0 && (e = rm_appup_find(&doc, RM_DIR_UP, cur)))
-        rc = take_entry(p, &doc, RM_DIR_UP, e, err);
-    else if (strcmp(doc.version, cur) == 0 && (e = rm_appup_find(&doc, RM_DIR_DOWN, vsn)))
-        rc = take_entry(p, &doc, RM_DIR_DOWN, e, err);
-    else
-        rc = rm_error_set(err, RM_ENOPATH,
-                          "relup '%s' (of release '%s') has no entry for the running release: "
-                          "neither version '%s' with an up entry from '%s' nor version '%s' with "
-                          "a down entry to '%s'",
-                          given->name, doc.version, vsn, cur, cur, vsn);
-    rm_appup_free(&doc);
-    return rc;
-}
-
-/*
- * The plan from the relups of ROOT (as OTP's releases/VSN/relup): the
- * target's up entry from the running release, or the running release's
- * down entry to the target; else the appups. A relup that has entries in
- * the direction the appups give but none for these versions refuses the
- * install (its author decided how to get there). 0 or -1.
- */
-static int plan_root(struct rm_handler *rh, const char *vsn, struct planned *p,
-                     struct rm_error *err)
-{
-    const char *cur = rm_handler_current(rh);
-    char tpath[4200], rpath[4200];
-    struct rm_appup tdoc = {0}, rdoc = {0};
-    const struct rm_appup_entry *e;
-    int t = load_relup(rh, vsn, tpath, sizeof tpath, &tdoc, err), r = 0, rc;
-    if (t >= 0)
-        r = load_relup(rh, cur, rpath, sizeof rpath, &rdoc, err);
-    if (t < 0 || r < 0) {
-        rc = -1;
-    } else if (t > 0 && (e = rm_appup_find(&tdoc, RM_DIR_UP, cur))) {
-        rc = take_entry(p, &tdoc, RM_DIR_UP, e, err);
-    } else if (r > 0 && (e = rm_appup_find(&rdoc, RM_DIR_DOWN, vsn))) {
-        rc = take_entry(p, &rdoc, RM_DIR_DOWN, e, err);
-    } else {
-        rc = rm_plan_release_apps(&rh->running.rel, rh->running.apps, &p->to.rel, p->to.apps,
-                                  &p->plan, err);
-        int up = rc == 0 ? p->plan.dir == RM_DIR_UP : t > 0 && tdoc.n_up > 0;
-        if ((rc < 0 && up) || (rc == 0 && up && t > 0 && tdoc.n_up > 0))
-            rc = rm_error_set(err, RM_ENOPATH,
-                              "relup '%s' has no up entry from the running release '%s' (add "
-                              "one, or remove its up entries to plan from the appups)",
-                              tpath, cur);
-        else if (rc == 0 && !up && r > 0 && rdoc.n_down > 0)
-            rc = rm_error_set(err, RM_ENOPATH,
-                              "relup '%s' has no down entry to release '%s' (add one, or remove "
-                              "its down entries to plan from the appups)",
-                              rpath, vsn);
-    }
-    rm_appup_free(&tdoc);
-    rm_appup_free(&rdoc);
-    return rc;
-}
-
-/* The target release `vsn` and the plan from the running release to it
-   (lock held): from `given` when not NULL, else from ROOT's relups or the
-   appups. The release must be known and not the running one. */
-static int plan_to(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *given,
-                   struct planned *p, struct rm_error *err)
-{
-    memset(p, 0, sizeof *p);
-    if (!rh->running.rel.version)
-        return rm_error_set(err, RM_ESTATE,
-                            "the node at '%s' booted from its boot file and runs no release",
-                            rh->root);
-    if (strcmp(vsn, rm_handler_current(rh)) == 0)
-        return rm_error_set(err, RM_EEXIST, "release '%s' is already installed", vsn);
-    struct rm_store *st = rm_store_open(rh->root, 0, err);
-    if (!st)
-        return -1;
-    int known = rm_store_find(st, vsn) != NULL;
-    rm_store_close(st);
-    if (!known)
-        return rm_error_set(err, RM_ENOENT, "release '%s' is not known in '%s' (unpack it first)",
-                            vsn, rh->root);
-    if (rm_handler_rel_load(rh->root, vsn, &p->to, err) < 0)
-        return -1;
-    if ((given ? plan_given(rh, vsn, given, p, err) : plan_root(rh, vsn, p, err)) < 0) {
-        planned_free(p);
-        return -1;
-    }
-    return 0;
-}
-
 char *rm_handler_plan(struct rm_handler *rh, const char *vsn, int json, long *first_irreversible,
                       struct rm_error *err)
 {
-    struct planned p;
+    struct rm__plan_source p;
     char *doc = NULL;
     pthread_mutex_lock(&rh->lock);
-    if (plan_to(rh, vsn, NULL, &p, err) == 0) {
+    if (rm__plan_source_choose(rh->root, &rh->running, vsn, NULL, &p, err) == 0) {
         const char *from = rm_handler_current(rh);
         doc = json ? rm_plan_to_json(&p.plan, p.plan.dir, from, vsn, err)
                    : rm_plan_to_yaml(&p.plan, p.plan.dir, from, vsn, err);
         *first_irreversible = rm__exec_first_irreversible(rh->node, &p.plan);
-        planned_free(&p);
+        rm__plan_source_free(&p);
     }
     pthread_mutex_unlock(&rh->lock);
     if (!doc)
@@ -303,15 +154,15 @@ char *rm_handler_plan(struct rm_handler *rh, const char *vsn, int json, long *fi
 static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *given,
                int check, int timeout_ms, struct rm_report *rep, struct rm_error *err)
 {
-    struct planned p;
+    struct rm__plan_source p;
     memset(rep, 0, sizeof *rep);
     const char *op = check ? "check" : "install";
     uint64_t t0 = rm__exec_now_ns();
     size_t nsums;
-    if (plan_to(rh, vsn, given, &p, err) < 0)
+    if (rm__plan_source_choose(rh->root, &rh->running, vsn, given, &p, err) < 0)
         return rm_error_prefix(err, "%s '%s'", op, vsn);
     if (rm_release_verify(rh->root, vsn, &nsums, err) < 0) {
-        planned_free(&p);
+        rm__plan_source_free(&p);
         return rm_error_prefix(err, "%s '%s'", op, vsn);
     }
     if (check) {
@@ -321,7 +172,7 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
         else
             snprintf(what, sizeof what, "verify SHA256SUMS [no list: recorded by hand]");
         if (rm_report_add(rep, what, 0, rm__exec_now_ns() - t0, err) < 0) {
-            planned_free(&p);
+            rm__plan_source_free(&p);
             return -1;
         }
     }
@@ -341,7 +192,7 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
         rh->running = p.to;
         memset(&p.to, 0, sizeof p.to);
     }
-    planned_free(&p);
+    rm__plan_source_free(&p);
     if (rc < 0 && check)
         rm_error_prefix(err, "check '%s'", vsn);
     else if (rc < 0 && fail == RM_HANDLER_FAIL_UNDONE)
