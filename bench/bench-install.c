@@ -1,7 +1,7 @@
 /*
  * bench-install.c - `relman install` of the counter from release 1 to 2
  * (and back) with 1 to 100,000 processes of z: the release handler's plan
- * executor (relman/rh-exec.c) run in-process against a runtime node, on a
+ * executor (relman/handler.h) run in-process against a runtime node, on a
  * root holding the counter's two releases as the build packs them. The
  * figures are the pause (first suspend to last resume) and the whole
  * install: plan execution from load_object_code to commit, without the
@@ -14,7 +14,7 @@
 
 #include "bench.h"
 #include "relman/fsutil.h"
-#include "rh.h"
+#include "relman/handler.h"
 
 #define COUNTER_SRC RELMAN_SOURCE_DIR "/examples/counter"
 #define COUNTER_BIN RELMAN_BINARY_DIR "/examples/counter"
@@ -66,8 +66,9 @@ static int make_root(char *root, size_t size, struct rm_error *err)
 }
 
 /* One install from `from` to `to` with the executor; pause and total in ms. */
-static int install(struct rm_node *node, const char *root, const struct rh_rel *from,
-                   const struct rh_rel *to, double *pause, double *total, struct rm_error *err)
+static int install(struct rm_node *node, const char *root, const struct rm_handler_rel *from,
+                   const struct rm_handler_rel *to, double *pause, double *total,
+                   struct rm_error *err)
 {
     char lib[4096];
     struct rm_plan plan;
@@ -75,19 +76,20 @@ static int install(struct rm_node *node, const char *root, const struct rh_rel *
     double t0 = bench_now();
     if (rm_plan_releases(&from->rel, lib, &to->rel, lib, &plan, err) < 0)
         return -1;
-    struct rh_exec_env env = {.node = node, .root = root, .from = from, .to = to, .timeout_ms = -1};
-    struct rh_report rep = {0};
-    enum rh_exec_fail f;
-    int rc = rh_exec_plan(&env, &plan, &rep, &f, err);
+    struct rm_handler_exec_env env = {
+        .node = node, .root = root, .from = from, .to = to, .timeout_ms = -1};
+    struct rm_report rep = {0};
+    enum rm_handler_fail f;
+    int rc = rm_handler_exec_plan(&env, &plan, &rep, &f, err);
     *total = (bench_now() - t0) * 1e3;
     *pause = (double)rep.pause_ns / 1e6;
-    rh_report_free(&rep);
+    rm_report_free(&rep);
     rm_plan_free(&plan);
     return rc;
 }
 
-static int run_size(const char *root, const struct rh_rel *r1, const struct rh_rel *r2, size_t n,
-                    int rounds, struct bench_out *out)
+static int run_size(const char *root, const struct rm_handler_rel *r1,
+                    const struct rm_handler_rel *r2, size_t n, int rounds, struct bench_out *out)
 {
     struct rm_error err = {0};
     struct rm_node_opts o = {.log = quiet};
@@ -135,10 +137,10 @@ int bench_install(struct bench_out *out)
 {
     struct rm_error err = {0};
     char root[1024];
-    struct rh_rel r1 = {0}, r2 = {0};
-    if (make_root(root, sizeof root, &err) < 0 || rh_rel_load(root, "1", &r1, &err) < 0 ||
-        rh_rel_load(root, "2", &r2, &err) < 0) {
-        rh_rel_free(&r1);
+    struct rm_handler_rel r1 = {0}, r2 = {0};
+    if (make_root(root, sizeof root, &err) < 0 || rm_handler_rel_load(root, "1", &r1, &err) < 0 ||
+        rm_handler_rel_load(root, "2", &r2, &err) < 0) {
+        rm_handler_rel_free(&r1);
         rm_fs_remove_tree(root, NULL);
         return fail("root with releases 1 and 2", &err);
     }
@@ -152,8 +154,8 @@ int bench_install(struct bench_out *out)
                         "code_change, resume, commit) run by the release handler's executor, "
                         "in-process; the pause is the runtime transaction's first suspend to last "
                         "resume. Each size alternates up and down installs on one node.");
-    rh_rel_free(&r1);
-    rh_rel_free(&r2);
+    rm_handler_rel_free(&r1);
+    rm_handler_rel_free(&r2);
     rm_fs_remove_tree(root, NULL);
     return rc;
 }

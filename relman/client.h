@@ -103,4 +103,73 @@ int client_suspend_resume(const struct cmd_entry *self, int argc, char **argv, u
    returns CMD_FAILED. */
 int client_bad_reply(struct rm_error *err);
 
+/* ---- release requests (client-release.c) --------------------------------- */
+
+struct rm_report;
+struct rm_store;
+
+/*
+ * Sends a release request of `type` whose reply is a report (check,
+ * install, rollback) to the node of `root`, with the relup file `relup`
+ * appended to `req` when not NULL (its name and text), prints the report
+ * (`verb` as in client_report_print) and returns the command's exit status.
+ */
+int client_release_report(const char *root, unsigned type, struct rm_proto_writer *req,
+                          const char *relup, const char *verb, int json);
+
+/*
+ * The body of install (`relman install VSN [--relup FILE]`) and, with
+ * `rollback`, of `relman rollback`: [--timeout MS] [--json]. Sends the
+ * command's own message type (self->msg). Returns the exit status.
+ */
+int client_install(const struct cmd_entry *self, int argc, char **argv, int rollback);
+
+/*
+ * The body of permanent, reboot-old and remove against a live node:
+ * `relman NAME VSN`; sends self->msg, prints `done` (a format taking the
+ * version) on success and returns the exit status.
+ */
+int client_vsn_op(const struct cmd_entry *self, int argc, char **argv, const char *done);
+
+/*
+ * `relman plan VSN`, the live form: the plan from the release the node of
+ * `root` runs to VSN, printed as a relup document (YAML, or JSON with
+ * `json`), and whether every step can be undone. Returns the exit status.
+ */
+int client_plan(const struct cmd_entry *self, const char *root, const char *vsn, int json);
+
+/*
+ * `relman node start --release FILE.tar.gz`: initialises the root (created
+ * when missing) from its first release, which becomes permanent. Refuses a
+ * root that already holds releases. Returns 0, or -1 with `err` set (and
+ * the directories it created for the root removed again).
+ */
+int client_init_root(const char *root, const char *archive, struct rm_error *err);
+
+/*
+ * When a node runs at `root`, asks it which release it runs and marks that
+ * one current in `st` (for `relman releases`). Returns 0 (also when no node
+ * runs), or -1 with `err` set when the node answers with an error.
+ */
+int client_mark_current(const char *root, struct rm_store *st, struct rm_error *err);
+
+/*
+ * `relman remove VSN` through the node running at `root`, which refuses the
+ * release it runs: returns the command's exit status, or -1 when no node
+ * runs there (the caller then removes it from the store itself).
+ */
+int client_remove(const char *root, const char *vsn);
+
+/* ---- printing reports (client-report.c) ---------------------------------- */
+
+/*
+ * Prints a report for a person (`json` 0) or as one JSON object (`json` 1)
+ * on stdout. `verb` is "installed", "rolled back to" or "checked".
+ */
+void client_report_print(const struct rm_report *rep, const char *verb, int json);
+
+/* Prints {"ok":false,"error":"<msg>"} on stdout: what a --json command
+   prints when it fails (the message also goes to stderr). */
+void client_print_json_error(const char *msg);
+
 #endif

@@ -20,7 +20,7 @@ static int exec_call(const struct cmd_entry *self, int argc, char **argv)
     rm_proto_put_u32(&w, (uint32_t)timeout);
     struct client_reply r;
     struct rm_error err;
-    int rc = client_request(root, RM_MSG_CALL, &w, timeout + CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+    int rc = client_request(root, self->msg, &w, timeout + CLIENT_REPLY_TIMEOUT_MS, &r, &err);
     rm_proto_writer_release(&w);
     if (rc < 0)
         return cmd_fail(&err);
@@ -41,4 +41,5 @@ const struct cmd_entry cmd_call_entry = {
     .args = "PROC MESSAGE [--timeout MS]",
     .summary = "send a call and print the reply payload (timeout 5000 ms)",
     .exec = exec_call,
+    .msg = RM_MSG_CALL,
 };

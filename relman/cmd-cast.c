@@ -13,7 +13,7 @@ static int exec_cast(const struct cmd_entry *self, int argc, char **argv)
     rm_proto_writer_init(&w);
     rm_proto_put_str(&w, argv[1]);
     rm_proto_put_bytes(&w, argv[2], strlen(argv[2]));
-    int rc = client_run(root, RM_MSG_CAST, &w, CLIENT_REPLY_TIMEOUT_MS);
+    int rc = client_run(root, self->msg, &w, CLIENT_REPLY_TIMEOUT_MS);
     rm_proto_writer_release(&w);
     return rc;
 }
@@ -23,4 +23,5 @@ const struct cmd_entry cmd_cast_entry = {
     .args = "PROC MESSAGE",
     .summary = "send an asynchronous request (handle_cast)",
     .exec = exec_cast,
+    .msg = RM_MSG_CAST,
 };

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "client.h"
-#include "relman/module.h"
 
 static int exec_change_code(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -23,7 +22,7 @@ static int exec_change_code(const struct cmd_entry *self, int argc, char **argv)
     rm_proto_put_str(&w, argv[3]);
     rm_proto_put_bytes(&w, extra, strlen(extra));
     rm_proto_put_u32(&w, down ? RM_DOWN : RM_UP);
-    int rc = client_run(root, RM_MSG_CHANGE_CODE, &w, CLIENT_REPLY_TIMEOUT_MS);
+    int rc = client_run(root, self->msg, &w, CLIENT_REPLY_TIMEOUT_MS);
     rm_proto_writer_release(&w);
     return rc;
 }
@@ -33,4 +32,5 @@ const struct cmd_entry cmd_change_code_entry = {
     .args = "PROC MODULE OLDVSN [EXTRA] [--down]",
     .summary = "migrate a suspended process's state; --down: OLDVSN is the version gone back to",
     .exec = exec_change_code,
+    .msg = RM_MSG_CHANGE_CODE,
 };

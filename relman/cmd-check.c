@@ -4,7 +4,6 @@
    old-code precondition; and whether the plan can be undone in place at
    every step. */
 #include "client.h"
-#include "rh.h"
 
 static int exec_check(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -17,7 +16,7 @@ static int exec_check(const struct cmd_entry *self, int argc, char **argv)
     struct rm_proto_writer w;
     rm_proto_writer_init(&w);
     rm_proto_put_str(&w, argv[1]);
-    int rc = rh_client_report(root, RM_MSG_RH_CHECK, &w, relup, "checked", json);
+    int rc = client_release_report(root, self->msg, &w, relup, "checked", json);
     rm_proto_writer_release(&w);
     return rc;
 }
@@ -27,4 +26,5 @@ const struct cmd_entry cmd_check_entry = {
     .args = "VSN [--relup FILE] [--json]",
     .summary = "dry run of install VSN: files, object code, plan; says if it is undoable",
     .exec = exec_check,
+    .msg = RM_MSG_RH_CHECK,
 };

@@ -2,11 +2,10 @@
    downgrade the running node to release VSN as one transaction (planned by
    the relup FILE when given), and report each step. */
 #include "client.h"
-#include "rh.h"
 
 static int exec_install(const struct cmd_entry *self, int argc, char **argv)
 {
-    return rh_client_install(self, argc, argv, 0);
+    return client_install(self, argc, argv, 0);
 }
 
 const struct cmd_entry cmd_install_entry = {
@@ -14,4 +13,5 @@ const struct cmd_entry cmd_install_entry = {
     .args = "VSN [--relup FILE] [--timeout MS] [--json]",
     .summary = "upgrade or downgrade to VSN as one transaction; report each step",
     .exec = exec_install,
+    .msg = RM_MSG_RH_INSTALL,
 };

@@ -37,7 +37,7 @@ static int exec_load(const struct cmd_entry *self, int argc, char **argv)
     rm_proto_put_str(&w, path);
     struct client_reply r;
     struct rm_error err;
-    int rc = client_request(root, RM_MSG_LOAD, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+    int rc = client_request(root, self->msg, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
     rm_proto_writer_release(&w);
     if (rc < 0)
         return cmd_fail(&err);
@@ -57,4 +57,5 @@ const struct cmd_entry cmd_load_entry = {
     .args = "MODULE PATH",
     .summary = "load a new version of a module (fails if an old version remains)",
     .exec = exec_load,
+    .msg = RM_MSG_LOAD,
 };

@@ -7,7 +7,6 @@
 
 #include "client.h"
 #include "node.h"
-#include "rh.h"
 
 static int exec_node_start(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -19,7 +18,7 @@ static int exec_node_start(const struct cmd_entry *self, int argc, char **argv)
     if (client_args(self, argc, argv, opts, 0, 0, &root) < 0)
         return CMD_USAGE;
     struct rm_error ierr;
-    if (release && rh_client_init_root(root, release, &ierr) < 0) /* an empty root's first */
+    if (release && client_init_root(root, release, &ierr) < 0) /* an empty root's first */
         return cmd_fail(&ierr);
     char abs[PATH_MAX];
     if (!realpath(root, abs)) {
@@ -36,4 +35,5 @@ const struct cmd_entry cmd_node_start_entry = {
     .summary = "boot the permanent release under a watchdog (--release: initialise an empty "
                "ROOT from it)",
     .exec = exec_node_start,
+    .msg = RM_MSG_PING,
 };

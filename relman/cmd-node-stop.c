@@ -41,7 +41,7 @@ static int exec_node_stop(const struct cmd_entry *self, int argc, char **argv)
     struct rm_error err;
     if (client_ping(root, &node_pid, &wd_pid, &err) < 0)
         return cmd_fail(&err);
-    int rc = client_run(root, RM_MSG_STOP, NULL, CLIENT_REPLY_TIMEOUT_MS);
+    int rc = client_run(root, self->msg, NULL, CLIENT_REPLY_TIMEOUT_MS);
     if (rc != CMD_OK)
         return rc;
     struct timespec pause = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
@@ -62,4 +62,5 @@ const struct cmd_entry cmd_node_stop_entry = {
     .args = "--root DIR",
     .summary = "stop the node and its watchdog gracefully; waits until they are gone",
     .exec = exec_node_stop,
+    .msg = RM_MSG_STOP,
 };

@@ -64,4 +64,5 @@ const struct cmd_entry cmd_pack_entry = {
     .args = "RELEASE.yaml -o FILE [--path DIR]...",
     .summary = "build a release archive from a spec and built modules",
     .exec = exec_pack,
+    .msg = RM_MSG_NONE,
 };

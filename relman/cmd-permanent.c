@@ -1,11 +1,10 @@
 /* relman permanent VSN: make the running release permanent (OTP's
    make_permanent), so that the node boots it from now on. */
 #include "client.h"
-#include "rh.h"
 
 static int exec_permanent(const struct cmd_entry *self, int argc, char **argv)
 {
-    return rh_client_vsn_op(self, argc, argv, RM_MSG_RH_PERMANENT, "release '%s' is permanent\n");
+    return client_vsn_op(self, argc, argv, "release '%s' is permanent\n");
 }
 
 const struct cmd_entry cmd_permanent_entry = {
@@ -13,4 +12,5 @@ const struct cmd_entry cmd_permanent_entry = {
     .args = "VSN",
     .summary = "make the running release VSN permanent (the one the node boots)",
     .exec = exec_permanent,
+    .msg = RM_MSG_RH_PERMANENT,
 };

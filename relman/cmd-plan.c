@@ -20,12 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "cmd.h"
 #include "relman/archive.h"
 #include "relman/fsutil.h"
 #include "relman/manifest.h"
 #include "relman/plan.h"
-#include "rh.h"
 
 /* snprintf into `buf` that fails with a message when the path is cut. */
 static int path_fmt(struct rm_error *err, char *buf, size_t size, const char *fmt, ...)
@@ -357,7 +357,7 @@ static int exec_plan(const struct cmd_entry *self, int argc, char **argv)
     if (argc < 0)
         return CMD_USAGE;
     if (argc == 2 && argv[1][0] != '-') /* the live form: from the node's running release */
-        return rh_client_plan(self, cmd_root(root), argv[1], o.json);
+        return client_plan(self, cmd_root(root), argv[1], o.json);
     o.path = calloc((size_t)argc + 1, sizeof *o.path);
     if (!o.path)
         return cmd_fail(&(struct rm_error){.code = RM_ENOMEM, .msg = "out of memory"});
@@ -371,4 +371,5 @@ const struct cmd_entry cmd_plan_entry = {
     .args = "VSN | --appup FILE --from|--to VSN | --from REL --to REL [--path DIR]... [--json]",
     .summary = "print the low-level plan of an upgrade or downgrade, live or offline",
     .exec = exec_plan,
+    .msg = RM_MSG_RH_PLAN,
 };

@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "client.h"
-#include "relman/vocab.h"
 
 static int exec_purge(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -19,7 +18,7 @@ static int exec_purge(const struct cmd_entry *self, int argc, char **argv)
     rm_proto_put_u32(&w, brutal ? RM_PURGE_BRUTAL : RM_PURGE_SOFT);
     struct client_reply r;
     struct rm_error err;
-    int rc = client_request(root, RM_MSG_PURGE, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+    int rc = client_request(root, self->msg, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
     rm_proto_writer_release(&w);
     if (rc < 0)
         return cmd_fail(&err);
@@ -40,4 +39,5 @@ const struct cmd_entry cmd_purge_entry = {
     .args = "MODULE [--brutal]",
     .summary = "drop a module's old version (soft; --brutal kills its users)",
     .exec = exec_purge,
+    .msg = RM_MSG_PURGE,
 };

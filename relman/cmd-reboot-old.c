@@ -1,12 +1,11 @@
 /* relman reboot-old VSN: make an old release permanent again and restart
    the node into it (OTP's reboot_old_release). */
 #include "client.h"
-#include "rh.h"
 
 static int exec_reboot_old(const struct cmd_entry *self, int argc, char **argv)
 {
-    return rh_client_vsn_op(self, argc, argv, RM_MSG_RH_REBOOT_OLD,
-                            "release '%s' is permanent; the node restarts into it\n");
+    return client_vsn_op(self, argc, argv,
+                         "release '%s' is permanent; the node restarts into it\n");
 }
 
 const struct cmd_entry cmd_reboot_old_entry = {
@@ -14,4 +13,5 @@ const struct cmd_entry cmd_reboot_old_entry = {
     .args = "VSN",
     .summary = "make an old release permanent and restart the node into it",
     .exec = exec_reboot_old,
+    .msg = RM_MSG_RH_REBOOT_OLD,
 };

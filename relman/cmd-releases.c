@@ -3,9 +3,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "client.h"
 #include "cmd.h"
 #include "relman/store.h"
-#include "rh.h"
 
 /* Prints `s` as a JSON string (names are printable tokens; quote and
    backslash are escaped all the same). */
@@ -91,7 +91,7 @@ static int exec_releases(const struct cmd_entry *self, int argc, char **argv)
     struct rm_store *st = rm_store_open(root, 0, &err);
     if (!st)
         return cmd_fail(&err);
-    if (rh_client_mark_current(root, st, &err) < 0) { /* a live node's current release */
+    if (client_mark_current(root, st, &err) < 0) { /* a live node's current release */
         rm_store_close(st);
         return cmd_fail(&err);
     }
@@ -108,4 +108,5 @@ const struct cmd_entry cmd_releases_entry = {
     .args = "[--json]",
     .summary = "list the releases of ROOT: name, version, state, applications",
     .exec = exec_releases,
+    .msg = RM_MSG_RH_WHICH,
 };

@@ -3,14 +3,13 @@
 
 #include "client.h"
 #include "relman/store.h"
-#include "rh.h"
 
 static int exec_remove(const struct cmd_entry *self, int argc, char **argv)
 {
     const char *root;
     if (client_args(self, argc, argv, NULL, 1, 1, &root) < 0)
         return CMD_USAGE;
-    int live = rh_client_remove(root, argv[1]); /* through a running node, which knows current */
+    int live = client_remove(root, argv[1]); /* through a running node, which knows current */
     if (live >= 0)
         return live;
     struct rm_error err;
@@ -30,4 +29,5 @@ const struct cmd_entry cmd_remove_entry = {
     .args = "VSN",
     .summary = "delete a release and the files no other release uses",
     .exec = exec_remove,
+    .msg = RM_MSG_RH_REMOVE,
 };

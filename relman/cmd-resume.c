@@ -3,7 +3,7 @@
 
 static int exec_resume(const struct cmd_entry *self, int argc, char **argv)
 {
-    return client_suspend_resume(self, argc, argv, RM_MSG_RESUME);
+    return client_suspend_resume(self, argc, argv, self->msg);
 }
 
 const struct cmd_entry cmd_resume_entry = {
@@ -11,4 +11,5 @@ const struct cmd_entry cmd_resume_entry = {
     .args = "PROC...",
     .summary = "resume suspended processes; their queued messages run in order",
     .exec = exec_resume,
+    .msg = RM_MSG_RESUME,
 };

@@ -2,11 +2,10 @@
    running release to the permanent one (an install of the permanent
    release). */
 #include "client.h"
-#include "rh.h"
 
 static int exec_rollback(const struct cmd_entry *self, int argc, char **argv)
 {
-    return rh_client_install(self, argc, argv, 1);
+    return client_install(self, argc, argv, 1);
 }
 
 const struct cmd_entry cmd_rollback_entry = {
@@ -14,4 +13,5 @@ const struct cmd_entry cmd_rollback_entry = {
     .args = "[--timeout MS] [--json]",
     .summary = "go back to the permanent release in place",
     .exec = exec_rollback,
+    .msg = RM_MSG_RH_ROLLBACK,
 };

@@ -21,4 +21,5 @@ const struct cmd_entry cmd_set_unpacked_entry = {
     .args = "VSN",
     .summary = "record a release placed in ROOT by other means (state unpacked)",
     .exec = exec_set_unpacked,
+    .msg = RM_MSG_NONE,
 };

@@ -15,7 +15,7 @@ static int exec_state(const struct cmd_entry *self, int argc, char **argv)
     rm_proto_put_str(&w, argv[1]);
     struct client_reply r;
     struct rm_error err;
-    int rc = client_request(root, RM_MSG_STATE, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+    int rc = client_request(root, self->msg, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
     rm_proto_writer_release(&w);
     if (rc < 0)
         return cmd_fail(&err);
@@ -34,4 +34,5 @@ const struct cmd_entry cmd_state_entry = {
     .args = "PROC",
     .summary = "print a process's state as its module formats it (OTP's sys:get_state)",
     .exec = exec_state,
+    .msg = RM_MSG_STATE,
 };

@@ -77,7 +77,7 @@ static int exec_status(const struct cmd_entry *self, int argc, char **argv)
         rm_proto_writer_init(&req);
         rm_proto_put_u64(&req, after);
         struct client_reply r;
-        int rc = client_request(root, RM_MSG_STATUS, &req, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+        int rc = client_request(root, self->msg, &req, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
         rm_proto_writer_release(&req);
         if (rc < 0)
             return cmd_fail(&err);
@@ -114,4 +114,5 @@ const struct cmd_entry cmd_status_entry = {
     .args = "[--json]",
     .summary = "list processes: name, pid, module, version, suspended, trace, queue length",
     .exec = exec_status,
+    .msg = RM_MSG_STATUS,
 };

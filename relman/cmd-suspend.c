@@ -3,7 +3,7 @@
 
 static int exec_suspend(const struct cmd_entry *self, int argc, char **argv)
 {
-    return client_suspend_resume(self, argc, argv, RM_MSG_SUSPEND);
+    return client_suspend_resume(self, argc, argv, self->msg);
 }
 
 const struct cmd_entry cmd_suspend_entry = {
@@ -11,4 +11,5 @@ const struct cmd_entry cmd_suspend_entry = {
     .args = "PROC... [--timeout MS]",
     .summary = "suspend processes between two messages; their messages queue",
     .exec = exec_suspend,
+    .msg = RM_MSG_SUSPEND,
 };

@@ -17,7 +17,7 @@ static int exec_trace(const struct cmd_entry *self, int argc, char **argv)
     rm_proto_writer_init(&w);
     rm_proto_put_str(&w, argv[1]);
     rm_proto_put_u32(&w, (uint32_t)on);
-    int rc = client_run(root, RM_MSG_TRACE, &w, CLIENT_REPLY_TIMEOUT_MS);
+    int rc = client_run(root, self->msg, &w, CLIENT_REPLY_TIMEOUT_MS);
     rm_proto_writer_release(&w);
     return rc;
 }
@@ -27,4 +27,5 @@ const struct cmd_entry cmd_trace_entry = {
     .args = "PROC on|off",
     .summary = "log each message, reply and new state of a process (node log)",
     .exec = exec_trace,
+    .msg = RM_MSG_TRACE,
 };

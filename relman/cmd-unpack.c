@@ -141,4 +141,5 @@ const struct cmd_entry cmd_unpack_entry = {
     .args = "FILE [--max-file-size N] [--max-ratio R] [--max-entries N] [--no-sync]",
     .summary = "verify a release archive and unpack it into ROOT",
     .exec = exec_unpack,
+    .msg = RM_MSG_NONE,
 };

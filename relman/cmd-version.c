@@ -16,4 +16,5 @@ const struct cmd_entry cmd_version_entry = {
     .args = "",
     .summary = "print relman's version",
     .exec = exec_version,
+    .msg = RM_MSG_NONE,
 };

@@ -3,13 +3,16 @@
  *
  * Each command lives in its own file relman/cmd-<name>.c, defines one
  * `const struct cmd_entry cmd_<name>_entry` and has one line in the table in
- * commands.c. `relman help` prints from the table, so help cannot drift from
+ * commands.c. Commands talk to a node through the control protocol only
+ * (client.h): no header of the runtime, the control server or the release
+ * handler is on their include path. `relman help` prints from the table, so help cannot drift from
  * the code.
  */
 #ifndef RELMAN_CMD_H
 #define RELMAN_CMD_H
 
 #include "relman/error.h"
+#include "relman/protocol.h"
 
 /* Exit statuses of relman (DESIGN.md). */
 enum cmd_status {
@@ -27,6 +30,11 @@ struct cmd_entry {
     /* Runs the command with argv[0] = its name and the rest its arguments;
        returns an enum cmd_status. */
     int (*exec)(const struct cmd_entry *self, int argc, char **argv);
+    /* The request it sends to the node (relman/protocol.h), RM_MSG_NONE for
+       an offline command. The node serves each type with the function its
+       table gives (relman/node-requests.c), so a command's two sides are
+       found from here. */
+    enum rm_msg_type msg;
 };
 
 /* The table, NULL-terminated, in the order `relman help` lists it. */

@@ -12,23 +12,12 @@
 #include "node.h"
 #include "relman/ctl.h"
 #include "relman/fsutil.h"
-#include "rh.h"
-
-/* `relman node stop`: the reply goes out first, then the main thread, which
-   waits for SIGTERM, stops the node. */
-static int handle_stop(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                       struct rm_proto_writer *reply, struct rm_error *err)
-{
-    if (rm_proto_end(req, err) < 0)
-        return -1;
-    node_logf(RM_LOG_INFO, "stop requested");
-    kill(getpid(), SIGTERM);
-    return 0;
-}
+#include "relman/handler.h"
+#include "relman/runtime.h"
 
 /* The release handler asks for a restart into the permanent release (after
    an irreversible failure, reboot-old, restart_node): the main thread takes
-   SIGUSR1 once the reply is on its way and exits with RH_EXIT_RESTART. */
+   SIGUSR1 once the reply is on its way and exits with RM_HANDLER_EXIT_RESTART. */
 static void request_restart(void *ud, const char *why)
 {
     node_logf(RM_LOG_WARNING, "restart into the permanent release requested: %s", why);
@@ -37,15 +26,16 @@ static void request_restart(void *ud, const char *why)
 
 /* Boots the permanent release when ROOT/releases/RELEASES exists (*rh is
    then the release handler), else ROOT/boot.yaml. */
-static int boot(struct rm_node *node, const char *root, struct rh **rh, struct rm_error *err)
+static int boot(struct rm_node *node, const char *root, struct rm_handler **rh,
+                struct rm_error *err)
 {
     char path[4096 + 32];
     snprintf(path, sizeof path, "%s/releases/RELEASES", root);
     if (!rm_fs_exists(path))
-        return node_boot(node, root, err);
-    struct rh_opts o = {.node = node, .root = root, .restart = request_restart};
-    *rh = rh_new(&o, err);
-    return *rh ? rh_boot(*rh, err) : -1;
+        return rm_handler_boot_file(node, root, err);
+    struct rm_handler_opts o = {.node = node, .root = root, .restart = request_restart};
+    *rh = rm_handler_new(&o, err);
+    return *rh ? rm_handler_boot(*rh, err) : -1;
 }
 
 /* Tells the starter (ROOT's `relman node start --detach`) how boot went. */
@@ -92,15 +82,14 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
     struct rm_node_opts nopts = {.log = node_log_line};
     struct rm_node *node = rm_node_new(&nopts, &err);
     struct rm_ctl *ctl = NULL;
-    struct rh *rh = NULL;
+    struct rm_handler *rh = NULL;
     struct rm_ctl_opts copts = {.root = root, .watchdog_pid = watchdog_pid};
     if (!node || boot(node, root, &rh, &err) < 0 || !(ctl = rm_ctl_new(node, &copts, &err)) ||
-        rm_ctl_handle(ctl, RM_MSG_STOP, handle_stop, NULL, &err) < 0 ||
-        (rh && rh_register(rh, ctl, &err) < 0) || rm_ctl_start(ctl, &err) < 0) {
+        node_serve_requests(ctl, rh, &err) < 0 || rm_ctl_start(ctl, &err) < 0) {
         node_logf(RM_LOG_ERROR, "node at '%s' failed to start: %s", root, err.msg);
         report_ready(ready_fd, &err);
         rm_ctl_free(ctl);
-        rh_free(rh);
+        rm_handler_free(rh);
         rm_node_free(node);
         return NODE_EXIT_BOOT;
     }
@@ -118,12 +107,12 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
     rm_ctl_shutdown(ctl);
     stop_processes(node);
     rm_ctl_free(ctl);
-    rh_free(rh);
+    rm_handler_free(rh);
     unlink(pid_path);
     rm_node_free(node);
     if (si.si_signo == SIGUSR1) {
         node_logf(RM_LOG_INFO, "node stopped for a restart");
-        return RH_EXIT_RESTART;
+        return RM_HANDLER_EXIT_RESTART;
     }
     node_logf(RM_LOG_INFO, "node stopped");
     return 0;

@@ -1,7 +1,7 @@
 /*
  * The watchdog: one node child at a time, restarted when it dies abnormally,
  * within a restart intensity. A restart the node asks for (exit status
- * RH_EXIT_RESTART: restart_node, reboot-old, a failure after an irreversible
+ * RM_HANDLER_EXIT_RESTART: restart_node, reboot-old, a failure after an irreversible
  * step) is not a crash and does not count against the intensity. Signals
  * are taken synchronously (sigwaitinfo), so there are no handlers and no
  * races with fork.
@@ -17,9 +17,9 @@
 
 #include "node.h"
 #include "relman/fsutil.h"
+#include "relman/handler.h"
 #include "relman/protocol.h"
 #include "relman/store.h"
-#include "rh.h"
 
 static double now_s(void)
 {
@@ -116,7 +116,7 @@ int node_watchdog(const char *root, int ready_fd)
         }
         char vsn[RM_NAME_MAX + 1];
         next_release(root, vsn, sizeof vsn);
-        if (WIFEXITED(status) && WEXITSTATUS(status) == RH_EXIT_RESTART) {
+        if (WIFEXITED(status) && WEXITSTATUS(status) == RM_HANDLER_EXIT_RESTART) {
             /* Asked for: not a crash, so outside the restart intensity. */
             node_logf(RM_LOG_INFO,
                       "watchdog: node (pid %ld) asked for a restart; restarting it into "

@@ -1,6 +1,8 @@
 /*
  * node.h - the node daemon of `relman node start`: the watchdog process and
- * the node process it starts and restarts (node-*.c).
+ * the node process it starts and restarts (node-*.c). The command-line
+ * side includes this header too (cmd-node-start.c), so it names no type of
+ * the runtime.
  *
  * ROOT layout used here: ROOT/boot.yaml (what the node loads and starts),
  * ROOT/run/ (mode 0700: node.sock, node.pid, node.lock), ROOT/log/node.log
@@ -12,10 +14,7 @@
 #include <sys/types.h>
 
 #include "relman/error.h"
-#include "relman/runtime.h"
 
-/* The boot file, relative to the root. */
-#define NODE_BOOT_FILE "boot.yaml"
 /* The lock a watchdog holds for its root, in ROOT/run. */
 #define NODE_LOCK_NAME "node.lock"
 /* The log of a detached node: ROOT/log/node.log. */
@@ -52,16 +51,23 @@ int node_watchdog(const char *root, int ready_fd);
  * exists (and serves the release requests), else ROOT/boot.yaml; serves the
  * control socket, writes ROOT/run/node.pid, then waits for `relman node
  * stop` or SIGTERM, SIGINT or SIGHUP and stops gracefully. SIGUSR1 (the
- * release handler's restart request) stops it with RH_EXIT_RESTART, which
+ * release handler's restart request) stops it with RM_HANDLER_EXIT_RESTART, which
  * the watchdog answers with a restart. Once serving it writes "R" to
  * `ready_fd` (when >= 0); when boot fails, "E" and the message. Returns the
- * exit status: 0 after a graceful stop, RH_EXIT_RESTART, NODE_EXIT_BOOT.
+ * exit status: 0 after a graceful stop, RM_HANDLER_EXIT_RESTART, NODE_EXIT_BOOT.
  */
 int node_main(const char *root, int ready_fd, pid_t watchdog_pid);
 
-/* Loads the modules and starts the processes of ROOT/boot.yaml, in order.
-   Returns 0, or -1 with `err` naming the file, line and column. */
-int node_boot(struct rm_node *node, const char *root, struct rm_error *err);
+struct rm_ctl;
+struct rm_handler;
+
+/*
+ * Registers with the control server `ctl` the function that serves each
+ * message type (node-requests.c, one row per type); the release requests
+ * only when the node has a release handler `rh` (not NULL). Before
+ * rm_ctl_start(). Returns 0, or -1 with `err` set.
+ */
+int node_serve_requests(struct rm_ctl *ctl, struct rm_handler *rh, struct rm_error *err);
 
 /* Log sink of the node and the watchdog: one line to stderr, with a time
    stamp when `stamped` (a detached node's log file). */

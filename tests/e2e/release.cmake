@@ -21,7 +21,7 @@ file(GLOB RH_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test
 list(FILTER RH_TEST_SOURCES EXCLUDE REGEX "test-release-lib\\.c$")
 foreach(src ${RH_TEST_SOURCES})
   get_filename_component(t ${src} NAME_WE)
-  relman_add_test(${t} SOURCES ${src} e2e/test-release-lib.c e2e/harness.c LIBS relman_runtime relman_common)
+  relman_add_test(${t} SOURCES ${src} e2e/test-release-lib.c e2e/harness.c LIBS relman_protocol relman_common)
   target_compile_definitions(${t} PRIVATE RH_MODDIR="${RH_MODDIR}"
     RH_COUNTER_DIR="${PROJECT_BINARY_DIR}/examples/counter")
   add_dependencies(${t} relman counter_z0 counter_z1 counter_release_1 counter_release_2

@@ -1,5 +1,5 @@
 /* The client side of the release requests: send one, print its report or
-   its outcome. */
+   its outcome; and initialising a root from its first release. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +7,12 @@
 #include "client.h"
 #include "relman/archive.h"
 #include "relman/fsutil.h"
+#include "relman/report.h"
 #include "relman/store.h"
-#include "rh.h"
 
 /* Install and rollback wait this long for their reply: the plan's own
    timeouts bound each step, this only bounds a node that hangs. */
-#define RH_CLIENT_REPLY_TIMEOUT_MS (10 * 60 * 1000)
+#define CLIENT_RELEASE_TIMEOUT_MS (10 * 60 * 1000)
 
 /* Appends the relup FILE to a check or install request: its name and its
    text (read here, so that the node needs no access to it). */
@@ -28,36 +28,35 @@ static int put_relup(struct rm_proto_writer *w, const char *file, struct rm_erro
     return 0;
 }
 
-int rh_client_report(const char *root, unsigned type, struct rm_proto_writer *req,
-                     const char *relup, const char *verb, int json)
+int client_release_report(const char *root, unsigned type, struct rm_proto_writer *req,
+                          const char *relup, const char *verb, int json)
 {
     struct client_reply r;
     struct rm_error err;
-    struct rh_report rep;
+    struct rm_report rep;
     if (relup && put_relup(req, relup, &err) < 0) {
         if (json)
-            rh_print_json_error(err.msg);
+            client_print_json_error(err.msg);
         return cmd_fail(&err);
     }
-    if (client_request(root, type, req, RH_CLIENT_REPLY_TIMEOUT_MS, &r, &err) < 0) {
+    if (client_request(root, type, req, CLIENT_RELEASE_TIMEOUT_MS, &r, &err) < 0) {
         if (json)
-            rh_print_json_error(err.msg);
+            client_print_json_error(err.msg);
         return cmd_fail(&err);
     }
-    int rc = rh_report_get(&r.fields, &rep, &err);
+    int rc = rm_report_get(&r.fields, &rep, &err);
     client_reply_release(&r);
     if (rc < 0) {
         if (json)
-            rh_print_json_error(err.msg);
+            client_print_json_error(err.msg);
         return client_bad_reply(&err);
     }
-    rh_report_print(&rep, verb, json);
-    rh_report_free(&rep);
+    client_report_print(&rep, verb, json);
+    rm_report_free(&rep);
     return CMD_OK;
 }
 
-int rh_client_vsn_op(const struct cmd_entry *self, int argc, char **argv, unsigned type,
-                     const char *done)
+int client_vsn_op(const struct cmd_entry *self, int argc, char **argv, const char *done)
 {
     const char *root;
     if (client_args(self, argc, argv, NULL, 1, 1, &root) < 0)
@@ -65,14 +64,14 @@ int rh_client_vsn_op(const struct cmd_entry *self, int argc, char **argv, unsign
     struct rm_proto_writer w;
     rm_proto_writer_init(&w);
     rm_proto_put_str(&w, argv[1]);
-    int rc = client_run(root, type, &w, RH_CLIENT_REPLY_TIMEOUT_MS);
+    int rc = client_run(root, self->msg, &w, CLIENT_RELEASE_TIMEOUT_MS);
     rm_proto_writer_release(&w);
     if (rc == CMD_OK)
         printf(done, argv[1]);
     return rc;
 }
 
-int rh_client_install(const struct cmd_entry *self, int argc, char **argv, int rollback)
+int client_install(const struct cmd_entry *self, int argc, char **argv, int rollback)
 {
     const char *root, *timeout = NULL, *relup = NULL;
     int json = 0, ms = 0;
@@ -91,14 +90,14 @@ int rh_client_install(const struct cmd_entry *self, int argc, char **argv, int r
     rm_proto_writer_init(&w);
     if (!rollback)
         rm_proto_put_str(&w, argv[1]);
-    rm_proto_put_u32(&w, timeout ? (uint32_t)ms : RH_TIMEOUT_MANIFEST);
-    int rc = rh_client_report(root, rollback ? RM_MSG_RH_ROLLBACK : RM_MSG_RH_INSTALL, &w, relup,
-                              rollback ? "rolled back to" : "installed", json);
+    rm_proto_put_u32(&w, timeout ? (uint32_t)ms : RM_PROTO_TIMEOUT_MANIFEST);
+    int rc = client_release_report(root, self->msg, &w, relup,
+                                   rollback ? "rolled back to" : "installed", json);
     rm_proto_writer_release(&w);
     return rc;
 }
 
-int rh_client_mark_current(const char *root, struct rm_store *st, struct rm_error *err)
+int client_mark_current(const char *root, struct rm_store *st, struct rm_error *err)
 {
     struct client_reply r;
     struct rm_error e;
@@ -112,14 +111,14 @@ int rh_client_mark_current(const char *root, struct rm_store *st, struct rm_erro
     return vsn[0] && rm_store_find(st, vsn) ? rm_store_set_current(st, vsn, err) : 0;
 }
 
-int rh_client_remove(const char *root, const char *vsn)
+int client_remove(const char *root, const char *vsn)
 {
     struct client_reply r;
     struct rm_error err;
     struct rm_proto_writer w;
     rm_proto_writer_init(&w);
     rm_proto_put_str(&w, vsn);
-    int rc = client_request(root, RM_MSG_RH_REMOVE, &w, RH_CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+    int rc = client_request(root, RM_MSG_RH_REMOVE, &w, CLIENT_RELEASE_TIMEOUT_MS, &r, &err);
     rm_proto_writer_release(&w);
     if (rc < 0)
         return err.code == RM_ENOTRUNNING ? -1 : cmd_fail(&err);
@@ -128,7 +127,7 @@ int rh_client_remove(const char *root, const char *vsn)
     return CMD_OK;
 }
 
-int rh_client_plan(const struct cmd_entry *self, const char *root, const char *vsn, int json)
+int client_plan(const struct cmd_entry *self, const char *root, const char *vsn, int json)
 {
     if (!root)
         return cmd_usage(self, "no node named: give --root DIR or set RELMAN_ROOT");
@@ -138,7 +137,7 @@ int rh_client_plan(const struct cmd_entry *self, const char *root, const char *v
     rm_proto_writer_init(&w);
     rm_proto_put_str(&w, vsn);
     rm_proto_put_u32(&w, json ? 1 : 0);
-    int rc = client_request(root, RM_MSG_RH_PLAN, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
+    int rc = client_request(root, self->msg, &w, CLIENT_REPLY_TIMEOUT_MS, &r, &err);
     rm_proto_writer_release(&w);
     if (rc < 0)
         return cmd_fail(&err);
@@ -215,7 +214,7 @@ static int init_root(const char *root, const char *archive, struct rm_error *err
     return 0;
 }
 
-int rh_client_init_root(const char *root, const char *archive, struct rm_error *err)
+int client_init_root(const char *root, const char *archive, struct rm_error *err)
 {
     char created[4096];
     first_missing(root, created, sizeof created);

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "relman/error.h"
+#include "relman/vocab.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,10 +70,16 @@ extern "C" {
  * The message types. Request fields are listed first, "->" then the fields of
  * a successful reply after the status. "str" is a string field, "u32"/"u64"
  * an integer field, "bytes" any bytes. Types 1-63 are the node and process
- * commands; 64-127 belong to release handling (registered by the embedding
- * program through rm_ctl_handle()). To add one, see docs/protocol.md.
+ * commands (served by the control library, relman/ctl.h); 64-127 belong to
+ * release handling (served by the release handler, relman/handler.h). Each
+ * command of the relman program names the type it sends in its table entry,
+ * and the node keeps one table from type to the function serving it. To add
+ * one, see docs/protocol.md.
  */
 enum rm_msg_type {
+    /* Not a message: what an offline command of the relman program sends.
+       Never on the wire (a frame of type 0 gets an error reply). */
+    RM_MSG_NONE = 0,
     /* (nothing) -> u64 node pid, u64 watchdog pid (0: none), str root */
     RM_MSG_PING = 1,
     /* (nothing) -> (nothing); the node then stops gracefully */
@@ -104,11 +111,12 @@ enum rm_msg_type {
        (OTP's sys:get_state) */
     RM_MSG_STATE = 12,
 
-    /* Release handling, served by the embedding program's handlers. A
-       "report" is: str from, str to, u32 direction, u64 plan length, u64
-       first irreversible step + 1 (0: none), u64 pause ns, u64 total ns,
-       u32 steps, then per step: str what, u64 processes, u64 ns. A timeout
-       of 0xffffffff means the manifest's own timeouts. */
+    /* Release handling, served by the release handler. A "report" is: str
+       from, str to, u32 direction, u64 plan length, u64 first irreversible
+       step + 1 (0: none), u64 pause ns, u64 total ns, u32 steps, then per
+       step: str what, u64 processes, u64 ns (struct rm_report,
+       relman/report.h). A timeout of 0xffffffff (RM_PROTO_TIMEOUT_MANIFEST)
+       means the manifest's own timeouts. */
     /* str version, u32 json -> str document, u64 first irreversible step + 1 */
     RM_MSG_RH_PLAN = 64,
     /* str version [, str relup name, bytes relup text] -> report (the two
@@ -129,8 +137,20 @@ enum rm_msg_type {
     RM_MSG_RH_WHICH = 71,
 };
 
+/* Number of message types above, RM_MSG_NONE excluded. A table that must
+   have one row per type (their names, the node's handlers) asserts its
+   size against this at compile time: bump it with each new type. */
+#define RM_MSG_COUNT 20
+
 /* Number of message types a node can dispatch (type values 0 .. this - 1). */
 #define RM_MSG_TYPE_LIMIT 128
+
+/* Names on the wire (process, module, release) are at most RM_NAME_MAX
+   bytes; direction and purge-mode fields carry enum rm_direction and enum
+   rm_purge_mode values (relman/vocab.h: those numbers are the protocol's). */
+
+/* A timeout field (install, rollback) meaning "the manifest's own timeouts". */
+#define RM_PROTO_TIMEOUT_MANIFEST UINT32_MAX
 
 /* Most processes one status reply carries. Each is at most 241 bytes: every
    field has its 4-byte length, so pid and queue length take 12 bytes each,

@@ -4,33 +4,40 @@
 
 #include "relman/protocol.h"
 
-static const char *const type_names[] = {
-    [RM_MSG_PING] = "ping",
-    [RM_MSG_STOP] = "stop",
-    [RM_MSG_STATUS] = "status",
-    [RM_MSG_CALL] = "call",
-    [RM_MSG_CAST] = "cast",
-    [RM_MSG_SUSPEND] = "suspend",
-    [RM_MSG_RESUME] = "resume",
-    [RM_MSG_LOAD] = "load",
-    [RM_MSG_PURGE] = "purge",
-    [RM_MSG_CHANGE_CODE] = "change-code",
-    [RM_MSG_TRACE] = "trace",
-    [RM_MSG_STATE] = "state",
-    [RM_MSG_RH_PLAN] = "plan",
-    [RM_MSG_RH_CHECK] = "check",
-    [RM_MSG_RH_INSTALL] = "install",
-    [RM_MSG_RH_PERMANENT] = "permanent",
-    [RM_MSG_RH_ROLLBACK] = "rollback",
-    [RM_MSG_RH_REBOOT_OLD] = "reboot-old",
-    [RM_MSG_RH_REMOVE] = "remove",
-    [RM_MSG_RH_WHICH] = "which",
+/* One row per message type. */
+static const struct {
+    enum rm_msg_type type;
+    const char *name;
+} type_names[] = {
+    {RM_MSG_PING, "ping"},
+    {RM_MSG_STOP, "stop"},
+    {RM_MSG_STATUS, "status"},
+    {RM_MSG_CALL, "call"},
+    {RM_MSG_CAST, "cast"},
+    {RM_MSG_SUSPEND, "suspend"},
+    {RM_MSG_RESUME, "resume"},
+    {RM_MSG_LOAD, "load"},
+    {RM_MSG_PURGE, "purge"},
+    {RM_MSG_CHANGE_CODE, "change-code"},
+    {RM_MSG_TRACE, "trace"},
+    {RM_MSG_STATE, "state"},
+    {RM_MSG_RH_PLAN, "plan"},
+    {RM_MSG_RH_CHECK, "check"},
+    {RM_MSG_RH_INSTALL, "install"},
+    {RM_MSG_RH_PERMANENT, "permanent"},
+    {RM_MSG_RH_ROLLBACK, "rollback"},
+    {RM_MSG_RH_REBOOT_OLD, "reboot-old"},
+    {RM_MSG_RH_REMOVE, "remove"},
+    {RM_MSG_RH_WHICH, "which"},
 };
+_Static_assert(sizeof type_names / sizeof type_names[0] == RM_MSG_COUNT,
+               "every message type has a name");
 
 const char *rm_proto_type_name(unsigned type)
 {
-    if (type < sizeof type_names / sizeof type_names[0] && type_names[type])
-        return type_names[type];
+    for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
+        if (type_names[i].type == type)
+            return type_names[i].name;
     return "unknown";
 }
 

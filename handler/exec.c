@@ -30,7 +30,7 @@
 
 #include "relman/apply.h"
 #include "relman/fsutil.h"
-#include "rh.h"
+#include "handler-internal.h"
 
 /* A module whose old version processes still run: validated at
    load_object_code, purged and prepared at its load step. */
@@ -41,10 +41,10 @@ struct deferred {
 
 /* One execution. */
 struct exec {
-    const struct rh_exec_env *env;
+    const struct rm_handler_exec_env *env;
     const struct rm_plan *plan;
     struct rm_txn *txn;
-    struct rh_report *rep;
+    struct rm_report *rep;
     int irreversible; /* an irreversible step has begun */
     int restart_node; /* the plan ends with restart_node */
     rm_pid *spawned;  /* processes started by this plan (stopped on abort) */
@@ -55,7 +55,7 @@ struct exec {
     size_t ndeferred;
 };
 
-uint64_t rh_now_ns(void)
+uint64_t rm__exec_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -70,7 +70,7 @@ static int step_timeout(const struct exec *x, long t)
     if (t == RM_TIMEOUT_INFINITY)
         return -1;
     if (t == RM_TIMEOUT_DEFAULT || t < 0)
-        return RH_DEFAULT_TIMEOUT_MS;
+        return RM_HANDLER_DEFAULT_TIMEOUT_MS;
     return t > INT_MAX ? INT_MAX : (int)t;
 }
 
@@ -124,7 +124,7 @@ static int old_in_use(struct rm_node *node, const char *module, struct rm_module
     return mi->procs_old > 0;
 }
 
-long rh_first_irreversible(struct rm_node *node, const struct rm_plan *plan)
+long rm__exec_first_irreversible(struct rm_node *node, const struct rm_plan *plan)
 {
     long first = rm_plan_first_irreversible(plan);
     for (size_t i = 0; i < plan->n && (first < 0 || (long)i < first); i++) {
@@ -223,9 +223,9 @@ static int do_load(struct exec *x, const struct rm_instr *in, uint64_t *procs, s
 static const char *module_version(const struct exec *x, const char *app, const char *vsn,
                                   const char *module, struct rm_error *err)
 {
-    const struct rh_rel *rels[2] = {x->env->to, x->env->from};
+    const struct rm_handler_rel *rels[2] = {x->env->to, x->env->from};
     for (int i = 0; i < 2; i++) {
-        const struct rm_app *a = rh_rel_app(rels[i], app);
+        const struct rm_app *a = rm__rel_app(rels[i], app);
         if (a && strcmp(a->version, vsn) == 0) {
             const struct rm_app_module *m = rm_app_find_module(a, module);
             if (!m) {
@@ -247,8 +247,8 @@ static int do_load_object_code(struct exec *x, const struct rm_instr *in, uint64
         const char *mod = in->items[i].module;
         const char *vsn = module_version(x, in->application, in->version, mod, err);
         char path[4096];
-        if (!vsn || rh_module_path(x->env->root, in->application, in->version, mod, path,
-                                   sizeof path, err) < 0)
+        if (!vsn || rm__rel_module_path(x->env->root, in->application, in->version, mod, path,
+                                        sizeof path, err) < 0)
             return -1;
         if (!rm_fs_exists(path))
             return rm_error_set(err, RM_ENOENT,
@@ -306,7 +306,7 @@ static int do_code_change(struct exec *x, const struct rm_instr *in, uint64_t *p
         const char *mod = in->items[i].module;
         const char *down_vsn = NULL;
         if (in->dir == RM_DOWN) {
-            const struct rm_app_module *m = rh_rel_module(x->env->to, mod, NULL);
+            const struct rm_app_module *m = rm__rel_module(x->env->to, mod, NULL);
             if (!m)
                 return rm_error_set(err, RM_ENOENT,
                                     "code_change down of module '%s': release '%s' has no such "
@@ -316,8 +316,8 @@ static int do_code_change(struct exec *x, const struct rm_instr *in, uint64_t *p
         }
         size_t count = 0;
         const char *extra = in->items[i].extra ? in->items[i].extra : "";
-        if (rm_txn_code_change(x->txn, mod, in->dir == RM_DOWN ? RM_DOWN : RM_UP, down_vsn, extra,
-                               module_timeout(x, mod), &count, err) < 0)
+        if (rm_txn_code_change(x->txn, mod, in->dir, down_vsn, extra, module_timeout(x, mod),
+                               &count, err) < 0)
             return -1;
         *procs += count;
     }
@@ -361,7 +361,7 @@ static int stop_module(struct exec *x, const char *module, uint64_t *procs, stru
 static int start_modules(struct exec *x, const char *const *mods, size_t nmods, uint64_t *procs,
                          struct rm_error *err)
 {
-    const struct rh_rel *to = x->env->to;
+    const struct rm_handler_rel *to = x->env->to;
     for (size_t a = 0; a < to->rel.n_apps; a++) {
         const struct rm_app *app = &to->apps[a];
         enum rm_start_type st = to->rel.apps[a].start;
@@ -404,15 +404,15 @@ static int app_control(struct exec *x, const char *app, int stop, enum rm_start_
                        uint64_t *procs, struct rm_error *err)
 {
     if (stop) {
-        const struct rm_app *m = rh_rel_app(x->env->from, app);
+        const struct rm_app *m = rm__rel_app(x->env->from, app);
         size_t n = 0;
         if (!m)
             return rm_error_set(err, RM_ENOENT, "application '%s' does not run", app);
-        int rc = rh_app_stop(x->env->node, m, &n, err);
+        int rc = rm__rel_app_stop(x->env->node, m, &n, err);
         *procs += n;
         return rc;
     }
-    const struct rm_app *m = rh_rel_app(x->env->to, app);
+    const struct rm_app *m = rm__rel_app(x->env->to, app);
     if (!m)
         return rm_error_set(err, RM_ENOENT, "application '%s' is not in release '%s'", app,
                             x->env->to->rel.version);
@@ -432,9 +432,9 @@ static int app_control(struct exec *x, const char *app, int stop, enum rm_start_
    target release does not hold. */
 static int delete_app_modules(struct exec *x, const char *app, struct rm_error *err)
 {
-    const struct rm_app *m = rh_rel_app(x->env->from, app);
+    const struct rm_app *m = rm__rel_app(x->env->from, app);
     for (size_t i = 0; m && i < m->n_modules; i++)
-        if (!rh_rel_module(x->env->to, m->modules[i].name, NULL) &&
+        if (!rm__rel_module(x->env->to, m->modules[i].name, NULL) &&
             rm_module_delete(x->env->node, m->modules[i].name, RM_PURGE_BRUTAL, NULL, err) < 0)
             return -1;
     return 0;
@@ -444,7 +444,7 @@ static int delete_app_modules(struct exec *x, const char *app, struct rm_error *
    `app` of the target release that the node does not run at that version. */
 static int add_app_modules(struct exec *x, const char *app, struct rm_error *err)
 {
-    const struct rm_app *m = rh_rel_app(x->env->to, app);
+    const struct rm_app *m = rm__rel_app(x->env->to, app);
     if (!m)
         return rm_error_set(err, RM_ENOENT, "application '%s' is not in release '%s'", app,
                             x->env->to->rel.version);
@@ -457,8 +457,8 @@ static int add_app_modules(struct exec *x, const char *app, struct rm_error *err
             return -1;
         if (r > 0 && strcmp(mi.current_vsn, am->version) == 0)
             continue;
-        if (rh_module_path(x->env->root, m->name, m->version, am->name, path, sizeof path, err) <
-                0 ||
+        if (rm__rel_module_path(x->env->root, m->name, m->version, am->name, path, sizeof path,
+                                err) < 0 ||
             rm_txn_prepare(x->txn, path, am->name, am->version, err) < 0 ||
             rm_txn_load(x->txn, am->name, err) < 0)
             return rm_error_prefix(err, "application '%s'", app);
@@ -585,35 +585,35 @@ static void exec_free(struct exec *x)
     free(x->deferred);
 }
 
-int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, struct rh_report *rep,
-                 enum rh_exec_fail *fail, struct rm_error *err)
+int rm_handler_exec_plan(const struct rm_handler_exec_env *env, const struct rm_plan *plan,
+                         struct rm_report *rep, enum rm_handler_fail *fail, struct rm_error *err)
 {
     struct exec x = {.env = env, .plan = plan, .rep = rep};
-    uint64_t t0 = rh_now_ns();
-    *fail = RH_FAIL_NONE;
+    uint64_t t0 = rm__exec_now_ns();
+    *fail = RM_HANDLER_FAIL_NONE;
     rep->plan_len = plan->n;
-    rep->first_irreversible = rh_first_irreversible(env->node, plan);
+    rep->first_irreversible = rm__exec_first_irreversible(env->node, plan);
     x.txn = rm_txn_begin(env->node, err);
     if (!x.txn) {
-        *fail = RH_FAIL_UNDONE;
+        *fail = RM_HANDLER_FAIL_UNDONE;
         return -1;
     }
     for (size_t i = 0; i < plan->n; i++) {
         const struct rm_instr *in = &plan->v[i];
         char what[sizeof rep->steps[0].what];
-        rh_instr_describe(in, what, sizeof what);
+        rm__describe_instr(in, what, sizeof what);
         if (env->check_only && !check_runs(in->kind))
             continue;
         if (!env->check_only && rm_instr_irreversible(in))
             x.irreversible = 1;
-        uint64_t procs = 0, s0 = rh_now_ns();
+        uint64_t procs = 0, s0 = rm__exec_now_ns();
         int rc = step(&x, in, &procs, err);
         if (rc < 0)
             rm_error_prefix(err, "step %zu '%s'", i + 1, what);
-        if (rc < 0 || rh_report_add(rep, what, procs, rh_now_ns() - s0, err) < 0) {
+        if (rc < 0 || rm_report_add(rep, what, procs, rm__exec_now_ns() - s0, err) < 0) {
             stop_spawned(&x);
             rm_txn_abort(x.txn);
-            *fail = x.irreversible ? RH_FAIL_RESTART : RH_FAIL_UNDONE;
+            *fail = x.irreversible ? RM_HANDLER_FAIL_RESTART : RM_HANDLER_FAIL_UNDONE;
             exec_free(&x);
             return -1;
         }
@@ -625,9 +625,9 @@ int rh_exec_plan(const struct rh_exec_env *env, const struct rm_plan *plan, stru
         for (size_t i = 0; i < x.npurge; i++)
             rm_module_purge(env->node, x.purge[i], RM_PURGE_BRUTAL, NULL, NULL);
     }
-    rep->total_ns = rh_now_ns() - t0;
+    rep->total_ns = rm__exec_now_ns() - t0;
     exec_free(&x);
     if (x.restart_node)
-        *fail = RH_FAIL_RESTART;
+        *fail = RM_HANDLER_FAIL_RESTART;
     return 0;
 }

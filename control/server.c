@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl-internal.h"
+#include "relman/ctl.h"
 #include "relman/fsutil.h"
 
 struct ctl_conn {
@@ -316,8 +316,8 @@ static int listen_on(struct rm_ctl *ctl, struct rm_error *err)
     return 0;
 }
 
-static int handle_ping(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                       struct rm_proto_writer *reply, struct rm_error *err)
+int rm_ctl_serve_ping(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                      struct rm_proto_writer *reply, struct rm_error *err)
 {
     struct rm_ctl *ctl = ud;
     if (rm_proto_end(req, err) < 0)
@@ -380,8 +380,6 @@ struct rm_ctl *rm_ctl_new(struct rm_node *node, const struct rm_ctl_opts *opts,
         ctl_destroy(ctl);
         return NULL;
     }
-    ctl->handlers[RM_MSG_PING] = (struct ctl_handler){handle_ping, ctl};
-    rm__ctl_register_procs(ctl);
     return ctl;
 }
 

@@ -1,14 +1,17 @@
 /*
- * The control server's built-in handlers: the process and module commands
- * (status, call, cast, suspend, resume, load, purge, change-code, trace),
- * each a thin layer over relman/runtime.h. Fields are as protocol.h lists.
+ * The process and module requests (status, call, cast, suspend, resume,
+ * load, purge, change-code, trace, state), each a thin layer over
+ * relman/runtime.h. Fields are as protocol.h lists. This file sits above
+ * the server: it only provides handlers, which the embedding program
+ * registers with rm_ctl_handle().
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl-internal.h"
 #include "relman/array.h"
+#include "relman/ctl.h"
+#include "relman/module.h"
 
 /* Longest process reference a request may carry: a name or "<N>". */
 #define PROC_REF_MAX (RM_NAME_MAX + 1)
@@ -46,8 +49,8 @@ _Static_assert(3 * (4 + 4) + (size_t)RM_PROTO_STATUS_PAGE * STATUS_ROW_MAX <= RM
                "a page of status rows must fit one frame");
 
 /* status: one page of the process table, from the first pid after a given one. */
-static int handle_status(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                         struct rm_proto_writer *reply, struct rm_error *err)
+int rm_ctl_serve_status(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                        struct rm_proto_writer *reply, struct rm_error *err)
 {
     uint64_t after;
     struct rm_proc_info *list;
@@ -137,10 +140,9 @@ static int restate(struct rm_error *err, const char *own, const char *what)
 }
 
 /* call and cast: a process and a message; call adds a timeout. */
-static int handle_send(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                       struct rm_proto_writer *reply, struct rm_error *err)
+static int send_msg(int is_call, struct rm_node *node, struct rm_proto_reader *req,
+                    struct rm_proto_writer *reply, struct rm_error *err)
 {
-    int is_call = ud != NULL;
     const char *verb = is_call ? "call" : "cast";
     char name[PROC_REF_MAX], what[PROC_REF_MAX + 16];
     const void *msg;
@@ -202,10 +204,9 @@ static int suspend_resume_once(struct rm_node *node, int suspend, char (*names)[
 /* suspend and resume: every named process, all or none. A process that
    exits and restarts between its name being resolved and the runtime
    taking it is looked up again (a few times) under the name given. */
-static int handle_suspend_resume(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                                 struct rm_proto_writer *reply, struct rm_error *err)
+static int suspend_resume(int suspend, struct rm_node *node, struct rm_proto_reader *req,
+                          struct rm_error *err)
 {
-    int suspend = ud != NULL;
     int timeout = 0;
     if (suspend && get_timeout(req, &timeout, err) < 0)
         return -1;
@@ -233,8 +234,8 @@ static int handle_suspend_resume(void *ud, struct rm_node *node, struct rm_proto
     return rc;
 }
 
-static int handle_load(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                       struct rm_proto_writer *reply, struct rm_error *err)
+int rm_ctl_serve_load(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                      struct rm_proto_writer *reply, struct rm_error *err)
 {
     char module[RM_NAME_MAX + 1], path[4096], loaded[RM_NAME_MAX + 1];
     if (rm_proto_get_str(req, module, sizeof module, 1, "module", err) < 0 ||
@@ -261,8 +262,8 @@ static int handle_load(void *ud, struct rm_node *node, struct rm_proto_reader *r
     return 0;
 }
 
-static int handle_purge(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                        struct rm_proto_writer *reply, struct rm_error *err)
+int rm_ctl_serve_purge(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                       struct rm_proto_writer *reply, struct rm_error *err)
 {
     char module[RM_NAME_MAX + 1], what[RM_NAME_MAX + 16];
     uint32_t mode;
@@ -278,8 +279,8 @@ static int handle_purge(void *ud, struct rm_node *node, struct rm_proto_reader *
     return 0;
 }
 
-static int handle_change_code(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                              struct rm_proto_writer *reply, struct rm_error *err)
+int rm_ctl_serve_change_code(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                             struct rm_proto_writer *reply, struct rm_error *err)
 {
     char name[PROC_REF_MAX], module[RM_NAME_MAX + 1], vsn[RM_NAME_MAX + 1];
     char what[PROC_REF_MAX + 16];
@@ -310,8 +311,8 @@ static int handle_change_code(void *ud, struct rm_node *node, struct rm_proto_re
     return 0;
 }
 
-static int handle_trace(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                        struct rm_proto_writer *reply, struct rm_error *err)
+int rm_ctl_serve_trace(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                       struct rm_proto_writer *reply, struct rm_error *err)
 {
     char name[PROC_REF_MAX];
     uint32_t on;
@@ -329,8 +330,8 @@ static int handle_trace(void *ud, struct rm_node *node, struct rm_proto_reader *
 }
 
 /* state: the process's state as its module formats it (OTP's sys:get_state). */
-static int handle_state(void *ud, struct rm_node *node, struct rm_proto_reader *req,
-                        struct rm_proto_writer *reply, struct rm_error *err)
+int rm_ctl_serve_state(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                       struct rm_proto_writer *reply, struct rm_error *err)
 {
     char name[PROC_REF_MAX];
     rm_pid pid;
@@ -353,25 +354,26 @@ static int handle_state(void *ud, struct rm_node *node, struct rm_proto_reader *
     return 0;
 }
 
-void rm__ctl_register_procs(struct rm_ctl *ctl)
+int rm_ctl_serve_call(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                      struct rm_proto_writer *reply, struct rm_error *err)
 {
-    static const struct {
-        unsigned type;
-        rm_ctl_handler_fn fn;
-        int flag; /* passed as ud: call vs cast, suspend vs resume */
-    } table[] = {
-        {RM_MSG_STATUS, handle_status, 0},
-        {RM_MSG_CALL, handle_send, 1},
-        {RM_MSG_CAST, handle_send, 0},
-        {RM_MSG_SUSPEND, handle_suspend_resume, 1},
-        {RM_MSG_RESUME, handle_suspend_resume, 0},
-        {RM_MSG_LOAD, handle_load, 0},
-        {RM_MSG_PURGE, handle_purge, 0},
-        {RM_MSG_CHANGE_CODE, handle_change_code, 0},
-        {RM_MSG_TRACE, handle_trace, 0},
-        {RM_MSG_STATE, handle_state, 0},
-    };
-    static int one = 1;
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        rm_ctl_handle(ctl, table[i].type, table[i].fn, table[i].flag ? &one : NULL, NULL);
+    return send_msg(1, node, req, reply, err);
+}
+
+int rm_ctl_serve_cast(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                      struct rm_proto_writer *reply, struct rm_error *err)
+{
+    return send_msg(0, node, req, reply, err);
+}
+
+int rm_ctl_serve_suspend(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                         struct rm_proto_writer *reply, struct rm_error *err)
+{
+    return suspend_resume(1, node, req, err);
+}
+
+int rm_ctl_serve_resume(void *ud, struct rm_node *node, struct rm_proto_reader *req,
+                        struct rm_proto_writer *reply, struct rm_error *err)
+{
+    return suspend_resume(0, node, req, err);
 }

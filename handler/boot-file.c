@@ -1,13 +1,13 @@
 /* Boots a node from ROOT/boot.yaml: loads its modules, starts its processes. */
 #include <stdio.h>
 
-#include "node.h"
+#include "relman/handler.h"
 #include "relman/manifest.h"
 
-int node_boot(struct rm_node *node, const char *root, struct rm_error *err)
+int rm_handler_boot_file(struct rm_node *node, const char *root, struct rm_error *err)
 {
     char path[4096];
-    int n = snprintf(path, sizeof path, "%s/%s", root, NODE_BOOT_FILE);
+    int n = snprintf(path, sizeof path, "%s/%s", root, RM_HANDLER_BOOT_FILE);
     if (n < 0 || (size_t)n >= sizeof path)
         return rm_error_set(err, RM_ELIMIT, "boot file of root '%s': path too long", root);
     struct rm_boot boot;

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rh.h"
+#include "handler-internal.h"
 
-int rh_module_path(const char *root, const char *app, const char *vsn, const char *module,
-                   char *buf, size_t size, struct rm_error *err)
+int rm__rel_module_path(const char *root, const char *app, const char *vsn, const char *module,
+                        char *buf, size_t size, struct rm_error *err)
 {
     int k = snprintf(buf, size, "%s/lib/%s-%s/%s.so", root, app, vsn, module);
     if (k < 0 || (size_t)k >= size)
@@ -16,10 +16,11 @@ int rh_module_path(const char *root, const char *app, const char *vsn, const cha
     return 0;
 }
 
-int rh_rel_load(const char *root, const char *vsn, struct rh_rel *out, struct rm_error *err)
+int rm_handler_rel_load(const char *root, const char *vsn, struct rm_handler_rel *out,
+                        struct rm_error *err)
 {
     char path[4096], lib[4096];
-    struct rh_rel r = {0};
+    struct rm_handler_rel r = {0};
     int k = snprintf(path, sizeof path, "%s/releases/%s/" RM_RELEASE_FILE, root, vsn);
     int l = snprintf(lib, sizeof lib, "%s/lib", root);
     if (k < 0 || (size_t)k >= sizeof path || l < 0 || (size_t)l >= sizeof lib)
@@ -35,7 +36,7 @@ int rh_rel_load(const char *root, const char *vsn, struct rh_rel *out, struct rm
     return 0;
 }
 
-void rh_rel_free(struct rh_rel *r)
+void rm_handler_rel_free(struct rm_handler_rel *r)
 {
     if (!r)
         return;
@@ -44,7 +45,7 @@ void rh_rel_free(struct rh_rel *r)
     memset(r, 0, sizeof *r);
 }
 
-const struct rm_app *rh_rel_app(const struct rh_rel *r, const char *name)
+const struct rm_app *rm__rel_app(const struct rm_handler_rel *r, const char *name)
 {
     for (size_t i = 0; r->apps && i < r->rel.n_apps; i++)
         if (strcmp(r->rel.apps[i].name, name) == 0)
@@ -52,8 +53,8 @@ const struct rm_app *rh_rel_app(const struct rh_rel *r, const char *name)
     return NULL;
 }
 
-const struct rm_app_module *rh_rel_module(const struct rh_rel *r, const char *name,
-                                          const struct rm_app **app)
+const struct rm_app_module *rm__rel_module(const struct rm_handler_rel *r, const char *name,
+                                           const struct rm_app **app)
 {
     for (size_t i = 0; r->apps && i < r->rel.n_apps; i++) {
         const struct rm_app_module *m = rm_app_find_module(&r->apps[i], name);
@@ -90,7 +91,7 @@ static int load_modules(struct rm_node *node, const char *root, const struct rm_
         if (loaded)
             continue;
         char path[4096];
-        rc = rh_module_path(root, app->name, app->version, m->name, path, sizeof path, err);
+        rc = rm__rel_module_path(root, app->name, app->version, m->name, path, sizeof path, err);
         if (rc == 0 && rm_module_load(node, path, m->name, m->version, NULL, err) < 0)
             rc = rm_error_prefix(err, "application '%s'", app->name);
     }
@@ -98,10 +99,10 @@ static int load_modules(struct rm_node *node, const char *root, const struct rm_
     return rc;
 }
 
-int rh_app_start(struct rm_node *node, const char *root, const struct rh_rel *r,
-                 const struct rm_release_app *ra, struct rm_error *err)
+int rm__rel_app_start(struct rm_node *node, const char *root, const struct rm_handler_rel *r,
+                      const struct rm_release_app *ra, struct rm_error *err)
 {
-    const struct rm_app *app = rh_rel_app(r, ra->name);
+    const struct rm_app *app = rm__rel_app(r, ra->name);
     if (!app)
         return rm_error_set(err, RM_ENOENT, "application '%s' is not in release '%s'", ra->name,
                             r->rel.version);
@@ -123,7 +124,8 @@ int rh_app_start(struct rm_node *node, const char *root, const struct rh_rel *r,
     return 0;
 }
 
-int rh_app_stop(struct rm_node *node, const struct rm_app *app, size_t *count, struct rm_error *err)
+int rm__rel_app_stop(struct rm_node *node, const struct rm_app *app, size_t *count,
+                     struct rm_error *err)
 {
     size_t n = 0;
     /* In reverse start order, as a supervisor stops its children. */
