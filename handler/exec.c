@@ -193,7 +193,8 @@ static int prepare(struct exec *x, const char *path, const char *mod, const char
 /* load: the prepared object becomes current. A module whose old version
    processes still ran at load_object_code is purged first (brutally: its
    processes are killed, which cannot be undone) and prepared then. */
-static int do_load(struct exec *x, const struct rm_instr *in, uint64_t *procs, struct rm_error *err)
+static int exec_load(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                     struct rm_error *err)
 {
     for (size_t i = 0; i < x->ndeferred; i++) {
         struct deferred *d = &x->deferred[i];
@@ -240,8 +241,8 @@ static const char *module_version(const struct exec *x, const char *app, const c
     return NULL;
 }
 
-static int do_load_object_code(struct exec *x, const struct rm_instr *in, uint64_t *procs,
-                               struct rm_error *err)
+static int exec_load_object_code(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                                 struct rm_error *err)
 {
     for (size_t i = 0; i < in->n_items; i++) {
         const char *mod = in->items[i].module;
@@ -276,8 +277,8 @@ static const char **item_modules(const struct rm_instr *in, size_t from, size_t 
     return v;
 }
 
-static int do_suspend(struct exec *x, const struct rm_instr *in, uint64_t *procs,
-                      struct rm_error *err)
+static int exec_suspend(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                        struct rm_error *err)
 {
     /* Consecutive items with the same timeout are suspended together. */
     for (size_t i = 0; i < in->n_items;) {
@@ -299,8 +300,8 @@ static int do_suspend(struct exec *x, const struct rm_instr *in, uint64_t *procs
     return 0;
 }
 
-static int do_code_change(struct exec *x, const struct rm_instr *in, uint64_t *procs,
-                          struct rm_error *err)
+static int exec_code_change(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                            struct rm_error *err)
 {
     for (size_t i = 0; i < in->n_items; i++) {
         const char *mod = in->items[i].module;
@@ -324,8 +325,8 @@ static int do_code_change(struct exec *x, const struct rm_instr *in, uint64_t *p
     return 0;
 }
 
-static int do_resume(struct exec *x, const struct rm_instr *in, uint64_t *procs,
-                     struct rm_error *err)
+static int exec_resume(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                       struct rm_error *err)
 {
     const char **mods = item_modules(in, 0, in->n_items, err);
     size_t count = 0;
@@ -467,8 +468,8 @@ static int add_app_modules(struct exec *x, const char *app, struct rm_error *err
 }
 
 /* apply: the application controller's functions, or a module's export. */
-static int do_apply(struct exec *x, const struct rm_instr *in, uint64_t *procs,
-                    struct rm_error *err)
+static int exec_apply(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                      struct rm_error *err)
 {
     const char *const *args = in->args.v;
     if (strcmp(in->apply_module, "application") == 0 && in->args.n >= 1) {
@@ -494,78 +495,107 @@ static int add_purge(struct exec *x, const char *module, struct rm_error *err)
     return 0;
 }
 
-/* Runs one instruction. */
-static int step(struct exec *x, const struct rm_instr *in, uint64_t *procs, struct rm_error *err)
+static int exec_point_of_no_return(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                                   struct rm_error *err)
 {
-    switch (in->kind) {
-    case RM_I_LOAD_OBJECT_CODE:
-        return do_load_object_code(x, in, procs, err);
-    case RM_I_POINT_OF_NO_RETURN:
-        return 0;
-    case RM_I_SUSPEND:
-        return do_suspend(x, in, procs, err);
-    case RM_I_LOAD:
-        return do_load(x, in, procs, err);
-    case RM_I_CODE_CHANGE:
-        return do_code_change(x, in, procs, err);
-    case RM_I_RESUME:
-        return do_resume(x, in, procs, err);
-    case RM_I_PURGE:
-        for (size_t i = 0; i < in->n_items; i++)
-            if (add_purge(x, in->items[i].module, err) < 0)
-                return -1;
-        return 0;
-    case RM_I_STOP:
-        for (size_t i = 0; i < in->n_items; i++)
-            if (stop_module(x, in->items[i].module, procs, err) < 0)
-                return -1;
-        return 0;
-    case RM_I_START: {
-        const char **mods = item_modules(in, 0, in->n_items, err);
-        if (!mods)
-            return -1;
-        int rc = start_modules(x, mods, in->n_items, procs, err);
-        free(mods);
-        return rc;
-    }
-    case RM_I_REMOVE: {
-        size_t killed = 0;
-        int rc = rm_module_delete(x->env->node, in->module, in->pre_purge, &killed, err);
-        *procs += killed;
-        return rc;
-    }
-    case RM_I_APPLY:
-        return do_apply(x, in, procs, err);
-    case RM_I_RESTART_NODE:
-        x->restart_node = 1;
-        return 0;
-    case RM_I_ADD_APPLICATION: {
-        enum rm_start_type st = in->start;
-        if (add_app_modules(x, in->application, err) < 0)
-            return -1;
-        return app_control(x, in->application, 0, st, procs, err);
-    }
-    case RM_I_REMOVE_APPLICATION:
-        if (app_control(x, in->application, 1, RM_START_PERMANENT, procs, err) < 0)
-            return -1;
-        return delete_app_modules(x, in->application, err);
-    case RM_I_RESTART_APPLICATION:
-        if (app_control(x, in->application, 1, RM_START_PERMANENT, procs, err) < 0 ||
-            add_app_modules(x, in->application, err) < 0)
-            return -1;
-        return app_control(x, in->application, 0, start_type_of(x, in->application), procs, err);
-    default:
-        return rm_error_set(err, RM_EINVAL,
-                            "instruction '%s' is high level: the plan must be translated first",
-                            rm_instr_name(in->kind));
-    }
+    return 0; /* the executor's loop knows where it stands */
 }
 
-/* In a check, only what happens before any process is touched runs. */
-static int check_runs(enum rm_instr_kind kind)
+static int exec_purge(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                      struct rm_error *err)
 {
-    return kind == RM_I_LOAD_OBJECT_CODE || kind == RM_I_POINT_OF_NO_RETURN;
+    for (size_t i = 0; i < in->n_items; i++)
+        if (add_purge(x, in->items[i].module, err) < 0)
+            return -1;
+    return 0;
 }
+
+static int exec_stop(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                     struct rm_error *err)
+{
+    for (size_t i = 0; i < in->n_items; i++)
+        if (stop_module(x, in->items[i].module, procs, err) < 0)
+            return -1;
+    return 0;
+}
+
+static int exec_start(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                      struct rm_error *err)
+{
+    const char **mods = item_modules(in, 0, in->n_items, err);
+    if (!mods)
+        return -1;
+    int rc = start_modules(x, mods, in->n_items, procs, err);
+    free(mods);
+    return rc;
+}
+
+static int exec_remove(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                       struct rm_error *err)
+{
+    size_t killed = 0;
+    int rc = rm_module_delete(x->env->node, in->module, in->pre_purge, &killed, err);
+    *procs += killed;
+    return rc;
+}
+
+static int exec_restart_node(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                             struct rm_error *err)
+{
+    x->restart_node = 1;
+    return 0;
+}
+
+static int exec_add_application(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                                struct rm_error *err)
+{
+    if (add_app_modules(x, in->application, err) < 0)
+        return -1;
+    return app_control(x, in->application, 0, in->start, procs, err);
+}
+
+static int exec_remove_application(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                                   struct rm_error *err)
+{
+    if (app_control(x, in->application, 1, RM_START_PERMANENT, procs, err) < 0)
+        return -1;
+    return delete_app_modules(x, in->application, err);
+}
+
+static int exec_restart_application(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                                    struct rm_error *err)
+{
+    if (app_control(x, in->application, 1, RM_START_PERMANENT, procs, err) < 0 ||
+        add_app_modules(x, in->application, err) < 0)
+        return -1;
+    return app_control(x, in->application, 0, start_type_of(x, in->application), procs, err);
+}
+
+/* The high-level kinds that translation replaces: a plan holding one was
+   not translated, which the plan sources never let through. */
+static int exec_high_level(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                           struct rm_error *err)
+{
+    return rm_error_set(err, RM_EINVAL,
+                        "instruction '%s' is high level: the plan must be translated first",
+                        rm_instr_name(in->kind));
+}
+#define exec_update        exec_high_level
+#define exec_load_module   exec_high_level
+#define exec_add_module    exec_high_level
+#define exec_delete_module exec_high_level
+
+/* One executor per instruction kind, built from the kinds' rows
+   (RM_INSTR_KINDS): a kind without its exec_<spelling> does not compile. */
+typedef int (*exec_fn)(struct exec *x, const struct rm_instr *in, uint64_t *procs,
+                       struct rm_error *err);
+static const exec_fn executors[] = {
+#define ROW(id, spelling, level, irreversible, pre) [RM_I_##id] = exec_##spelling,
+    RM_INSTR_KINDS(ROW)
+#undef ROW
+};
+_Static_assert(sizeof executors / sizeof executors[0] == RM_I__COUNT,
+               "one executor per instruction kind");
 
 /* Stops the processes this plan started, newest first (before an abort
    unloads the code they run). */
@@ -598,16 +628,20 @@ int rm_handler_exec_plan(const struct rm_handler_exec_env *env, const struct rm_
         *fail = RM_HANDLER_FAIL_UNDONE;
         return -1;
     }
+    long ponr = rm_plan_point_of_no_return(plan);
     for (size_t i = 0; i < plan->n; i++) {
         const struct rm_instr *in = &plan->v[i];
         char what[sizeof rep->steps[0].what];
         rm__describe_instr(in, what, sizeof what);
-        if (env->check_only && !check_runs(in->kind))
+        /* A check runs what precedes point_of_no_return, as OTP's
+           check_install_release does, and every load_object_code (it only
+           validates and prepares). */
+        if (env->check_only && (long)i > ponr && in->kind != RM_I_LOAD_OBJECT_CODE)
             continue;
-        if (!env->check_only && rm_instr_irreversible(in))
+        if (!env->check_only && rep->first_irreversible >= 0 && (long)i >= rep->first_irreversible)
             x.irreversible = 1;
         uint64_t procs = 0, s0 = rm__exec_now_ns();
-        int rc = step(&x, in, &procs, err);
+        int rc = executors[in->kind](&x, in, &procs, err);
         if (rc < 0)
             rm_error_prefix(err, "step %zu '%s'", i + 1, what);
         if (rc < 0 || rm_report_add(rep, what, procs, rm__exec_now_ns() - s0, err) < 0) {

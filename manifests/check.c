@@ -30,7 +30,7 @@ int rm__split(const struct rm__wi *v, size_t n, struct rm__wlist *before, struct
     struct rm__wlist found = {0};
     int rc = 0;
     for (size_t i = 0; rc == 0 && ponr < n && i < ponr; i++) {
-        if (v[i].in.kind != RM_I_LOAD_OBJECT_CODE && v[i].in.kind != RM_I_APPLY)
+        if (!rm_instr_pre_commit(v[i].in.kind))
             rc = rm__wi_err(err, &v[i],
                             "'%s' before point_of_no_return (only load_object_code and apply may "
                             "come before it)",

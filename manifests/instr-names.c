@@ -9,9 +9,9 @@ enum level { LEVEL_HIGH, LEVEL_BOTH, LEVEL_LOW };
 static const struct {
     const char *name;
     enum level level;
-    unsigned char irreversible, checked;
+    unsigned char irreversible, pre;
 } kinds[] = {
-#define ROW(id, spelling, lvl, irrev, chk) [RM_I_##id] = {#spelling, LEVEL_##lvl, irrev, chk},
+#define ROW(id, spelling, lvl, irrev, pre) [RM_I_##id] = {#spelling, LEVEL_##lvl, irrev, pre},
     RM_INSTR_KINDS(ROW)
 #undef ROW
 };
@@ -35,9 +35,9 @@ int rm_instr_is_low_level(enum rm_instr_kind kind)
     return kinds[checked_kind(kind)].level != LEVEL_HIGH;
 }
 
-int rm_instr_checked(enum rm_instr_kind kind)
+int rm_instr_pre_commit(enum rm_instr_kind kind)
 {
-    return kinds[checked_kind(kind)].checked;
+    return kinds[checked_kind(kind)].pre;
 }
 
 int rm_instr_irreversible(const struct rm_instr *instr)
@@ -45,9 +45,17 @@ int rm_instr_irreversible(const struct rm_instr *instr)
     return kinds[checked_kind(instr->kind)].irreversible;
 }
 
-long rm_plan_first_irreversible(const struct rm_plan *plan)
+long rm_plan_point_of_no_return(const struct rm_plan *plan)
 {
     for (size_t i = 0; i < plan->n; i++)
+        if (plan->v[i].kind == RM_I_POINT_OF_NO_RETURN)
+            return (long)i;
+    return -1;
+}
+
+long rm_plan_first_irreversible(const struct rm_plan *plan)
+{
+    for (size_t i = (size_t)(rm_plan_point_of_no_return(plan) + 1); i < plan->n; i++)
         if (rm_instr_irreversible(&plan->v[i]))
             return (long)i;
     return -1;

@@ -124,7 +124,7 @@ static const struct kind_syntax syntax_stop = {NULL, 0, NAME_ITEMS};
 static const struct kind_syntax syntax_start = {NULL, 0, NAME_ITEMS};
 
 static const struct kind_syntax *const syntax[] = {
-#define ROW(id, spelling, level, irreversible, checked) [RM_I_##id] = &syntax_##spelling,
+#define ROW(id, spelling, level, irreversible, pre) [RM_I_##id] = &syntax_##spelling,
     RM_INSTR_KINDS(ROW)
 #undef ROW
 };

@@ -291,3 +291,62 @@ Test(release_apps, boot_starts_dependencies_first)
     cr_assert_lt(pb, pa, "y (pb %llu) must start before x (pa %llu), which depends on it", pb, pa);
     rh_stop(&n);
 }
+
+/* The printed plan of `n` to `vsn` with `line` put before its
+   point_of_no_return, written to ROOT/edited.yaml; its path goes to file. */
+static void plan_with_before_ponr(struct e2e_node *n, const char *vsn, const char *line,
+                                  char *file, size_t size)
+{
+    char *plan = rh_ok(n, "plan", vsn, NULL);
+    const char *ponr = "      - point_of_no_return\n";
+    char *at = strstr(plan, ponr);
+    cr_assert(at, "%s", plan);
+    size_t len = strlen(plan) + strlen(line) + 1;
+    char *edited = malloc(len);
+    cr_assert(edited);
+    snprintf(edited, len, "%.*s%s%s", (int)(at - plan), plan, line, at);
+    e2e_write(n, "edited.yaml", edited);
+    snprintf(file, size, "%s/edited.yaml", n->root);
+    free(edited);
+    free(plan);
+}
+
+/* An apply before point_of_no_return is OTP's pre-commit work: check runs
+   it (as check_install_release does), and when it fails the install is
+   refused and changes nothing; the node is not restarted. */
+Test(release_apps, apply_before_point_of_no_return_runs_in_check_and_never_restarts)
+{
+    static struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "base", "1", "a", "1");
+    rh_release(&n, "apps", "1", "base 1", NULL);
+    app(&n, "base", "2", "a", "2");
+    appup(&n, "base", "2", "up:\n  - from: \"1\"\n    instructions:\n"
+                           "      - update: {module: a, change: advanced}\n");
+    rh_release(&n, "apps", "2", "base 2", NULL);
+    e2e_start(&n);
+    rh_call_is(&n, "pa", "get", "0");
+
+    char file[4200], line[8600], mark[4200];
+    snprintf(mark, sizeof mark, "%s/checked", n.root);
+    snprintf(line, sizeof line,
+             "      - apply: {module: a, function: mark, args: [\"%s\", \"pre\"]}\n", mark);
+    plan_with_before_ponr(&n, "2", line, file, sizeof file);
+    char *out = rh_ok(&n, "check", "2", "--relup", file, NULL);
+    cr_assert(strstr(out, "apply a:mark"), "%s", out);
+    free(out);
+    char *marked = e2e_read(&n, "checked");
+    cr_assert_not_null(marked, "check ran the apply before point_of_no_return");
+    cr_assert_str_eq(marked, "pre");
+    free(marked);
+
+    plan_with_before_ponr(&n, "2", "      - apply: {module: a, function: mark, args: [\"one\"]}\n",
+                          file, sizeof file);
+    pid_t before = e2e_node_pid(&n);
+    rh_fails(&n, 1, "rolled back, release '1' still runs", "install", "2", "--relup", file, NULL);
+    cr_assert_eq(e2e_node_pid(&n), before, "the node was restarted");
+    rh_call_is(&n, "pa", "get", "1"); /* the same process, its state kept */
+    rh_call_is(&n, "pa", "vsn", "1");
+    cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
+    rh_stop(&n);
+}

@@ -293,3 +293,24 @@ Test(release_counter, planned_restarts_do_not_count_as_crashes)
     free(log);
     rh_stop(&n);
 }
+
+/* A version bump with no code change plans point_of_no_return alone; check
+   and install report it (the report holds the checksum step besides the
+   plan's one step). */
+Test(release_counter, a_plan_of_point_of_no_return_alone_checks_and_installs)
+{
+    static struct e2e_node n;
+    rh_counter_node(&n);
+    counter_release(&n, "9", "0", "up:\n  - from: \"1\"\n    instructions: []\n");
+    char *plan = rh_ok(&n, "plan", "9", NULL);
+    cr_assert(strstr(plan, "point_of_no_return"), "%s", plan);
+    free(plan);
+    char *check = rh_ok(&n, "check", "9", NULL);
+    cr_assert(strstr(check, "point_of_no_return"), "%s", check);
+    free(check);
+    rh_call_is(&n, "z", "boom", "0");
+    free(rh_ok(&n, "install", "9", NULL));
+    rh_call_is(&n, "z", "boom", "1");
+    cr_assert_str_eq(rh_state(&n, "9"), "current");
+    rh_stop(&n);
+}

@@ -35,7 +35,7 @@ extern "C" {
  * here plus its reader syntax and its executor function, and a kind that
  * lacks either does not compile (both tables are built from these rows).
  *
- *   X(ID, spelling, level, irreversible, checked)
+ *   X(ID, spelling, level, irreversible, pre)
  *
  *   ID            the enum constant RM_I_<ID>
  *   spelling      how manifests write it; also names the reader's syntax
@@ -43,10 +43,13 @@ extern "C" {
  *                 executor's function (exec_<spelling>, the handler)
  *   level         HIGH (appups only), BOTH (appups and relups) or LOW
  *                 (relups, and the plans translation produces)
- *   irreversible  1 when executing it cannot be undone in place: a failure
- *                 after it restarts the node instead of rolling back
- *   checked       1 when `relman check` runs it against the live node (the
- *                 others are only validated there)
+ *   irreversible  1 when executing it after point_of_no_return cannot be
+ *                 undone in place: a failure after it restarts the node
+ *                 instead of rolling back (before point_of_no_return a
+ *                 failure never restarts it, as in OTP)
+ *   pre           1 when it may precede point_of_no_return; `relman check`
+ *                 runs what precedes it (and every load_object_code), as
+ *                 OTP's check_install_release does
  *
  * The fields each kind uses are listed beside it.
  */
@@ -59,10 +62,10 @@ extern "C" {
     X(ADD_APPLICATION, add_application, HIGH, 0, 0)         /* application, start */               \
     X(REMOVE_APPLICATION, remove_application, HIGH, 1, 0)   /* application */                      \
     X(RESTART_APPLICATION, restart_application, HIGH, 1, 0) /* application */                      \
-    X(APPLY, apply, BOTH, 1, 0)                             /* apply_module, function, args */     \
+    X(APPLY, apply, BOTH, 1, 1)                             /* apply_module, function, args */     \
     X(RESTART_NODE, restart_node, BOTH, 1, 0)               /* no fields; always last */           \
     X(LOAD_OBJECT_CODE, load_object_code, LOW, 0, 1)        /* application, version, items */      \
-    X(POINT_OF_NO_RETURN, point_of_no_return, LOW, 0, 1)    /* no fields */                        \
+    X(POINT_OF_NO_RETURN, point_of_no_return, LOW, 0, 0)    /* no fields */                        \
     X(LOAD, load, LOW, 0, 0)                                /* module, purges */                   \
     X(REMOVE, remove, LOW, 1, 0)                            /* module, purges */                   \
     X(PURGE, purge, LOW, 0, 0)                              /* items (modules) */                  \
@@ -86,10 +89,9 @@ const char *rm_instr_name(enum rm_instr_kind kind);
 /* Tells whether an instruction kind is a low-level one (a relup's). */
 int rm_instr_is_low_level(enum rm_instr_kind kind);
 
-/* Tells whether `relman check` runs instructions of this kind against the
-   live node (load_object_code, point_of_no_return); the others are only
-   validated by a check. */
-int rm_instr_checked(enum rm_instr_kind kind);
+/* Tells whether an instruction of this kind may precede point_of_no_return
+   (load_object_code and apply, as systools_rc allows). */
+int rm_instr_pre_commit(enum rm_instr_kind kind);
 
 /* update's change: soft (same state layout) or advanced (code_change). */
 enum rm_change { RM_CHANGE_SOFT = 0, RM_CHANGE_ADVANCED = 1 };
@@ -278,7 +280,13 @@ int rm_plan_releases(const struct rm_release *from, const char *from_lib,
                      const struct rm_release *to, const char *to_lib, struct rm_plan *out,
                      struct rm_error *err);
 
-/* Returns the index of the plan's first irreversible instruction, or -1. */
+/* Returns the index of the plan's point_of_no_return, or -1 when it has
+   none (then every step counts as after it). */
+long rm_plan_point_of_no_return(const struct rm_plan *plan);
+
+/* Returns the index of the plan's first irreversible instruction after its
+   point_of_no_return (rm_instr_irreversible), or -1: a failure from there on
+   restarts the node, a failure before it is rolled back in place. */
 long rm_plan_first_irreversible(const struct rm_plan *plan);
 
 /*
