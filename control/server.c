@@ -1,6 +1,13 @@
 /*
  * The control server: one accept thread, one thread per connection (capped),
  * peer uid checked, frames dispatched to the registered handlers.
+ *
+ * A connection must deliver each whole frame within the I/O timeout of its
+ * first wait (not per read), so a peer trickling bytes cannot hold it. When
+ * the cap is reached, a new peer takes the place of the connection that has
+ * waited longest for its next frame (one in a handler is never dropped), so
+ * idle or slow peers cannot lock a well-behaved client out; only when every
+ * connection is inside a handler is the new one refused, at once.
  */
 #define _GNU_SOURCE /* O_PATH, accept4, pipe2, struct ucred */
 #include <errno.h>
@@ -18,11 +25,15 @@
 
 #include "relman/ctl.h"
 #include "relman/fsutil.h"
+#include "relman/vocab.h"
 
 struct ctl_conn {
     struct rm_ctl *ctl;
     int fd; /* -1 once the thread closed it */
     int done;
+    int busy;               /* inside a handler (or writing its reply) */
+    int evicted;            /* shut down to make room for a newer peer */
+    uint64_t waiting_since; /* rm_clock_ns() when it began to wait for a frame */
     pthread_t thread;
     struct ctl_conn *next;
 };
@@ -44,9 +55,11 @@ struct rm_ctl {
     int started;
     pthread_t thread;
     struct ctl_handler handlers[RM_MSG_TYPE_LIMIT];
-    pthread_mutex_t lock; /* guards conns, n_conns, stopping and each conn's fd/done */
+    pthread_mutex_t lock; /* guards conns, n_conns, n_evicted, stopping and each
+                             conn's fd, done, busy, evicted, waiting_since */
     struct ctl_conn *conns;
     unsigned n_conns;
+    unsigned n_evicted; /* of n_conns: shut down, their threads finishing */
     int stopping;
 };
 
@@ -112,6 +125,20 @@ static int dispatch(struct rm_ctl *ctl, int fd, const struct rm_proto_header *h,
 
 /* ---- connections ---------------------------------------------------------- */
 
+/* Marks c waiting for a frame (busy 0) or inside a handler (busy 1).
+   Returns -1 when c was evicted meanwhile: its request must not run, as
+   its peer will never read the reply. */
+static int set_busy(struct ctl_conn *c, int busy)
+{
+    pthread_mutex_lock(&c->ctl->lock);
+    int evicted = c->evicted;
+    c->busy = busy && !evicted;
+    if (!busy)
+        c->waiting_since = rm_clock_ns();
+    pthread_mutex_unlock(&c->ctl->lock);
+    return evicted ? -1 : 0;
+}
+
 static void *conn_main(void *arg)
 {
     struct ctl_conn *c = arg;
@@ -120,7 +147,9 @@ static void *conn_main(void *arg)
         unsigned char *payload;
         struct rm_error e;
         rm_error_clear(&e);
-        int r = rm_proto_frame_read(c->fd, &h, &payload, &e);
+        set_busy(c, 0);
+        uint64_t deadline = rm_clock_ns() + (uint64_t)c->ctl->io_timeout_ms * 1000000u;
+        int r = rm_proto_frame_read_by(c->fd, &h, &payload, deadline, &e);
         if (r == 0)
             break;
         if (r < 0) {
@@ -131,6 +160,10 @@ static void *conn_main(void *arg)
         if (h.flags & RM_PROTO_F_REPLY) {
             rm_error_set(&e, RM_EPROTO, "unexpected reply frame from the client");
             send_error(c->fd, h.type, &e);
+            free(payload);
+            break;
+        }
+        if (set_busy(c, 1) < 0) {
             free(payload);
             break;
         }
@@ -147,6 +180,30 @@ static void *conn_main(void *arg)
     return NULL;
 }
 
+/* A connection younger than this in its wait for a frame is not evicted:
+   its first frame may be on its way. */
+#define CTL_EVICT_AFTER_MS 200
+
+/* At the cap (lock held): shuts down the connection that has waited
+   longest for its next frame (at least CTL_EVICT_AFTER_MS), so that its thread ends and a new peer
+   gets its place. Returns 0, or -1 when every connection is inside a handler. */
+static int evict_one(struct rm_ctl *ctl)
+{
+    struct ctl_conn *oldest = NULL;
+    uint64_t now = rm_clock_ns();
+    for (struct ctl_conn *c = ctl->conns; c; c = c->next)
+        if (!c->done && !c->busy && !c->evicted && c->fd >= 0 &&
+            now - c->waiting_since >= (uint64_t)CTL_EVICT_AFTER_MS * 1000000u &&
+            (!oldest || c->waiting_since < oldest->waiting_since))
+            oldest = c;
+    if (!oldest)
+        return -1;
+    oldest->evicted = 1;
+    ctl->n_evicted++;
+    shutdown(oldest->fd, SHUT_RDWR);
+    return 0;
+}
+
 /* Joins and frees the finished connections (all of them with `all`, waiting
    for those still running). Called from the accept thread or rm_ctl_free. */
 static void reap_conns(struct rm_ctl *ctl, int all)
@@ -160,6 +217,8 @@ static void reap_conns(struct rm_ctl *ctl, int all)
             c = *pp;
             *pp = c->next;
             ctl->n_conns--;
+            if (c->evicted)
+                ctl->n_evicted--;
         }
         pthread_mutex_unlock(&ctl->lock);
         if (!c)
@@ -200,11 +259,21 @@ static void admit(struct rm_ctl *ctl, int fd)
     }
     c->ctl = ctl;
     c->fd = fd;
+    c->waiting_since = rm_clock_ns();
     pthread_mutex_lock(&ctl->lock);
-    if (ctl->n_conns >= ctl->max_conns) {
+    /* Evicted connections are on their way out: they hold no place, but
+       their threads count against twice the cap. When every place is held
+       by a request in progress, RM_CTL_RESERVE more are let in, so that a
+       few commands (a resume that ends those waits) still get through. */
+    if (ctl->n_conns - ctl->n_evicted >= ctl->max_conns &&
+        (ctl->n_conns >= 2 * ctl->max_conns + RM_CTL_RESERVE || evict_one(ctl) < 0) &&
+        ctl->n_conns - ctl->n_evicted >= ctl->max_conns + RM_CTL_RESERVE) {
         pthread_mutex_unlock(&ctl->lock);
         free(c);
-        rm_error_set(&e, RM_ELIMIT, "too many connections (at most %u at once)", ctl->max_conns);
+        rm_error_set(&e, RM_ELIMIT,
+                     "too many connections (at most %u at once, and %u more while every one is "
+                     "inside a request)",
+                     ctl->max_conns, RM_CTL_RESERVE);
         goto refuse;
     }
     int rc = pthread_create(&c->thread, NULL, conn_main, c);
@@ -240,7 +309,8 @@ static void *accept_main(void *arg)
             continue;
         int fd = accept4(ctl->lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
-            continue; /* EAGAIN, ECONNABORTED, EMFILE...: try again at the next poll */
+            continue;       /* EAGAIN, ECONNABORTED, EMFILE...: try again at the next poll */
+        reap_conns(ctl, 0); /* finished connections hold no place */
         admit(ctl, fd);
     }
     return NULL;

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE /* O_PATH, accept4, pipe2, struct ucred */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +49,33 @@ int rm_proto_frame_write(int fd, uint16_t type, uint32_t flags, const void *payl
     return len ? send_all(fd, payload, len, err) : 0;
 }
 
-/* Reads exactly n bytes. Returns n, the number read before end of stream,
-   or -1 with err set. */
-static ssize_t recv_all(int fd, unsigned char *p, size_t n, struct rm_error *err)
+/* Waits until fd is readable or the deadline (rm_clock_ns) passes:
+   0 readable, -1 with RM_ETIMEOUT or RM_EIO. */
+static int wait_readable(int fd, uint64_t deadline, struct rm_error *err)
+{
+    for (;;) {
+        uint64_t now = rm_clock_ns();
+        if (now >= deadline)
+            return rm_error_set(err, RM_ETIMEOUT, "receive frame: timed out");
+        uint64_t left_ms = (deadline - now + 999999) / 1000000;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, left_ms > 60000 ? 60000 : (int)left_ms);
+        if (r > 0)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return io_error(err, "receive frame", errno);
+    }
+}
+
+/* Reads exactly n bytes by `deadline` (UINT64_MAX: none, the socket's own
+   receive timeout applies). Returns n, the number read before end of
+   stream, or -1 with err set. */
+static ssize_t recv_all(int fd, unsigned char *p, size_t n, uint64_t deadline, struct rm_error *err)
 {
     size_t got = 0;
     while (got < n) {
+        if (deadline != UINT64_MAX && wait_readable(fd, deadline, err) < 0)
+            return -1;
         ssize_t k = recv(fd, p + got, n - got, 0);
         if (k < 0) {
             if (errno == EINTR)
@@ -69,10 +92,16 @@ static ssize_t recv_all(int fd, unsigned char *p, size_t n, struct rm_error *err
 int rm_proto_frame_read(int fd, struct rm_proto_header *h, unsigned char **payload,
                         struct rm_error *err)
 {
+    return rm_proto_frame_read_by(fd, h, payload, UINT64_MAX, err);
+}
+
+int rm_proto_frame_read_by(int fd, struct rm_proto_header *h, unsigned char **payload,
+                           uint64_t deadline, struct rm_error *err)
+{
     unsigned char hb[RM_PROTO_HEADER_SIZE];
     *payload = NULL;
     memset(h, 0, sizeof *h);
-    ssize_t k = recv_all(fd, hb, sizeof hb, err);
+    ssize_t k = recv_all(fd, hb, sizeof hb, deadline, err);
     if (k < 0)
         return -1;
     if (k == 0)
@@ -87,7 +116,7 @@ int rm_proto_frame_read(int fd, struct rm_proto_header *h, unsigned char **paylo
     unsigned char *buf = malloc(h->length);
     if (!buf)
         return rm_error_nomem(err);
-    k = recv_all(fd, buf, h->length, err);
+    k = recv_all(fd, buf, h->length, deadline, err);
     if (k < 0 || (size_t)k < h->length) {
         free(buf);
         if (k < 0)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "e2e/harness.h"
@@ -297,13 +298,26 @@ Test(socket, another_user_is_refused)
     e2e_stop(&n);
 }
 
-Test(socket, connections_over_the_cap_are_refused_then_served_again)
+/* Sends a call to `proc` with a long timeout: its connection then waits
+   inside the handler (the process is suspended). */
+static void send_waiting_call(int fd, const char *proc, uint32_t timeout_ms)
+{
+    struct rm_proto_writer w;
+    rm_proto_writer_init(&w);
+    rm_proto_put_str(&w, proc);
+    rm_proto_put_str(&w, "boom");
+    rm_proto_put_u32(&w, timeout_ms);
+    send_frame(fd, RM_MSG_CALL, 0, &w);
+    rm_proto_writer_release(&w);
+}
+
+Test(socket, idle_connections_at_the_cap_make_room_for_a_new_client)
 {
     node_up();
     int fds[64];
     for (int i = 0; i < 64; i++)
         fds[i] = raw_connect();
-    /* Make sure all 64 are admitted: each answers a ping. */
+    /* Make sure all 64 are admitted: each answers a ping, then idles. */
     for (int i = 0; i < 64; i++) {
         send_frame(fds[i], RM_MSG_PING, 0, NULL);
         struct rm_proto_header h;
@@ -312,22 +326,126 @@ Test(socket, connections_over_the_cap_are_refused_then_served_again)
         cr_assert_eq(rm_proto_frame_read(fds[i], &h, &payload, &err), 1, "%s", err.msg);
         free(payload);
     }
-    struct e2e_out o;
-    e2e_run(&n, &o, "status", NULL);
-    cr_assert_eq(o.status, 1);
-    cr_assert_str_eq(o.err, "relman: too many connections (at most 64 at once)\n");
-    e2e_out_free(&o);
+    /* The one idle longest (and for more than 200 ms) gives its place. */
+    usleep(300000);
+    e2e_expect(&n, 0, NULL, "status", NULL);
+    expect_closed(fds[0]);
     for (int i = 0; i < 64; i++)
         close(fds[i]);
-    /* Their threads end as they see the connections closed, and the next
-       accept reaps them: soon a client is served again. */
+    e2e_stop(&n);
+}
+
+Test(socket, connections_all_inside_requests_leave_a_reserve_then_refuse_at_once)
+{
+    node_up();
+    e2e_expect(&n, 0, "", "suspend", "z", NULL);
+    enum { HELD = 64 + 8 }; /* the cap and RM_CTL_RESERVE (relman/ctl.h) */
+    int fds[HELD];
+    for (int i = 0; i < 64; i++) {
+        fds[i] = raw_connect();
+        send_waiting_call(fds[i], "z", 4000);
+    }
+    /* Every place is held by a waiting call: the reserve still serves. */
+    e2e_expect(&n, 0, NULL, "status", NULL);
+    for (int i = 64; i < HELD; i++) {
+        fds[i] = raw_connect();
+        send_waiting_call(fds[i], "z", 4000);
+    }
+    /* Beyond the reserve, refused at once rather than left waiting. Calls
+       not yet inside their handler may still let one through: retry. */
+    struct e2e_out o;
+    for (int i = 0; i < 100; i++) {
+        e2e_run(&n, &o, "status", NULL);
+        if (o.status != 0)
+            break;
+        e2e_out_free(&o);
+        usleep(20000);
+    }
+    cr_assert_eq(o.status, 1, "%s", o.err);
+    cr_assert_str_eq(o.err, "relman: too many connections (at most 64 at once, and 8 more while "
+                            "every one is inside a request)\n");
+    e2e_out_free(&o);
+    /* The calls time out (bounded waits), and the node serves again. */
+    for (int i = 0; i < HELD; i++) {
+        struct rm_proto_header h;
+        unsigned char *payload;
+        struct rm_error err;
+        cr_assert_eq(rm_proto_frame_read(fds[i], &h, &payload, &err), 1, "%s", err.msg);
+        cr_assert_neq(reply_status(payload), 0, "a call to a suspended process answered");
+        free(payload);
+        close(fds[i]);
+    }
     int status = -1;
     for (int i = 0; i < 250 && status != 0; i++) {
-        status = e2e_run(&n, &o, "status", NULL);
+        status = e2e_run(&n, &o, "resume", "z", NULL);
         e2e_out_free(&o);
         if (status != 0)
             usleep(20000);
     }
-    cr_assert_eq(status, 0, "still refused after the connections closed");
+    cr_assert_eq(status, 0, "still refused after the calls ended");
+    still_serving(); /* (the timed-out calls' messages were handled at resume) */
+    e2e_stop(&n);
+}
+
+/* Monotonic milliseconds. */
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Slow clients (a byte at a time, each well within the per-read timeout)
+   cannot lock others out: 80 of them, more than the cap, while a normal
+   client is served every time within a bound; and a trickler is dropped
+   when its frame is not whole within the I/O timeout. */
+Test(socket, slow_clients_never_lock_others_out)
+{
+    node_up();
+    enum { SLOW = 80 };
+    int fds[SLOW];
+    unsigned char h[RM_PROTO_HEADER_SIZE];
+    rm_proto_header_encode(RM_MSG_PING, 0, 0, h);
+    for (int i = 0; i < SLOW; i++) {
+        fds[i] = raw_connect();
+        send_raw(fds[i], h, 1);
+    }
+    for (int round = 0; round < 5; round++) {
+        usleep(300000); /* (a connection is evicted once it waited 200 ms) */
+        for (int i = 0; i < SLOW; i++) /* one more byte each, never a whole header */
+            send(fds[i], h + 1 + round % 3, 1, MSG_NOSIGNAL);
+        uint64_t t0 = now_ms();
+        still_serving();
+        cr_assert_lt(now_ms() - t0, 3000, "a normal client waited %llu ms",
+                     (unsigned long long)(now_ms() - t0));
+    }
+    for (int i = 0; i < SLOW; i++)
+        close(fds[i]);
+
+    /* One trickler alone: a frame of 16 + 100 bytes sent a byte every
+       500 ms is dropped at the 10 s frame timeout, long before it is whole. */
+    unsigned char frame[RM_PROTO_HEADER_SIZE + 100] = {0};
+    rm_proto_header_encode(RM_MSG_PING, 0, 100, frame);
+    int slow = raw_connect();
+    uint64_t t0 = now_ms();
+    int dropped = 0;
+    for (int i = 0; i < 30 && !dropped; i++) {
+        if (send(slow, frame + i, 1, MSG_NOSIGNAL) < 0)
+            dropped = 1;
+        usleep(500000);
+        char c;
+        ssize_t k = recv(slow, &c, 1, MSG_DONTWAIT);
+        if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            dropped = 1;
+        if (k > 0) /* the error reply: the connection closes after it */
+            dropped = 1;
+    }
+    uint64_t held = now_ms() - t0;
+    cr_assert(dropped, "a trickling client kept its connection for %llu ms",
+              (unsigned long long)held);
+    cr_assert_geq(held, 9000, "dropped after %llu ms, before the 10 s timeout",
+                  (unsigned long long)held);
+    close(slow);
+    still_serving();
     e2e_stop(&n);
 }

@@ -6,11 +6,15 @@
  * is mode 0600 in a 0700 directory, and each peer's uid is checked with
  * SO_PEERCRED), reads request frames, runs the handler registered for each
  * message type and writes one reply per request. Every connection has its
- * own thread, up to a cap, and idle or slow peers are dropped after a
- * timeout, so a slow or hostile client never blocks the others, and a
- * handler that waits (a call to a suspended process) blocks only its own
- * connection. A bad frame gets an error reply and, when the framing is lost,
- * the connection is closed; the server keeps serving.
+ * own thread, up to a cap. Each whole frame must arrive within the I/O
+ * timeout of the moment its connection began to wait for it (a peer that
+ * trickles bytes is dropped then, however often it sends one); at the cap,
+ * a new peer takes the place of the connection that has waited longest for
+ * a frame; when every connection is inside a handler, RM_CTL_RESERVE more
+ * are admitted, and a peer beyond those is refused at once. So idle, slow or hostile peers never
+ * lock a well-behaved client out, and a handler that waits (a call to a suspended process) blocks
+ * only its own connection. A bad frame gets an error reply and, when the framing is lost, the
+ * connection is closed; the server keeps serving.
  *
  * The server itself serves nothing: the embedding program registers a
  * handler per message type with rm_ctl_handle(), and a request of a type
@@ -38,6 +42,11 @@ extern "C" {
 
 struct rm_ctl;
 
+/* Connections admitted beyond the cap while every connection is inside a
+   request (a call waiting on a suspended process, ...), so that a command
+   that ends those waits can still get through. */
+#define RM_CTL_RESERVE 8
+
 /*
  * Handles one request of the type it is registered for: reads the request's
  * fields from `req`, puts the successful reply's fields into `reply` (after
@@ -53,9 +62,11 @@ typedef int (*rm_ctl_handler_fn)(void *ud, struct rm_node *node, struct rm_proto
 struct rm_ctl_opts {
     const char *root;       /* the node's root; the socket is ROOT/run/node.sock (required) */
     pid_t watchdog_pid;     /* reported by ping; 0 when the node has no watchdog */
-    unsigned max_conns;     /* connections served at once; 0: 64 (more are refused) */
-    unsigned io_timeout_ms; /* a peer silent this long inside or between frames, or not
-                               reading its reply, is dropped; 0: 10000 */
+    unsigned max_conns;     /* connections served at once; 0: 64 (a new one then takes
+                               the place of the one idle longest) */
+    unsigned io_timeout_ms; /* a frame not whole this long after its connection began to
+                               wait for it, or a reply not read this long, drops the
+                               peer; 0: 10000 */
 };
 
 /*

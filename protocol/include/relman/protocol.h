@@ -286,6 +286,15 @@ int rm_proto_frame_write(int fd, uint16_t type, uint32_t flags, const void *payl
 int rm_proto_frame_read(int fd, struct rm_proto_header *h, unsigned char **payload,
                         struct rm_error *err);
 
+/*
+ * The same, with the whole frame (waiting for its first byte included) due
+ * by `deadline` (rm_clock_ns(); UINT64_MAX: none): a peer that trickles a
+ * frame byte by byte cannot hold the reader longer than that. Fails with
+ * RM_ETIMEOUT "receive frame: timed out" when the deadline passes.
+ */
+int rm_proto_frame_read_by(int fd, struct rm_proto_header *h, unsigned char **payload,
+                           uint64_t deadline, struct rm_error *err);
+
 /* ---- the socket's address ------------------------------------------------ */
 
 /*
