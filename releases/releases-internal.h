@@ -74,13 +74,18 @@ void rm__sums_free(struct rm__sums *s);
 
 /* ---- entry names (names.c) ---- */
 
+/* Longest entry name (or link target) of an archive or checksum list, in
+   bytes, NUL excluded: rm__name_check() refuses longer ones, pack and
+   unpack alike. */
+#define RM__ENTRY_NAME_MAX 1024
+
 /* Flags of rm__name_check(). */
 #define RM__NAME_DIR  1 /* a directory: one trailing '/' allowed */
 #define RM__NAME_LINK 2 /* a link target: '.', '..' and empty components allowed */
 
 /*
  * Checks a path taken from an archive (or a checksum list): relative,
- * not empty, at most 1024 bytes, valid UTF-8 without control characters or
+ * not empty, at most RM__ENTRY_NAME_MAX bytes, valid UTF-8 without control characters or
  * backslashes, made of components that are neither empty, "." nor ".."
  * (unless `flags` says otherwise). Returns 0, or -1 with RM_EUNSAFE and a
  * message naming the entry and the problem.

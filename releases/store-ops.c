@@ -6,8 +6,40 @@
 #include <string.h>
 
 #include "relman/fsutil.h"
+#include "relman/manifest.h"
 #include "relman/store.h"
 #include "releases-internal.h"
+
+/* Checks that `text`, the store formatted, is what rm_store_open() reads
+   back: within RM_STORE_MAX_FILE and parsing to as many releases. Nothing
+   the store's own reader would refuse is ever written. */
+static int written_back_ok(const struct rm_store *store, const char *text, size_t len,
+                           struct rm_error *err)
+{
+    if (len > RM_STORE_MAX_FILE)
+        return rm_error_set(err, RM_ELIMIT,
+                            "RELEASES would be %zu bytes, more than the limit of %u bytes "
+                            "(remove old releases first)",
+                            len, RM_STORE_MAX_FILE);
+    struct rm_store back = {.lock_fd = -1};
+    struct rm_error perr;
+    int rc = store->nrels == 0 ? 0 : rm_store_parse(&back, text, len, "RELEASES", &perr);
+    RM__ASSERT(rc < 0 || back.nrels == store->nrels);
+    for (size_t i = 0; i < back.nrels; i++) {
+        free(back.rels[i].name);
+        free(back.rels[i].version);
+        for (size_t j = 0; j < back.rels[i].napps; j++) {
+            free(back.rels[i].apps[j].name);
+            free(back.rels[i].apps[j].version);
+        }
+        free(back.rels[i].apps);
+    }
+    free(back.rels);
+    if (rc < 0)
+        return rm_error_set(err, perr.code == RM_ENOMEM ? RM_ENOMEM : RM_EINVAL,
+                            "RELEASES would not read back: %s", perr.msg);
+    return 0;
+}
 
 /* Writes the store to ROOT/releases/RELEASES atomically. Returns 0 when
    the file holds the store (a failed flush of the directory after the
@@ -21,6 +53,10 @@ static int store_save(struct rm_store *store, struct rm_error *err)
     size_t len;
     if (rm_store_format(store, &text, &len, err) < 0)
         return -1;
+    if (written_back_ok(store, text, len, err) < 0) {
+        free(text);
+        return -1;
+    }
     path = rm__path_join(store->root, "releases/RELEASES", err);
     int rc = path ? rm_fs_replace(path, text, len, 0644, &store->warning) : -1;
     if (rc < 0 && path)
@@ -65,6 +101,11 @@ int rm_store_add(struct rm_store *store, const char *name, const char *vsn,
         if (!rm__token_ok(apps[i].name) || !rm__token_ok(apps[i].version))
             return rm_error_set(err, RM_EINVAL, "release '%s': bad application '%s' '%s'", vsn,
                                 apps[i].name, apps[i].version);
+    if (napps > RM_RELEASE_MAX_APPS)
+        return rm_error_set(err, RM_ELIMIT,
+                            "release '%s': %zu applications, more than the limit of %d "
+                            "applications",
+                            vsn, napps, RM_RELEASE_MAX_APPS);
     if (rm_store_find(store, vsn))
         return rm_error_set(err, RM_EEXIST, "release '%s' is already known", vsn);
     struct rm_store_rel rel = {.state = store->nrels == 0 ? RM_REL_PERMANENT : RM_REL_UNPACKED,

@@ -14,9 +14,10 @@
 #include "relman/store.h"
 #include "unpack.h"
 
-/* Longest entry name accepted (rm__name_check's limit) plus room. */
-#define NAME_MAX_LEN 1100
-/* Longest lexically resolved link target. */
+/* Room for an entry name rm__name_check() accepted, NUL included. */
+#define NAME_MAX_LEN (RM__ENTRY_NAME_MAX + 1)
+/* Longest lexically resolved link target: the link's directory and the
+   target, each an accepted name. */
 #define RESOLVED_MAX (NAME_MAX_LEN * 2)
 
 static int corrupt(struct rm__unpack *u, const char *name, struct rm_error *err)
@@ -397,10 +398,11 @@ static int write_symlink(struct rm__unpack *u, struct archive_entry *entry, cons
 static int write_hardlink(struct rm__unpack *u, struct archive_entry *entry, const char *name,
                           const struct rm__sum *item, struct rm_error *err)
 {
-    char target[NAME_MAX_LEN];
-    snprintf(target, sizeof target, "%s", archive_entry_hardlink(entry));
-    if (rm__name_check(target, 0, err) < 0)
+    const char *raw = archive_entry_hardlink(entry);
+    if (rm__name_check(raw, 0, err) < 0) /* bounds it by RM__ENTRY_NAME_MAX */
         return rm_error_prefix(err, "hardlink '%s'", name);
+    char target[NAME_MAX_LEN];
+    snprintf(target, sizeof target, "%s", raw);
     const struct rm__sum *t = rm__sums_find(&u->sums, target);
     if (!t || !t->seen || through_link(u, target, 1) ||
         prefix_len(target, 2) != prefix_len(name, 2) ||

@@ -20,6 +20,10 @@
 #include "relman/store.h"
 #include "unpack.h"
 
+_Static_assert(sizeof ((struct rm_unpack_result *)0)->name > RM_MANIFEST_NAME_MAX &&
+                   sizeof ((struct rm_unpack_result *)0)->version > RM_MANIFEST_NAME_MAX,
+               "rm_unpack_result holds any name the manifests accept");
+
 /* Prefix of staging directories in ROOT. */
 #define STAGING_PREFIX ".unpack-"
 

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "relman/archive.h"
+#include "relman/manifest.h"
 #include "relman/store.h"
 #include "test-releases-util.h"
 
@@ -66,6 +67,46 @@ Test(unpack, a_release_of_many_applications_lands, .init = setup, .fini = teardo
     cr_assert_eq(rm_store_find(st, "1")->napps, 200);
     rm_store_close(st);
     cr_assert_eq(run("test -f '%s/lib/a199-1/m.so'", root), 0);
+}
+
+/* A release of exactly RM_RELEASE_MAX_APPS applications lands, and the
+   store reads it back: what unpack writes, the store's reader accepts. */
+Test(unpack, a_release_at_the_application_limit_lands_and_reads_back, .init = setup,
+     .fini = teardown, .timeout = 600)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    many_apps(&b, RM_RELEASE_MAX_APPS);
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    struct rm_unpack_opts opts = {.no_sync = 1};
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), 0, "%s", err.msg);
+    struct rm_store *st = rm_store_open(root, RM_STORE_LOCK, &err);
+    cr_assert_not_null(st, "the store cannot read what unpack wrote: %s", err.msg);
+    cr_assert_eq(rm_store_find(st, "1")->napps, RM_RELEASE_MAX_APPS);
+    rm_store_close(st);
+}
+
+/* One application more is refused at unpack, naming the limit, and the
+   root is left as it was: nothing the reader would refuse is written. */
+Test(unpack, a_release_over_the_application_limit_is_refused_naming_the_limit, .init = setup,
+     .fini = teardown, .timeout = 600)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    many_apps(&b, RM_RELEASE_MAX_APPS + 1);
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    struct rm_unpack_opts opts = {.no_sync = 1};
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), -1);
+    cr_assert_eq(err.code, RM_ELIMIT, "%s", err.msg);
+    char want[160];
+    snprintf(want, sizeof want, "more than the limit of %d applications", RM_RELEASE_MAX_APPS);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    cr_assert(strstr(err.msg, "releases/1/release.yaml:1028:5: "), "%s", err.msg);
+    cr_assert_eq(run("test ! -e '%s'", root), 0, "the refused unpack left the root");
 }
 
 /* Adds `n` symbolic links lib/h-1/d<i>/l<j> -> ../m.so to `b`. */

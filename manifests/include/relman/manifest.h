@@ -32,6 +32,11 @@ extern "C" {
 /* Longest name or version, NUL excluded (the runtime's RM_NAME_MAX). */
 #define RM_MANIFEST_NAME_MAX 63
 
+/* Most applications one release may hold. The release loader refuses more
+   (RM_ELIMIT, naming the limit), so pack and unpack refuse such a release,
+   and the release store reads and writes exactly this many per release. */
+#define RM_RELEASE_MAX_APPS 1024
+
 /* File names of the manifests in a node's root (see docs/manifests.md). */
 #define RM_RELEASE_FILE      "release.yaml" /* ROOT/releases/<vsn>/release.yaml */
 #define RM_APP_FILE_SUFFIX   ".app.yaml"    /* ROOT/lib/<app>-<vsn>/<app>.app.yaml */
