@@ -96,6 +96,41 @@ int rm__name_check(const char *name, int flags, struct rm_error *err);
    printable, no white space, no '=', no '/'. */
 int rm__token_ok(const char *s);
 
+/* ---- crash points and the intent file (store-intent.c) ---- */
+
+/* Environment variable naming the step at which rm__crash_point() kills
+   the process ("STEP" or "STEP:N" for its N-th passage); inert unless set.
+   docs/releases.md lists the steps. */
+#define RM__CRASH_ENV "RELMAN_CRASH_AT"
+
+/* Kills the process with SIGKILL, as kill -9 would, when RM__CRASH_ENV
+   names `step` (for the N-th time); does nothing otherwise. */
+void rm__crash_point(const char *step);
+
+/* The intent file, relative to ROOT. */
+#define RM__INTENT_FILE "releases/INTENT"
+/* Prefix of unpack's staging directories in ROOT. */
+#define RM__STAGING_PREFIX ".unpack-"
+
+struct rm_store;
+struct rm_store_app;
+
+/* Writes the intent file durably: operation `op` ("unpack" or "remove") on
+   release `vsn`, whose own directories are releases/<vsn> and the `nlibs`
+   lib/<name>-<version> of `libs`. 0, or -1 with `err` set. */
+int rm__intent_write(const char *root, const char *op, const char *vsn,
+                     const struct rm_store_app *libs, size_t nlibs, struct rm_error *err);
+/* Deletes the intent file (the operation is complete). 0, or -1. */
+int rm__intent_clear(const char *root, struct rm_error *err);
+/* Run by rm_store_open() under the lock, after reading RELEASES: removes a
+   crashed command's staging directories and RELEASES.new, and settles the
+   operation an intent file describes (keeps the release's directories when
+   RELEASES knows it, else deletes those no other release uses). 0, or -1
+   with `err` set. */
+int rm__store_recover(struct rm_store *store, struct rm_error *err);
+/* Tells whether a release of `store` uses lib/<app>-<version>. */
+int rm__store_app_used(const struct rm_store *store, const struct rm_store_app *app);
+
 /* ---- the store lock (store.c) ---- */
 
 /* Joins `a` "/" `b` into a new string, or NULL with `err` set. */

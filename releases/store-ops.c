@@ -58,7 +58,10 @@ static int store_save(struct rm_store *store, struct rm_error *err)
         return -1;
     }
     path = rm__path_join(store->root, "releases/RELEASES", err);
+    rm__crash_point("store-write");
     int rc = path ? rm_fs_replace(path, text, len, 0644, &store->warning) : -1;
+    if (rc >= 0)
+        rm__crash_point("store-written");
     if (rc < 0 && path)
         rm_error_copy(err, &store->warning);
     if (rc < 0)
@@ -163,8 +166,7 @@ int rm_store_make_permanent(struct rm_store *store, const char *vsn, struct rm_e
     return 0;
 }
 
-/* Tells whether a release of the store uses lib dir `app`-`version`. */
-static int app_used(const struct rm_store *store, const struct rm_store_app *app)
+int rm__store_app_used(const struct rm_store *store, const struct rm_store_app *app)
 {
     for (size_t i = 0; i < store->nrels; i++) {
         const struct rm_store_rel *rel = &store->rels[i];
@@ -207,21 +209,46 @@ int rm_store_remove(struct rm_store *store, const char *vsn, struct rm_error *er
     memmove(&store->rels[idx], &store->rels[idx + 1],
             (store->nrels - idx - 1) * sizeof *store->rels);
     store->nrels--;
-    if (store_save(store, err) < 0) {
+    /* The directories only this release uses, named in the intent file
+       before RELEASES changes, so that a crash at any step is finished by
+       the next holder of the lock (store-intent.c). */
+    struct rm_store_app *own = calloc(rel.napps + 1, sizeof *own);
+    size_t nown = 0;
+    int rc = own ? 0 : rm_error_nomem(err);
+    for (size_t i = 0; rc == 0 && i < rel.napps; i++)
+        if (!rm__store_app_used(store, &rel.apps[i]))
+            own[nown++] = rel.apps[i];
+    if (rc == 0)
+        rc = rm__intent_write(store->root, "remove", vsn, own, nown, err);
+    if (rc == 0)
+        rm__crash_point("remove-intent");
+    if (rc == 0 && store_save(store, err) < 0) {
+        rm__intent_clear(store->root, NULL);
+        rc = -1;
+    }
+    if (rc < 0) {
         memmove(&store->rels[idx + 1], &store->rels[idx],
                 (store->nrels - idx) * sizeof *store->rels);
         store->rels[idx] = rel;
         store->nrels++;
+        free(own);
         return -1;
     }
-    int rc = 0;
-    for (size_t i = 0; i < rel.napps && rc == 0; i++)
-        if (!app_used(store, &rel.apps[i]))
-            rc = remove_dir(store->root, "lib", rel.apps[i].name, rel.apps[i].version, err);
+    for (size_t i = 0; i < nown && rc == 0; i++) {
+        rc = remove_dir(store->root, "lib", own[i].name, own[i].version, err);
+        if (rc == 0)
+            rm__crash_point("remove-deleted");
+    }
+    if (rc == 0 && (rc = remove_dir(store->root, "releases", rel.version, NULL, err)) == 0)
+        rm__crash_point("remove-deleted");
     if (rc == 0)
-        rc = remove_dir(store->root, "releases", rel.version, NULL, err);
+        rc = rm__intent_clear(store->root, err);
     if (rc < 0)
-        rm_error_prefix(err, "release '%s' is gone from RELEASES but its files remain", vsn);
+        rm_error_prefix(err,
+                        "release '%s' is gone from RELEASES but its files remain (the next "
+                        "change of the store deletes them)",
+                        vsn);
+    free(own);
     free(rel.name);
     free(rel.version);
     free_apps(rel.apps, rel.napps);

@@ -127,6 +127,8 @@ struct rm_store *rm_store_open(const char *root, int flags, struct rm_error *err
         if (!missing)
             rm_error_copy(err, &rerr);
         free(path);
+        if (missing && store->lock_fd >= 0 && rm__store_recover(store, err) < 0)
+            goto fail;
         if (missing)
             return store;
         goto fail;
@@ -135,6 +137,8 @@ struct rm_store *rm_store_open(const char *root, int flags, struct rm_error *err
     free(text);
     free(path);
     if (rc < 0)
+        goto fail;
+    if (store->lock_fd >= 0 && rm__store_recover(store, err) < 0)
         goto fail;
     return store;
 fail:
