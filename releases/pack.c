@@ -251,7 +251,10 @@ static int make_sums(struct pack *p, char **text, size_t *len, struct rm_error *
             break;
         }
         p->expanded += (uint64_t)st.st_size;
-        rc = rm__sha256_file(p->files[i].src, hex, err);
+        /* A link in the search path is followed: its file is packed. */
+        char *real = realpath(p->files[i].src, NULL);
+        rc = rm__sha256_file(real ? real : p->files[i].src, hex, err);
+        free(real);
         if (rc == 0)
             rc = rm__sums_add(&sums, p->files[i].entry, hex, err);
     }

@@ -36,6 +36,13 @@ int rm__sha256_buf(const void *data, size_t len, char *hex, struct rm_error *err
 /* Digest of the regular file at `path` into `hex`. 0, or -1 with `err`. */
 int rm__sha256_file(const char *path, char *hex, struct rm_error *err);
 
+/* Digest of file `rel` of a release in `root` into `hex`, as the checksum
+   list holds it (verify.c): a symbolic link stands for the file it points
+   to, which must be a regular file inside the link's own
+   lib/<app>-<version> or releases/<vsn> directory (else RM_EUNSAFE).
+   0, or -1 with `err` set. */
+int rm__sha256_in_root(const char *root, const char *rel, char *hex, struct rm_error *err);
+
 /* ---- the checksum list (sums.c) ---- */
 
 /* Name of the checksum list inside releases/<vsn>/. */

@@ -67,20 +67,9 @@ static int same_as_listed(struct rm__unpack *u, const char *dir, struct rm_error
         const struct rm__sum *s = &u->sums.items[i];
         if (strncmp(s->path, prefix, pl) != 0)
             continue;
-        char path[PATH_MAX], hex[RM__SHA256_HEX + 1], target[PATH_MAX];
-        if (rm_fs_path(path, sizeof path, err, "%s/%s", u->root, s->path) < 0)
-            return -1;
-        struct stat st;
-        int same = 0;
-        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-            ssize_t n = readlink(path, target, sizeof target - 1);
-            same = n >= 0 && rm__sha256_buf(target, (size_t)n, hex, err) == 0 &&
-                   strcmp(hex, s->hex) == 0;
-        } else {
-            struct rm_error herr;
-            same = rm__sha256_file(path, hex, &herr) == 0 && strcmp(hex, s->hex) == 0;
-        }
-        if (!same)
+        char hex[RM__SHA256_HEX + 1];
+        struct rm_error herr;
+        if (rm__sha256_in_root(u->root, s->path, hex, &herr) < 0 || strcmp(hex, s->hex) != 0)
             return rm_error_set(err, RM_EEXIST,
                                 "'lib/%s' already exists in '%s' with other contents ('%s' "
                                 "differs); it is never overwritten",

@@ -120,6 +120,20 @@ Test(cli, pack_refuses_what_unpack_would_refuse, .init = setup, .fini = teardown
     SH(0, "", "test ! -e %s/many.tar.gz", area);
 }
 
+/* Pack stores the file a symbolic link of the search path points to,
+   never the link. */
+Test(cli, pack_stores_what_a_link_points_to, .init = setup, .fini = teardown)
+{
+    SH(0, "",
+       "mkdir -p %s/lnk/counter-1 && ln -s " COUNTER_BIN "/lib/counter-1/z.so %s/lnk/counter-1/z.so",
+       area, area);
+    RELMAN(0, "packed",
+           "pack " COUNTER_SRC "/rel-1/release.yaml -o %s/l.tar.gz --path " COUNTER_SRC
+           "/lib --path %s/lnk",
+           area, area);
+    SH(0, "-rwxr-xr-x", "bsdtar -tvzf %s/l.tar.gz lib/counter-1/z.so", area);
+}
+
 Test(cli, help_gives_unpack_s_whole_synopsis, .init = setup, .fini = teardown)
 {
     RELMAN(0, "unpack FILE [--max-file-size N] [--max-ratio R] [--max-entries N] [--no-sync]",
