@@ -83,6 +83,27 @@ int rm_store_set_current(struct rm_store *store, const char *vsn, struct rm_erro
     return 0;
 }
 
+int rm_store_set_installed(struct rm_store *store, const char *vsn, struct rm_error *err)
+{
+    struct rm_store_rel *rel = (struct rm_store_rel *)rm_store_find(store, vsn);
+    if (!rel)
+        return rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    char *copy = strdup(vsn);
+    if (!copy)
+        return rm_error_nomem(err);
+    if (rel->state == RM_REL_OLD) {
+        rel->state = RM_REL_UNPACKED;
+        if (store_save(store, err) < 0) {
+            rel->state = RM_REL_OLD;
+            free(copy);
+            return -1;
+        }
+    }
+    free(store->current);
+    store->current = copy;
+    return 0;
+}
+
 static void free_apps(struct rm_store_app *apps, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 /* Crash points: every durable operation of the store (unpack, remove,
-   set-unpacked, make permanent) is killed with SIGKILL at each step
+   set-unpacked, make permanent, install) is killed with SIGKILL at each step
    boundary, through RELMAN_CRASH_AT. After each kill the store must read
    back, the next command that takes the store's lock must leave exactly
    the state before or after the operation, and running the operation again
@@ -138,14 +138,38 @@ static int op_permanent(const char *root, const char *step)
     return WEXITSTATUS(status);
 }
 
+/* install as the node records it: release 1, old, installed again. */
+static int op_install(const char *root, const char *step)
+{
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        if (step)
+            setenv("RELMAN_CRASH_AT", step, 1);
+        struct rm_error err;
+        struct rm_store *st = rm_store_open(root, RM_STORE_LOCK, &err);
+        int rc = st && rm_store_set_installed(st, "1", &err) == 0 ? 0 : 1;
+        rm_store_close(st);
+        _exit(rc);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
 /* Kills `op` at each of `steps`, on a fresh copy of the base root each
    time, and checks what is left (see the top of the file). */
-static void crash_each(op_fn op, const char *const *steps, const char *prepare)
+static void crash_each(op_fn op, const char *const *steps, const char *prepare, op_fn prepare_op)
 {
     base();
     if (prepare)
         cr_assert_eq(run(prepare, area, area), 0, "%s", prepare);
     char root[1024];
+    snprintf(root, sizeof root, "%s/base", area);
+    if (prepare_op)
+        cr_assert_eq(prepare_op(root, NULL), 0);
     snprintf(root, sizeof root, "%s/base", area);
     char *before = tree_listing(root);
     cr_assert_eq(run("cp -a %s/base %s/ref", area, area), 0);
@@ -183,25 +207,32 @@ Test(crash, unpack_killed_at_every_step, .init = setup, .fini = teardown, .timeo
     static const char *const steps[] = {
         "unpack-staged",   "unpack-intent", "unpack-placed:1", "unpack-placed:2",
         "unpack-placed:3", "store-write",   "store-written",   NULL};
-    crash_each(op_unpack, steps, NULL);
+    crash_each(op_unpack, steps, NULL, NULL);
 }
 
 Test(crash, remove_killed_at_every_step, .init = setup, .fini = teardown, .timeout = 300)
 {
     static const char *const steps[] = {"remove-intent",    "store-write",      "store-written",
                                         "remove-deleted:1", "remove-deleted:2", NULL};
-    crash_each(op_remove, steps, NULL);
+    crash_each(op_remove, steps, NULL, NULL);
 }
 
 Test(crash, set_unpacked_killed_at_every_step, .init = setup, .fini = teardown, .timeout = 300)
 {
     static const char *const steps[] = {"store-write", "store-written", NULL};
-    crash_each(op_set_unpacked, steps, "cd %s/base && bsdtar -xzf %s/r3.tar.gz");
+    crash_each(op_set_unpacked, steps, "cd %s/base && bsdtar -xzf %s/r3.tar.gz", NULL);
 }
 
 Test(crash, make_permanent_killed_at_every_step, .init = setup, .fini = teardown,
      .timeout = 300)
 {
     static const char *const steps[] = {"store-write", "store-written", NULL};
-    crash_each(op_permanent, steps, NULL);
+    crash_each(op_permanent, steps, NULL, NULL);
+}
+
+Test(crash, install_of_an_old_release_killed_at_every_step, .init = setup, .fini = teardown,
+     .timeout = 300)
+{
+    static const char *const steps[] = {"store-write", "store-written", NULL};
+    crash_each(op_install, steps, NULL, op_permanent);
 }

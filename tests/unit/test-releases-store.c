@@ -309,6 +309,39 @@ Test(store, states_follow_otp, .init = setup, .fini = teardown)
     rm_store_close(st);
 }
 
+/* An old release installed and lost in a crash comes back unpacked, as in
+   OTP (whose release_handler writes the release it makes current, and
+   unpacked once another is): never old, which would claim it was permanent
+   since. Installing the permanent or an unpacked release writes nothing. */
+Test(store, an_old_release_installed_then_lost_comes_back_unpacked, .init = setup,
+     .fini = teardown)
+{
+    struct rm_store *st = open_locked();
+    struct rm_error err = {0};
+    add(st, "1", app_a1, 2);
+    add(st, "2", app_a2, 2);
+    cr_assert_eq(rm_store_set_installed(st, "2", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(disk_state("2"), "unpacked");
+    cr_assert_eq(rm_store_make_permanent(st, "2", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(disk_state("1"), "old");
+    /* Release 1, old, is installed again: the node dies before permanent. */
+    cr_assert_eq(rm_store_set_installed(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_store_state(st, rm_store_find(st, "1")), RM_REL_CURRENT);
+    rm_store_close(st);
+    cr_assert_str_eq(disk_state("1"), "unpacked", "a crashed current release comes back unpacked");
+    cr_assert_str_eq(disk_state("2"), "permanent");
+    /* Installing it again and making it permanent works as for any. */
+    st = open_locked();
+    cr_assert_eq(rm_store_set_installed(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_store_make_permanent(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_store_set_installed(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_store_set_installed(st, "7", &err), -1);
+    cr_assert_eq(err.code, RM_ENOENT);
+    rm_store_close(st);
+    cr_assert_str_eq(disk_state("1"), "permanent");
+    cr_assert_str_eq(disk_state("2"), "old");
+}
+
 Test(store, remove_keeps_lib_dirs_another_release_uses, .init = setup, .fini = teardown)
 {
     const char *dirs[] = {"lib",      "lib/a-1",    "lib/a-2",   "lib/b-1",

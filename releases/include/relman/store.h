@@ -111,6 +111,19 @@ const char *rm_rel_state_name(enum rm_rel_state state);
 int rm_store_set_current(struct rm_store *store, const char *vsn, struct rm_error *err);
 
 /*
+ * Records that release `vsn` was installed in the running node (OTP's
+ * install_release): marks it current in memory, as rm_store_set_current()
+ * does, and, when it is old on disk, writes it back as unpacked, as OTP's
+ * release_handler does with the release it makes current. A node that dies
+ * before make permanent then boots the permanent release and finds the
+ * release unpacked, never old (it was not made permanent again). Installing
+ * the permanent release (a rollback) or an unpacked one writes nothing.
+ * Needs RM_STORE_LOCK when it writes. Returns 0, or -1 with `err` set and
+ * the store unchanged (RM_ENOENT when the store does not know `vsn`).
+ */
+int rm_store_set_installed(struct rm_store *store, const char *vsn, struct rm_error *err);
+
+/*
  * Adds a release whose files are already in place in ROOT. The first release
  * of an empty store becomes permanent (the root is initialised from it);
  * any other is unpacked. Refuses a version already known and names or
