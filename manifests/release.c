@@ -27,6 +27,13 @@ static int convert_release(struct rm__yctx *c, const struct rm__ynode *root, voi
     rm__yloc(root, &rel->loc);
     rel->file = c->doc->file;
     const struct rm__ynode *apps = found[2];
+    if (apps->kind == RM__Y_SEQ && apps->n > RM_RELEASE_MAX_APPS) {
+        rm__yerr(c->doc, apps->items[RM_RELEASE_MAX_APPS], c->err,
+                 "more than the limit of %d applications in a release", RM_RELEASE_MAX_APPS);
+        if (c->err)
+            c->err->code = RM_ELIMIT;
+        return -1;
+    }
     rel->apps = rm__arena_array(c->arena, apps->n ? apps->n : 1, sizeof *rel->apps);
     if (!rel->apps)
         return rm_error_nomem(c->err);

@@ -55,8 +55,9 @@ int rm__name_check(const char *name, int flags, struct rm_error *err)
     size_t len = strlen(name);
     if (len == 0)
         return rm_error_set(err, RM_EUNSAFE, "entry with an empty name");
-    if (len > 1024)
-        return rm_error_set(err, RM_EUNSAFE, "entry '%.64s...': name longer than 1024 bytes", name);
+    if (len > RM__ENTRY_NAME_MAX)
+        return rm_error_set(err, RM_EUNSAFE, "entry '%.64s...': name longer than %d bytes", name,
+                            RM__ENTRY_NAME_MAX);
     const unsigned char *s = (const unsigned char *)name;
     for (size_t i = 0; i < len;) {
         if (s[i] < 0x20 || s[i] == 0x7f)

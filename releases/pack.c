@@ -32,11 +32,18 @@ struct pack {
     size_t ndirs;
     struct pack_file *files;
     size_t n, cap;
+    uint64_t expanded; /* bytes of every file and the checksum list */
 };
 
 static int add_file(struct pack *p, const char *entry, const char *src, int exec,
                     struct rm_error *err)
 {
+    if (rm__name_check(entry, 0, err) < 0)
+        return -1;
+    if (p->n + 1 >= RM_UNPACK_MAX_ENTRIES) /* the checksum list is an entry too */
+        return rm_error_set(err, RM_ELIMIT,
+                            "entry '%s': more than the limit of %d entries that unpack accepts",
+                            entry, RM_UNPACK_MAX_ENTRIES);
     if (rm_array_grow(&p->files, &p->cap, p->n, sizeof *p->files, 16, err) < 0)
         return -1;
     struct pack_file *f = &p->files[p->n];
@@ -234,7 +241,20 @@ static int make_sums(struct pack *p, char **text, size_t *len, struct rm_error *
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < p->n; i++) {
         char hex[RM__SHA256_HEX + 1];
-        rc = rm__sha256_file(p->files[i].src, hex, err);
+        struct stat st;
+        if (stat(p->files[i].src, &st) == 0 && (uint64_t)st.st_size > RM_UNPACK_MAX_FILE_SIZE) {
+            rc = rm_error_set(err, RM_ELIMIT,
+                              "entry '%s' ('%s'): more than the limit of %llu bytes for one file "
+                              "that unpack accepts",
+                              p->files[i].entry, p->files[i].src,
+                              (unsigned long long)RM_UNPACK_MAX_FILE_SIZE);
+            break;
+        }
+        p->expanded += (uint64_t)st.st_size;
+        /* A link in the search path is followed: its file is packed. */
+        char *real = realpath(p->files[i].src, NULL);
+        rc = rm__sha256_file(real ? real : p->files[i].src, hex, err);
+        free(real);
         if (rc == 0)
             rc = rm__sums_add(&sums, p->files[i].entry, hex, err);
     }
@@ -242,8 +262,34 @@ static int make_sums(struct pack *p, char **text, size_t *len, struct rm_error *
         rc = rm__sums_sort(&sums, err);
     if (rc == 0)
         rc = rm__sums_format(&sums, text, len, err);
+    if (rc == 0 && *len > RM__SUMS_MAX) {
+        rc = rm_error_set(err, RM_ELIMIT,
+                          "checksum list of %zu bytes, more than the limit of %u bytes that "
+                          "unpack accepts",
+                          *len, RM__SUMS_MAX);
+        free(*text);
+        *text = NULL;
+    }
+    if (rc == 0)
+        p->expanded += *len;
     rm__sums_free(&sums);
     return rc;
+}
+
+/* Refuses an archive whose files expand beyond RM_UNPACK_MAX_RATIO times
+   its size: unpack would refuse it with its default limit. */
+static int ratio_check(const struct pack *p, const char *tmp, struct rm_error *err)
+{
+    struct stat st;
+    if (stat(tmp, &st) < 0)
+        return rm_error_set(err, RM_EIO, "cannot read '%s': %s", tmp, strerror(errno));
+    if ((double)p->expanded > RM_UNPACK_MAX_RATIO * (double)st.st_size)
+        return rm_error_set(err, RM_ELIMIT,
+                            "the archive would expand beyond %g times its size (%llu bytes "
+                            "from %llu), more than unpack accepts by default",
+                            RM_UNPACK_MAX_RATIO, (unsigned long long)p->expanded,
+                            (unsigned long long)st.st_size);
+    return 0;
 }
 
 /* Takes the relup lying beside the release spec (in `specdir`), when there
@@ -290,6 +336,8 @@ static int pack_run(struct pack *p, const char *spec, const char *specdir, const
         rc = rm_error_nomem(err);
     if (rc == 0)
         rc = write_archive(p, entry, sums, sums_len, tmp, mtime, err);
+    if (rc == 0)
+        rc = ratio_check(p, tmp, err);
     if (rc == 0)
         rc = commit(tmp, out, err);
     if (rc < 0 && tmp)

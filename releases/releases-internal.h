@@ -33,6 +33,13 @@ int rm__sha256_buf(const void *data, size_t len, char *hex, struct rm_error *err
 /* Digest of the regular file at `path` into `hex`. 0, or -1 with `err`. */
 int rm__sha256_file(const char *path, char *hex, struct rm_error *err);
 
+/* Digest of file `rel` of a release in `root` into `hex`, as the checksum
+   list holds it (verify.c): a symbolic link stands for the file it points
+   to, which must be a regular file inside the link's own
+   lib/<app>-<version> or releases/<vsn> directory (else RM_EUNSAFE).
+   0, or -1 with `err` set. */
+int rm__sha256_in_root(const char *root, const char *rel, char *hex, struct rm_error *err);
+
 /* ---- the checksum list (sums.c) ---- */
 
 /* Name of the checksum list inside releases/<vsn>/. */
@@ -71,13 +78,18 @@ void rm__sums_free(struct rm__sums *s);
 
 /* ---- entry names (names.c) ---- */
 
+/* Longest entry name (or link target) of an archive or checksum list, in
+   bytes, NUL excluded: rm__name_check() refuses longer ones, pack and
+   unpack alike. */
+#define RM__ENTRY_NAME_MAX 1024
+
 /* Flags of rm__name_check(). */
 #define RM__NAME_DIR  1 /* a directory: one trailing '/' allowed */
 #define RM__NAME_LINK 2 /* a link target: '.', '..' and empty components allowed */
 
 /*
  * Checks a path taken from an archive (or a checksum list): relative,
- * not empty, at most 1024 bytes, valid UTF-8 without control characters or
+ * not empty, at most RM__ENTRY_NAME_MAX bytes, valid UTF-8 without control characters or
  * backslashes, made of components that are neither empty, "." nor ".."
  * (unless `flags` says otherwise). Returns 0, or -1 with RM_EUNSAFE and a
  * message naming the entry and the problem.
@@ -87,6 +99,41 @@ int rm__name_check(const char *name, int flags, struct rm_error *err);
 /* Tells whether `s` can be stored as a name or version token: non-empty,
    printable, no white space, no '=', no '/'. */
 int rm__token_ok(const char *s);
+
+/* ---- crash points and the intent file (store-intent.c) ---- */
+
+/* Environment variable naming the step at which rm__crash_point() kills
+   the process ("STEP" or "STEP:N" for its N-th passage); inert unless set.
+   docs/releases.md lists the steps. */
+#define RM__CRASH_ENV "RELMAN_CRASH_AT"
+
+/* Kills the process with SIGKILL, as kill -9 would, when RM__CRASH_ENV
+   names `step` (for the N-th time); does nothing otherwise. */
+void rm__crash_point(const char *step);
+
+/* The intent file, relative to ROOT. */
+#define RM__INTENT_FILE "releases/INTENT"
+/* Prefix of unpack's staging directories in ROOT. */
+#define RM__STAGING_PREFIX ".unpack-"
+
+struct rm_store;
+struct rm_store_app;
+
+/* Writes the intent file durably: operation `op` ("unpack" or "remove") on
+   release `vsn`, whose own directories are releases/<vsn> and the `nlibs`
+   lib/<name>-<version> of `libs`. 0, or -1 with `err` set. */
+int rm__intent_write(const char *root, const char *op, const char *vsn,
+                     const struct rm_store_app *libs, size_t nlibs, struct rm_error *err);
+/* Deletes the intent file (the operation is complete). 0, or -1. */
+int rm__intent_clear(const char *root, struct rm_error *err);
+/* Run by rm_store_open() under the lock, after reading RELEASES: removes a
+   crashed command's staging directories and RELEASES.new, and settles the
+   operation an intent file describes (keeps the release's directories when
+   RELEASES knows it, else deletes those no other release uses). 0, or -1
+   with `err` set. */
+int rm__store_recover(struct rm_store *store, struct rm_error *err);
+/* Tells whether a release of `store` uses lib/<app>-<version>. */
+int rm__store_app_used(const struct rm_store *store, const struct rm_store_app *app);
 
 /* ---- the store lock (store.c) ---- */
 

@@ -6,8 +6,40 @@
 #include <string.h>
 
 #include "relman/fsutil.h"
+#include "relman/manifest.h"
 #include "relman/store.h"
 #include "releases-internal.h"
+
+/* Checks that `text`, the store formatted, is what rm_store_open() reads
+   back: within RM_STORE_MAX_FILE and parsing to as many releases. Nothing
+   the store's own reader would refuse is ever written. */
+static int written_back_ok(const struct rm_store *store, const char *text, size_t len,
+                           struct rm_error *err)
+{
+    if (len > RM_STORE_MAX_FILE)
+        return rm_error_set(err, RM_ELIMIT,
+                            "RELEASES would be %zu bytes, more than the limit of %u bytes "
+                            "(remove old releases first)",
+                            len, RM_STORE_MAX_FILE);
+    struct rm_store back = {.lock_fd = -1};
+    struct rm_error perr;
+    int rc = store->nrels == 0 ? 0 : rm_store_parse(&back, text, len, "RELEASES", &perr);
+    RM_ASSERT(rc < 0 || back.nrels == store->nrels);
+    for (size_t i = 0; i < back.nrels; i++) {
+        free(back.rels[i].name);
+        free(back.rels[i].version);
+        for (size_t j = 0; j < back.rels[i].napps; j++) {
+            free(back.rels[i].apps[j].name);
+            free(back.rels[i].apps[j].version);
+        }
+        free(back.rels[i].apps);
+    }
+    free(back.rels);
+    if (rc < 0)
+        return rm_error_set(err, perr.code == RM_ENOMEM ? RM_ENOMEM : RM_EINVAL,
+                            "RELEASES would not read back: %s", perr.msg);
+    return 0;
+}
 
 /* Writes the store to ROOT/releases/RELEASES atomically. Returns 0 when
    the file holds the store (a failed flush of the directory after the
@@ -21,8 +53,15 @@ static int store_save(struct rm_store *store, struct rm_error *err)
     size_t len;
     if (rm_store_format(store, &text, &len, err) < 0)
         return -1;
+    if (written_back_ok(store, text, len, err) < 0) {
+        free(text);
+        return -1;
+    }
     path = rm__path_join(store->root, "releases/RELEASES", err);
+    rm__crash_point("store-write");
     int rc = path ? rm_fs_replace(path, text, len, 0644, &store->warning) : -1;
+    if (rc >= 0)
+        rm__crash_point("store-written");
     if (rc < 0 && path)
         rm_error_copy(err, &store->warning);
     if (rc < 0)
@@ -39,6 +78,27 @@ int rm_store_set_current(struct rm_store *store, const char *vsn, struct rm_erro
     char *copy = strdup(vsn);
     if (!copy)
         return rm_error_nomem(err);
+    free(store->current);
+    store->current = copy;
+    return 0;
+}
+
+int rm_store_set_installed(struct rm_store *store, const char *vsn, struct rm_error *err)
+{
+    struct rm_store_rel *rel = (struct rm_store_rel *)rm_store_find(store, vsn);
+    if (!rel)
+        return rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    char *copy = strdup(vsn);
+    if (!copy)
+        return rm_error_nomem(err);
+    if (rel->state == RM_REL_OLD) {
+        rel->state = RM_REL_UNPACKED;
+        if (store_save(store, err) < 0) {
+            rel->state = RM_REL_OLD;
+            free(copy);
+            return -1;
+        }
+    }
     free(store->current);
     store->current = copy;
     return 0;
@@ -65,6 +125,11 @@ int rm_store_add(struct rm_store *store, const char *name, const char *vsn,
         if (!rm__token_ok(apps[i].name) || !rm__token_ok(apps[i].version))
             return rm_error_set(err, RM_EINVAL, "release '%s': bad application '%s' '%s'", vsn,
                                 apps[i].name, apps[i].version);
+    if (napps > RM_RELEASE_MAX_APPS)
+        return rm_error_set(err, RM_ELIMIT,
+                            "release '%s': %zu applications, more than the limit of %d "
+                            "applications",
+                            vsn, napps, RM_RELEASE_MAX_APPS);
     if (rm_store_find(store, vsn))
         return rm_error_set(err, RM_EEXIST, "release '%s' is already known", vsn);
     struct rm_store_rel rel = {.state = store->nrels == 0 ? RM_REL_PERMANENT : RM_REL_UNPACKED,
@@ -122,8 +187,7 @@ int rm_store_make_permanent(struct rm_store *store, const char *vsn, struct rm_e
     return 0;
 }
 
-/* Tells whether a release of the store uses lib dir `app`-`version`. */
-static int app_used(const struct rm_store *store, const struct rm_store_app *app)
+int rm__store_app_used(const struct rm_store *store, const struct rm_store_app *app)
 {
     for (size_t i = 0; i < store->nrels; i++) {
         const struct rm_store_rel *rel = &store->rels[i];
@@ -166,21 +230,46 @@ int rm_store_remove(struct rm_store *store, const char *vsn, struct rm_error *er
     memmove(&store->rels[idx], &store->rels[idx + 1],
             (store->nrels - idx - 1) * sizeof *store->rels);
     store->nrels--;
-    if (store_save(store, err) < 0) {
+    /* The directories only this release uses, named in the intent file
+       before RELEASES changes, so that a crash at any step is finished by
+       the next holder of the lock (store-intent.c). */
+    struct rm_store_app *own = calloc(rel.napps + 1, sizeof *own);
+    size_t nown = 0;
+    int rc = own ? 0 : rm_error_nomem(err);
+    for (size_t i = 0; rc == 0 && i < rel.napps; i++)
+        if (!rm__store_app_used(store, &rel.apps[i]))
+            own[nown++] = rel.apps[i];
+    if (rc == 0)
+        rc = rm__intent_write(store->root, "remove", vsn, own, nown, err);
+    if (rc == 0)
+        rm__crash_point("remove-intent");
+    if (rc == 0 && store_save(store, err) < 0) {
+        rm__intent_clear(store->root, NULL);
+        rc = -1;
+    }
+    if (rc < 0) {
         memmove(&store->rels[idx + 1], &store->rels[idx],
                 (store->nrels - idx) * sizeof *store->rels);
         store->rels[idx] = rel;
         store->nrels++;
+        free(own);
         return -1;
     }
-    int rc = 0;
-    for (size_t i = 0; i < rel.napps && rc == 0; i++)
-        if (!app_used(store, &rel.apps[i]))
-            rc = remove_dir(store->root, "lib", rel.apps[i].name, rel.apps[i].version, err);
+    for (size_t i = 0; i < nown && rc == 0; i++) {
+        rc = remove_dir(store->root, "lib", own[i].name, own[i].version, err);
+        if (rc == 0)
+            rm__crash_point("remove-deleted");
+    }
+    if (rc == 0 && (rc = remove_dir(store->root, "releases", rel.version, NULL, err)) == 0)
+        rm__crash_point("remove-deleted");
     if (rc == 0)
-        rc = remove_dir(store->root, "releases", rel.version, NULL, err);
+        rc = rm__intent_clear(store->root, err);
     if (rc < 0)
-        rm_error_prefix(err, "release '%s' is gone from RELEASES but its files remain", vsn);
+        rm_error_prefix(err,
+                        "release '%s' is gone from RELEASES but its files remain (the next "
+                        "change of the store deletes them)",
+                        vsn);
+    free(own);
     free(rel.name);
     free(rel.version);
     free_apps(rel.apps, rel.napps);

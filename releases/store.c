@@ -19,6 +19,7 @@
 
 #include "relman/array.h"
 #include "relman/fsutil.h"
+#include "relman/manifest.h"
 #include "relman/store.h"
 #include "releases-internal.h"
 
@@ -126,6 +127,8 @@ struct rm_store *rm_store_open(const char *root, int flags, struct rm_error *err
         if (!missing)
             rm_error_copy(err, &rerr);
         free(path);
+        if (missing && store->lock_fd >= 0 && rm__store_recover(store, err) < 0)
+            goto fail;
         if (missing)
             return store;
         goto fail;
@@ -134,6 +137,8 @@ struct rm_store *rm_store_open(const char *root, int flags, struct rm_error *err
     free(text);
     free(path);
     if (rc < 0)
+        goto fail;
+    if (store->lock_fd >= 0 && rm__store_recover(store, err) < 0)
         goto fail;
     return store;
 fail:
@@ -191,22 +196,18 @@ int rm_store_format(const struct rm_store *store, char **text, size_t *len, stru
     return 0;
 }
 
-/* Splits `line` (modified) at spaces into at most `max` fields; returns
-   their number, or max + 1 when there are more. */
-static size_t split_fields(char *line, char **fields, size_t max)
+/* Cuts the next space-separated field off `*pos` (modified): returns it,
+   or NULL at the end of the line. */
+static char *next_field(char **pos)
 {
-    size_t n = 0;
-    for (char *p = line; *p;) {
-        if (n == max)
-            return max + 1;
-        fields[n++] = p;
-        char *sp = strchr(p, ' ');
-        if (!sp)
-            break;
+    char *f = *pos;
+    if (!f)
+        return NULL;
+    char *sp = strchr(f, ' ');
+    if (sp)
         *sp = '\0';
-        p = sp + 1;
-    }
-    return n;
+    *pos = sp ? sp + 1 : NULL;
+    return f;
 }
 
 static int parse_state(const char *s, enum rm_rel_state *state)
@@ -219,15 +220,23 @@ static int parse_state(const char *s, enum rm_rel_state *state)
     return -1;
 }
 
-/* Parses one "release NAME VSN STATE APP=VSN..." line into `rel`. */
+/* Parses one "release NAME VSN STATE APP=VSN..." line into `rel`. The
+   number of applications is bounded by RM_RELEASE_MAX_APPS, the same
+   limit rm_store_add() and the release loader enforce. */
 static int parse_release(char *line, struct rm_store_rel *rel, const char *path, size_t lineno,
                          struct rm_error *err)
 {
-    char *f[1024];
-    size_t n = split_fields(line, f, sizeof f / sizeof *f);
-    if (n > sizeof f / sizeof *f)
-        return rm_error_set(err, RM_EPARSE, "%s:%zu: more than %zu applications", path, lineno,
-                            sizeof f / sizeof *f - 4);
+    size_t napps = 0;
+    for (const char *p = line; (p = strchr(p, ' ')) != NULL; p++)
+        napps++;
+    napps = napps >= 4 ? napps - 3 : 0; /* spaces after the state */
+    if (napps > RM_RELEASE_MAX_APPS)
+        return rm_error_set(err, RM_EPARSE, "%s:%zu: more than the limit of %d applications",
+                            path, lineno, RM_RELEASE_MAX_APPS);
+    char *pos = line, *f[4];
+    size_t n = 0;
+    while (n < 4 && (f[n] = next_field(&pos)) != NULL)
+        n++;
     if (n < 4)
         return rm_error_set(err, RM_EPARSE,
                             "%s:%zu: expected 'release NAME VERSION STATE APP=VERSION...'", path,
@@ -240,20 +249,21 @@ static int parse_release(char *line, struct rm_store_rel *rel, const char *path,
                             path, lineno, f[3]);
     rel->name = strdup(f[1]);
     rel->version = strdup(f[2]);
-    rel->apps = calloc(n - 4 + 1, sizeof *rel->apps);
+    rel->apps = calloc(napps + 1, sizeof *rel->apps);
     if (!rel->name || !rel->version || !rel->apps)
         return rm_error_nomem(err);
-    for (size_t i = 4; i < n; i++) {
-        char *eq = strchr(f[i], '=');
+    for (char *a; (a = next_field(&pos)) != NULL;) {
+        char *eq = strchr(a, '=');
         if (!eq)
             return rm_error_set(err, RM_EPARSE, "%s:%zu: expected APP=VERSION, got '%s'", path,
-                                lineno, f[i]);
+                                lineno, a);
         *eq = '\0';
-        if (!rm__token_ok(f[i]) || !rm__token_ok(eq + 1))
+        if (!rm__token_ok(a) || !rm__token_ok(eq + 1))
             return rm_error_set(err, RM_EPARSE, "%s:%zu: bad application '%s=%s'", path, lineno,
-                                f[i], eq + 1);
+                                a, eq + 1);
+        RM_ASSERT(rel->napps < napps);
         struct rm_store_app *app = &rel->apps[rel->napps];
-        app->name = strdup(f[i]);
+        app->name = strdup(a);
         app->version = strdup(eq + 1);
         rel->napps++;
         if (!app->name || !app->version)

@@ -85,10 +85,11 @@ int rm__sums_parse(struct rm__sums *s, const char *text, size_t len, const char 
             return rm_error_set(err, RM_EPARSE,
                                 "%s:%zu: expected '<sha-256 in lower-case hex>  <path>'", name,
                                 lineno);
-        char path[1100];
+        char path[RM__ENTRY_NAME_MAX + 1];
         size_t plen = llen - RM__SHA256_HEX - 2;
-        if (plen >= sizeof path)
-            return rm_error_set(err, RM_EPARSE, "%s:%zu: path too long", name, lineno);
+        if (plen > RM__ENTRY_NAME_MAX)
+            return rm_error_set(err, RM_EUNSAFE, "%s:%zu: path longer than %d bytes", name, lineno,
+                                RM__ENTRY_NAME_MAX);
         memcpy(path, line + RM__SHA256_HEX + 2, plen);
         path[plen] = '\0';
         if (rm__name_check(path, 0, err) < 0)

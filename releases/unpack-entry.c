@@ -1,5 +1,6 @@
 /* Unpack, entry by entry: every check an untrusted archive entry must pass
    before and while it is written into the staging directory. */
+#define _GNU_SOURCE
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,10 @@
 #include "relman/store.h"
 #include "unpack.h"
 
-/* Longest entry name accepted (rm__name_check's limit) plus room. */
-#define NAME_MAX_LEN 1100
-/* Longest lexically resolved link target. */
+/* Room for an entry name rm__name_check() accepted, NUL included. */
+#define NAME_MAX_LEN (RM__ENTRY_NAME_MAX + 1)
+/* Longest lexically resolved link target: the link's directory and the
+   target, each an accepted name. */
 #define RESOLVED_MAX (NAME_MAX_LEN * 2)
 
 static int corrupt(struct rm__unpack *u, const char *name, struct rm_error *err)
@@ -332,6 +334,37 @@ static int link_check(const struct rm__unpack *u, const char *name, const char *
     return 0;
 }
 
+/* A symbolic link of a release stands for the file it points to: `resolved`
+   (its target, resolved lexically) must be a file of the archive, which the
+   system reaches through the link in the staging directory too (each
+   directory on the way exists), and the link's line in the checksum list
+   must hold that file's digest, as sha256sum -c reads it. 0, or -1. */
+static int link_stands_for_file(const struct rm__unpack *u, const struct rm__link *l,
+                                const char *resolved, struct rm_error *err)
+{
+    const struct rm__sum *t = rm__sums_find(&u->sums, resolved);
+    char want[PATH_MAX], real[PATH_MAX];
+    int reached = 0;
+    if (t && rm_fs_path(want, sizeof want, NULL, "%s/%s", u->staging, resolved) == 0 &&
+        rm_fs_path(real, sizeof real, NULL, "%s/%s", u->staging, l->path) == 0) {
+        char *got = realpath(real, NULL);
+        reached = got && strcmp(got, want) == 0;
+        free(got);
+    }
+    if (!reached)
+        return rm_error_set(err, RM_EUNSAFE,
+                            "symlink '%s' -> '%s': points to no file of the archive", l->path,
+                            l->target);
+    const struct rm__sum *self = rm__sums_find(&u->sums, l->path);
+    RM_ASSERT(self != NULL);
+    if (strcmp(self->hex, t->hex) != 0)
+        return rm_error_set(err, RM_ECHECKSUM,
+                            "symlink '%s' -> '%s': checksum mismatch (the list holds the "
+                            "sha-256 of the file it points to, '%s')",
+                            l->path, l->target, resolved);
+    return 0;
+}
+
 static int add_link(struct rm__unpack *u, const char *name, const char *target,
                     struct rm_error *err)
 {
@@ -370,17 +403,10 @@ static int write_symlink(struct rm__unpack *u, struct archive_entry *entry, cons
         return rm_error_set(err, RM_EUNSAFE, "symlink '%s' -> '%s': absolute target", name, target);
     if (rm__name_check(target, RM__NAME_LINK, err) < 0)
         return rm_error_prefix(err, "symlink '%s'", name);
+    (void)item; /* its digest is the target's, compared once all files are in */
     char resolved[RESOLVED_MAX];
     if (link_check(u, name, target, resolved, sizeof resolved, err) < 0)
         return -1;
-    char hex[RM__SHA256_HEX + 1];
-    if (rm__sha256_buf(target, strlen(target), hex, err) < 0)
-        return -1;
-    if (strcmp(hex, item->hex) != 0)
-        return rm_error_set(err, RM_ECHECKSUM,
-                            "symlink '%s' -> '%s': checksum mismatch (the list holds the "
-                            "sha-256 of the target)",
-                            name, target);
     if (add_link(u, name, target, err) < 0)
         return -1;
     char *full = rm__path_join(u->staging, name, err);
@@ -397,10 +423,11 @@ static int write_symlink(struct rm__unpack *u, struct archive_entry *entry, cons
 static int write_hardlink(struct rm__unpack *u, struct archive_entry *entry, const char *name,
                           const struct rm__sum *item, struct rm_error *err)
 {
-    char target[NAME_MAX_LEN];
-    snprintf(target, sizeof target, "%s", archive_entry_hardlink(entry));
-    if (rm__name_check(target, 0, err) < 0)
+    const char *raw = archive_entry_hardlink(entry);
+    if (rm__name_check(raw, 0, err) < 0) /* bounds it by RM__ENTRY_NAME_MAX */
         return rm_error_prefix(err, "hardlink '%s'", name);
+    char target[NAME_MAX_LEN];
+    snprintf(target, sizeof target, "%s", raw);
     const struct rm__sum *t = rm__sums_find(&u->sums, target);
     if (!t || !t->seen || through_link(u, target, 1) ||
         prefix_len(target, 2) != prefix_len(name, 2) ||
@@ -538,10 +565,11 @@ int rm__unpack_entries(struct rm__unpack *u, struct rm_error *err)
                                 "file '%s' is in the checksum list but not in the archive",
                                 u->sums.items[i].path);
     /* A link made after another one may lie on an earlier link's way:
-       check every link again now that all are known. */
+       check every link again now that all are known, then what it means. */
     for (size_t i = 0; i < u->nlinks; i++) {
         char resolved[RESOLVED_MAX];
-        if (link_check(u, u->links[i].path, u->links[i].target, resolved, sizeof resolved, err) < 0)
+        if (link_check(u, u->links[i].path, u->links[i].target, resolved, sizeof resolved, err) < 0 ||
+            link_stands_for_file(u, &u->links[i], resolved, err) < 0)
             return -1;
     }
     return 0;

@@ -20,8 +20,9 @@
 #include "relman/store.h"
 #include "unpack.h"
 
-/* Prefix of staging directories in ROOT. */
-#define STAGING_PREFIX ".unpack-"
+_Static_assert(sizeof ((struct rm_unpack_result *)0)->name > RM_NAME_MAX &&
+                   sizeof ((struct rm_unpack_result *)0)->version > RM_NAME_MAX,
+               "rm_unpack_result holds any name the manifests accept");
 
 /* Directories of ROOT this unpack created, removed again on refusal. */
 struct created {
@@ -54,24 +55,6 @@ static void undo_created(struct created *c, int undo)
     }
 }
 
-/* Removes staging directories that a crashed unpack left (lock held). */
-static void remove_stale(const char *root)
-{
-    DIR *d = opendir(root);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) != 0)
-            continue;
-        char *p = rm__path_join(root, e->d_name, NULL);
-        if (p)
-            rm_fs_remove_tree(p, NULL);
-        free(p);
-    }
-    closedir(d);
-}
-
 /* Tells whether ROOT/lib/<dir> (already present) holds the same files as the
    archive lists under lib/<dir>/. */
 static int same_as_listed(struct rm__unpack *u, const char *dir, struct rm_error *err)
@@ -84,20 +67,9 @@ static int same_as_listed(struct rm__unpack *u, const char *dir, struct rm_error
         const struct rm__sum *s = &u->sums.items[i];
         if (strncmp(s->path, prefix, pl) != 0)
             continue;
-        char path[PATH_MAX], hex[RM__SHA256_HEX + 1], target[PATH_MAX];
-        if (rm_fs_path(path, sizeof path, err, "%s/%s", u->root, s->path) < 0)
-            return -1;
-        struct stat st;
-        int same = 0;
-        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-            ssize_t n = readlink(path, target, sizeof target - 1);
-            same = n >= 0 && rm__sha256_buf(target, (size_t)n, hex, err) == 0 &&
-                   strcmp(hex, s->hex) == 0;
-        } else {
-            struct rm_error herr;
-            same = rm__sha256_file(path, hex, &herr) == 0 && strcmp(hex, s->hex) == 0;
-        }
-        if (!same)
+        char hex[RM__SHA256_HEX + 1];
+        struct rm_error herr;
+        if (rm__sha256_in_root(u->root, s->path, hex, &herr) < 0 || strcmp(hex, s->hex) != 0)
             return rm_error_set(err, RM_EEXIST,
                                 "'lib/%s' already exists in '%s' with other contents ('%s' "
                                 "differs); it is never overwritten",
@@ -179,15 +151,22 @@ static int check_lib_dirs(struct rm__unpack *u, const struct rm_release *rel, st
     return rc;
 }
 
-/* Renames the staged release into ROOT and records it. */
+/* Renames the staged release into ROOT and records it. The directories
+   it adds are named in the intent file first, so that a crash at any step
+   is settled by the next holder of the store's lock (store-intent.c). */
 static int land(struct rm__unpack *u, struct rm_store *store, const struct rm_release *rel,
                 struct rm_unpack_result *res, struct rm_error *err)
 {
     struct placed pl = {0};
     struct rm_store_app *apps = calloc(rel->n_apps + 1, sizeof *apps);
-    if (!apps)
+    struct rm_store_app *fresh = calloc(rel->n_apps + 1, sizeof *fresh);
+    if (!apps || !fresh) {
+        free(apps);
+        free(fresh);
         return rm_error_nomem(err);
-    int rc = 0;
+    }
+    size_t nfresh = 0;
+    int rc = 0, intent = 0;
     char from[PATH_MAX], to[PATH_MAX];
     for (size_t i = 0; rc == 0 && i < rel->n_apps; i++) {
         const struct rm_release_app *a = &rel->apps[i];
@@ -195,19 +174,31 @@ static int land(struct rm__unpack *u, struct rm_store *store, const struct rm_re
         apps[i].version = (char *)a->version;
         char dir[2 * RM_NAME_MAX + 2];
         snprintf(dir, sizeof dir, "%s-%s", a->name, a->version); /* names are checked short */
-        if (rm_fs_path(from, sizeof from, err, "%s/lib/%s", u->staging, dir) < 0 ||
-            rm_fs_path(to, sizeof to, err, "%s/lib/%s", u->root, dir) < 0)
+        if (rm_fs_path(to, sizeof to, err, "%s/lib/%s", u->root, dir) < 0)
             rc = -1;
         else if (rm_fs_exists(to))
             rc = same_as_listed(u, dir, err);
         else
-            rc = place(&pl, from, to, err);
+            fresh[nfresh++] = apps[i];
+    }
+    if (rc == 0 && (rc = rm__intent_write(u->root, "unpack", u->vsn, fresh, nfresh, err)) == 0) {
+        intent = 1;
+        rm__crash_point("unpack-intent");
+    }
+    for (size_t i = 0; rc == 0 && i < nfresh; i++) {
+        if (rm_fs_path(from, sizeof from, err, "%s/lib/%s-%s", u->staging, fresh[i].name,
+                       fresh[i].version) < 0 ||
+            rm_fs_path(to, sizeof to, err, "%s/lib/%s-%s", u->root, fresh[i].name,
+                       fresh[i].version) < 0)
+            rc = -1;
+        else if ((rc = place(&pl, from, to, err)) == 0)
+            rm__crash_point("unpack-placed");
     }
     if (rc == 0 && (rm_fs_path(from, sizeof from, err, "%s/releases/%s", u->staging, u->vsn) < 0 ||
                     rm_fs_path(to, sizeof to, err, "%s/releases/%s", u->root, u->vsn) < 0))
         rc = -1;
-    if (rc == 0)
-        rc = place(&pl, from, to, err);
+    if (rc == 0 && (rc = place(&pl, from, to, err)) == 0)
+        rm__crash_point("unpack-placed");
     /* ROOT fits in PATH_MAX with room: it holds the staging directory. */
     if (rc == 0 && rel->n_apps > 0 && rm_fs_path(to, sizeof to, err, "%s/lib", u->root) < 0)
         rc = -1;
@@ -226,7 +217,12 @@ static int land(struct rm__unpack *u, struct rm_store *store, const struct rm_re
         snprintf(res->warning, sizeof res->warning, "%s", store->warning.msg);
     }
     unplace(&pl, rc < 0);
+    /* Recorded, or put back: either way the intent is fulfilled (should
+       deleting it fail, the next holder of the lock settles it alike). */
+    if (intent)
+        rm__intent_clear(u->root, NULL);
     free(apps);
+    free(fresh);
     return rc;
 }
 
@@ -269,6 +265,8 @@ static int run(struct rm__unpack *u, struct rm_store *store, struct rm_unpack_re
     int rc = check_lib_dirs(u, &rel, err);
     if (rc == 0 && !u->opts->no_sync)
         rc = sync_staging(u, err);
+    if (rc == 0)
+        rm__crash_point("unpack-staged");
     if (rc == 0)
         rc = rm__unpack_cancelled(u, err); /* the last moment to stop: landing is quick */
     if (rc == 0)
@@ -333,9 +331,8 @@ int rm_release_unpack(const char *file, const char *root, const struct rm_unpack
         rc = make_dir(&created, sub, err);
     struct rm_store *store = rc == 0 ? rm_store_open(real, RM_STORE_LOCK, err) : NULL;
     if (store) {
-        u.store = store;
-        remove_stale(real);
-        rc = rm_fs_path(sub, sizeof sub, err, "%s/" STAGING_PREFIX "XXXXXX", real);
+        u.store = store; /* opening it locked removed what a crash left */
+        rc = rm_fs_path(sub, sizeof sub, err, "%s/" RM__STAGING_PREFIX "XXXXXX", real);
         if (rc == 0 && !mkdtemp(sub))
             rc = rm_error_set(err, RM_EIO, "cannot create a staging directory in '%s': %s", real,
                               strerror(errno));

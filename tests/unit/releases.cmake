@@ -1,7 +1,7 @@
 # The releases library's suites: the store, pack and unpack, the hostile
 # archive corpus, and the commands run as a user would.
 set(RELEASES_TEST_HELPERS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-releases-util.c)
-foreach(suite store archive hostile cli unpack)
+foreach(suite store archive hostile cli unpack crash)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-releases-${suite}.c)
     relman_add_test(test-releases-${suite}
       SOURCES unit/test-releases-${suite}.c ${RELEASES_TEST_HELPERS}
@@ -18,4 +18,7 @@ if(TARGET test-releases-cli)
 endif()
 if(TARGET test-releases-unpack)
   add_dependencies(test-releases-unpack relman)
+endif()
+if(TARGET test-releases-crash)
+  add_dependencies(test-releases-crash relman)
 endif()

@@ -98,6 +98,42 @@ Test(cli, unpack_releases_remove_round, .init = setup, .fini = teardown)
     RELMAN(0, "counter  1        permanent  counter-1\n", "releases --root %s/root", area);
 }
 
+/* Pack checks every limit unpack enforces by default, with the same
+   words: it never makes an archive that unpack refuses. */
+Test(cli, pack_refuses_what_unpack_would_refuse, .init = setup, .fini = teardown)
+{
+    /* A spec of 2 MiB of comments compresses far beyond 100 times. */
+    SH(0, "",
+       "mkdir %s/rel && cp " COUNTER_SRC "/rel-1/release.yaml %s/rel/ && "
+       "head -c 2097152 /dev/zero | tr '\\0' '#' | fold -w 100 >> %s/rel/release.yaml",
+       area, area, area);
+    RELMAN(1, "the archive would expand beyond 100 times its size (",
+           "pack %s/rel/release.yaml -o %s/big.tar.gz " PATHS, area, area);
+    SH(0, "", "test ! -e %s/big.tar.gz && test ! -e %s/big.tar.gz.new", area, area);
+    /* One application more than a release may hold. */
+    SH(0, "",
+       "(printf 'release: many\\nversion: v1\\napplications:\\n'; "
+       "for i in $(seq 0 1024); do echo \"  - {name: a$i, version: v1}\"; done) > %s/many.yaml",
+       area);
+    RELMAN(1, "many.yaml:1028:5: more than the limit of 1024 applications in a release",
+           "pack %s/many.yaml -o %s/many.tar.gz", area, area);
+    SH(0, "", "test ! -e %s/many.tar.gz", area);
+}
+
+/* Pack stores the file a symbolic link of the search path points to,
+   never the link. */
+Test(cli, pack_stores_what_a_link_points_to, .init = setup, .fini = teardown)
+{
+    SH(0, "",
+       "mkdir -p %s/lnk/counter-1 && ln -s " COUNTER_BIN "/lib/counter-1/z.so %s/lnk/counter-1/z.so",
+       area, area);
+    RELMAN(0, "packed",
+           "pack " COUNTER_SRC "/rel-1/release.yaml -o %s/l.tar.gz --path " COUNTER_SRC
+           "/lib --path %s/lnk",
+           area, area);
+    SH(0, "-rwxr-xr-x", "bsdtar -tvzf %s/l.tar.gz lib/counter-1/z.so", area);
+}
+
 Test(cli, help_gives_unpack_s_whole_synopsis, .init = setup, .fini = teardown)
 {
     RELMAN(0, "unpack FILE [--max-file-size N] [--max-ratio R] [--max-entries N] [--no-sync]",

@@ -1,5 +1,6 @@
 /* The release store: the RELEASES format, its robustness against corrupt
    and truncated files and crashes, OTP's state table, remove and the lock. */
+#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "relman/fsutil.h"
+#include "relman/manifest.h"
 #include "relman/store.h"
 #include "test-releases-util.h"
 
@@ -307,6 +309,39 @@ Test(store, states_follow_otp, .init = setup, .fini = teardown)
     rm_store_close(st);
 }
 
+/* An old release installed and lost in a crash comes back unpacked, as in
+   OTP (whose release_handler writes the release it makes current, and
+   unpacked once another is): never old, which would claim it was permanent
+   since. Installing the permanent or an unpacked release writes nothing. */
+Test(store, an_old_release_installed_then_lost_comes_back_unpacked, .init = setup,
+     .fini = teardown)
+{
+    struct rm_store *st = open_locked();
+    struct rm_error err = {0};
+    add(st, "1", app_a1, 2);
+    add(st, "2", app_a2, 2);
+    cr_assert_eq(rm_store_set_installed(st, "2", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(disk_state("2"), "unpacked");
+    cr_assert_eq(rm_store_make_permanent(st, "2", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(disk_state("1"), "old");
+    /* Release 1, old, is installed again: the node dies before permanent. */
+    cr_assert_eq(rm_store_set_installed(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_store_state(st, rm_store_find(st, "1")), RM_REL_CURRENT);
+    rm_store_close(st);
+    cr_assert_str_eq(disk_state("1"), "unpacked", "a crashed current release comes back unpacked");
+    cr_assert_str_eq(disk_state("2"), "permanent");
+    /* Installing it again and making it permanent works as for any. */
+    st = open_locked();
+    cr_assert_eq(rm_store_set_installed(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_store_make_permanent(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_store_set_installed(st, "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_store_set_installed(st, "7", &err), -1);
+    cr_assert_eq(err.code, RM_ENOENT);
+    rm_store_close(st);
+    cr_assert_str_eq(disk_state("1"), "permanent");
+    cr_assert_str_eq(disk_state("2"), "old");
+}
+
 Test(store, remove_keeps_lib_dirs_another_release_uses, .init = setup, .fini = teardown)
 {
     const char *dirs[] = {"lib",      "lib/a-1",    "lib/a-2",   "lib/b-1",
@@ -347,6 +382,96 @@ Test(store, refuses_names_it_cannot_store, .init = setup, .fini = teardown)
     cr_assert_eq(st->nrels, 0);
     cr_assert_not(exists_in("releases/RELEASES"));
     rm_store_close(st);
+}
+
+/* `n` applications with names and versions of the longest length. */
+static struct rm_store_app *long_apps(size_t n, char tag)
+{
+    struct rm_store_app *apps = calloc(n, sizeof *apps);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(asprintf(&apps[i].name, "%c%062zu", tag, i) > 0);
+        cr_assert(asprintf(&apps[i].version, "%063zu", i) > 0);
+    }
+    return apps;
+}
+
+static void free_long_apps(struct rm_store_app *apps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(apps[i].name);
+        free(apps[i].version);
+    }
+    free(apps);
+}
+
+/* The reader and the writer share one limit of applications per release:
+   the writer refuses what the reader would refuse, naming the limit. */
+Test(store, the_application_limit_is_the_same_for_reader_and_writer, .init = setup,
+     .fini = teardown)
+{
+    char want[128];
+    snprintf(want, sizeof want, "more than the limit of %d applications", RM_RELEASE_MAX_APPS);
+    struct rm_store_app *apps = long_apps(RM_RELEASE_MAX_APPS + 1, 'a');
+    struct rm_error err = {0};
+    struct rm_store *st = open_locked();
+    cr_assert_eq(rm_store_add(st, "rel", "1", apps, RM_RELEASE_MAX_APPS + 1, &err), -1);
+    cr_assert_eq(err.code, RM_ELIMIT, "%s", err.msg);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    cr_assert_not(exists_in("releases/RELEASES"));
+    cr_assert_eq(rm_store_add(st, "rel", "1", apps, RM_RELEASE_MAX_APPS, &err), 0, "%s",
+                 err.msg);
+    rm_store_close(st);
+    st = rm_store_open(root, 0, &err);
+    cr_assert_not_null(st, "%s", err.msg);
+    cr_assert_eq(rm_store_find(st, "1")->napps, RM_RELEASE_MAX_APPS);
+    rm_store_close(st);
+    /* The reader refuses one more, with the line and the limit. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    fputs("relman-releases 1\nrelease r 1 permanent", f);
+    for (int i = 0; i <= RM_RELEASE_MAX_APPS; i++)
+        fprintf(f, " a%d=1", i);
+    fputs("\nend 1\n", f);
+    fclose(f);
+    struct rm_store parsed = {.lock_fd = -1};
+    cr_assert_eq(rm_store_parse(&parsed, text, len, "RELEASES", &err), -1);
+    char full[160];
+    snprintf(full, sizeof full, "RELEASES:2: %s", want);
+    cr_assert_str_eq(err.msg, full);
+    free(text);
+    free_long_apps(apps, RM_RELEASE_MAX_APPS + 1);
+}
+
+/* RELEASES never grows beyond what the reader reads: the change that would
+   make it larger than RM_STORE_MAX_FILE is refused, naming the limit, and
+   the file keeps every release it had. */
+Test(store, a_file_over_the_size_limit_is_never_written, .init = setup, .fini = teardown,
+     .timeout = 300)
+{
+    struct rm_store_app *apps = long_apps(RM_RELEASE_MAX_APPS, 'b');
+    struct rm_error err = {0};
+    struct rm_store *st = open_locked();
+    size_t added = 0;
+    for (;;) {
+        char vsn[16];
+        snprintf(vsn, sizeof vsn, "%zu", added + 1);
+        if (rm_store_add(st, "rel", vsn, apps, RM_RELEASE_MAX_APPS, &err) < 0)
+            break;
+        added++;
+        cr_assert(added < 100, "RELEASES grew beyond its limit");
+    }
+    cr_assert_eq(err.code, RM_ELIMIT, "%s", err.msg);
+    char want[128];
+    snprintf(want, sizeof want, "more than the limit of %u bytes", RM_STORE_MAX_FILE);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    cr_assert_eq(st->nrels, added);
+    rm_store_close(st);
+    st = rm_store_open(root, 0, &err);
+    cr_assert_not_null(st, "%s", err.msg);
+    cr_assert_eq(st->nrels, added);
+    rm_store_close(st);
+    free_long_apps(apps, RM_RELEASE_MAX_APPS);
 }
 
 /* A second holder of the lock waits for the first. */

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "relman/archive.h"
+#include "relman/manifest.h"
 #include "relman/store.h"
 #include "test-releases-util.h"
 
@@ -68,6 +69,46 @@ Test(unpack, a_release_of_many_applications_lands, .init = setup, .fini = teardo
     cr_assert_eq(run("test -f '%s/lib/a199-1/m.so'", root), 0);
 }
 
+/* A release of exactly RM_RELEASE_MAX_APPS applications lands, and the
+   store reads it back: what unpack writes, the store's reader accepts. */
+Test(unpack, a_release_at_the_application_limit_lands_and_reads_back, .init = setup,
+     .fini = teardown, .timeout = 600)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    many_apps(&b, RM_RELEASE_MAX_APPS);
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    struct rm_unpack_opts opts = {.no_sync = 1};
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), 0, "%s", err.msg);
+    struct rm_store *st = rm_store_open(root, RM_STORE_LOCK, &err);
+    cr_assert_not_null(st, "the store cannot read what unpack wrote: %s", err.msg);
+    cr_assert_eq(rm_store_find(st, "1")->napps, RM_RELEASE_MAX_APPS);
+    rm_store_close(st);
+}
+
+/* One application more is refused at unpack, naming the limit, and the
+   root is left as it was: nothing the reader would refuse is written. */
+Test(unpack, a_release_over_the_application_limit_is_refused_naming_the_limit, .init = setup,
+     .fini = teardown, .timeout = 600)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    many_apps(&b, RM_RELEASE_MAX_APPS + 1);
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    struct rm_unpack_opts opts = {.no_sync = 1};
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), -1);
+    cr_assert_eq(err.code, RM_ELIMIT, "%s", err.msg);
+    char want[160];
+    snprintf(want, sizeof want, "more than the limit of %d applications", RM_RELEASE_MAX_APPS);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    cr_assert(strstr(err.msg, "releases/1/release.yaml:1028:5: "), "%s", err.msg);
+    cr_assert_eq(run("test ! -e '%s'", root), 0, "the refused unpack left the root");
+}
+
 /* Adds `n` symbolic links lib/h-1/d<i>/l<j> -> ../m.so to `b`. */
 static void many_links(struct tb *b, size_t n)
 {
@@ -76,6 +117,75 @@ static void many_links(struct tb *b, size_t n)
         snprintf(name, sizeof name, "lib/h-1/d%zu/l%zu", i % 100, i);
         tb_add(b, TB_SYMLINK, name, "", 0, "../m.so");
     }
+}
+
+/* A symbolic link of a release stands for the file it points to, a
+   regular file of its own application or release directory: its line in
+   the checksum list holds that file's digest, so unpack, check (the
+   release verified as install verifies it) and sha256sum -c agree. */
+Test(unpack, a_symlink_stands_for_its_target_in_unpack_check_and_sha256sum, .init = setup,
+     .fini = teardown)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    tb_add(&b, TB_SYMLINK, "lib/h-1/alias.so", "", 0, "m.so");
+    tb_add(&b, TB_SYMLINK, "lib/h-1/sub/up.so", "", 0, "../m.so");
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    struct rm_unpack_opts opts = {.no_sync = 1};
+    cr_assert_eq(rm_release_unpack(file, root, &opts, NULL, &err), 0, "%s", err.msg);
+    size_t n = 0;
+    cr_assert_eq(rm_release_verify(root, "1", &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 5);
+    cr_assert_eq(run("cd '%s' && sha256sum --quiet -c releases/1/SHA256SUMS", root), 0);
+    /* Changing the file behind a link is seen through the link too. */
+    cr_assert_eq(run("echo changed > '%s/lib/h-1/m.so'", root), 0);
+    cr_assert_eq(rm_release_verify(root, "1", &n, &err), -1);
+    cr_assert_eq(err.code, RM_ECHECKSUM, "%s", err.msg);
+    /* A link replaced by one pointing outside its directory is refused. */
+    cr_assert_eq(run("cd '%s' && ln -sfn ../../releases/1/release.yaml lib/h-1/alias.so", root),
+                 0);
+    cr_assert_eq(rm_release_verify(root, "1", &n, &err), -1);
+    cr_assert_eq(err.code, RM_EUNSAFE, "%s", err.msg);
+    cr_assert_str_eq(err.msg, "release '1': checksum of 'lib/h-1/alias.so': symlink "
+                              "'lib/h-1/alias.so' points to no file of 'lib/h-1'");
+}
+
+/* A link that points to no file of the archive, or whose listed digest is
+   not its target's, is refused: it could never be checked. */
+Test(unpack, a_symlink_to_no_file_or_another_digest_is_refused, .init = setup, .fini = teardown)
+{
+    struct tb b;
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    tb_add(&b, TB_SYMLINK, "lib/h-1/dangling", "", 0, "nothing");
+    tb_write(&b, file);
+    tb_free(&b);
+    struct rm_error err = {0};
+    cr_assert_eq(rm_release_unpack(file, root, NULL, NULL, &err), -1);
+    cr_assert_str_eq(err.msg, "symlink 'lib/h-1/dangling' -> 'nothing': points to no file of "
+                              "the archive");
+    cr_assert_eq(run("test ! -e '%s'", root), 0);
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    tb_add(&b, TB_SYMLINK, "lib/h-1/dir", "", 0, ".");
+    tb_write(&b, file);
+    tb_free(&b);
+    cr_assert_eq(rm_release_unpack(file, root, NULL, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "symlink 'lib/h-1/dir' -> '.'"), "%s", err.msg);
+    tb_init(&b, "1");
+    tb_release(&b, "h", "1");
+    tb_add(&b, TB_SYMLINK, "lib/h-1/alias.so", "", 0, "m.so")->sum =
+        strdup("0000000000000000000000000000000000000000000000000000000000000000");
+    tb_write(&b, file);
+    tb_free(&b);
+    cr_assert_eq(rm_release_unpack(file, root, NULL, NULL, &err), -1);
+    cr_assert_eq(err.code, RM_ECHECKSUM, "%s", err.msg);
+    cr_assert_str_eq(err.msg, "symlink 'lib/h-1/alias.so' -> 'm.so': checksum mismatch (the list "
+                              "holds the sha-256 of the file it points to, 'lib/h-1/m.so')");
+    cr_assert_eq(run("test ! -e '%s'", root), 0);
 }
 
 /* 3,000 links whose targets have 400 components each all land. Each link
@@ -87,10 +197,17 @@ Test(unpack, many_deep_links_all_land, .init = setup, .fini = teardown, .timeout
     struct tb b;
     tb_init(&b, "1");
     tb_release(&b, "h", "1");
+    /* A link stands for the file it points to, which must exist: each
+       d<k>/x is a directory, and x/../ 200 times is 400 components. */
     char target[1024] = "";
-    for (int i = 0; i < 400; i++)
-        strcat(target, "x/");
-    strcat(target, "m.so");
+    for (int i = 0; i < 200; i++)
+        strcat(target, "x/../");
+    strcat(target, "../m.so");
+    for (size_t i = 0; i < 50; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "lib/h-1/d%zu/x/keep", i);
+        tb_file(&b, name, "");
+    }
     for (size_t i = 0; i < 3000; i++) {
         char name[64];
         snprintf(name, sizeof name, "lib/h-1/d%zu/l%zu", i % 50, i);

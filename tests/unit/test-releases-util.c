@@ -91,6 +91,33 @@ static int cmp_line(const void *a, const void *b)
 static void entry_sum(const struct tb *b, const struct tb_entry *e, char *hex)
 {
     if (e->kind == TB_SYMLINK) {
+        /* The digest of the file it points to (what sha256sum -c reads),
+           found by resolving the target lexically; of the target's text
+           when it points to no file of the archive (a hostile link). */
+        char path[4096];
+        const char *slash = strrchr(e->name, '/');
+        int len = slash ? (int)(slash - e->name) : 0;
+        snprintf(path, sizeof path, "%.*s", len, e->name);
+        for (const char *p = e->link; *p;) {
+            const char *end = strchr(p, '/');
+            size_t cl = end ? (size_t)(end - p) : strlen(p);
+            if (cl == 2 && p[0] == '.' && p[1] == '.') {
+                char *up = strrchr(path, '/');
+                if (up)
+                    *up = '\0';
+                else
+                    path[0] = '\0';
+            } else if (cl > 0 && !(cl == 1 && p[0] == '.')) {
+                size_t pl = strlen(path);
+                snprintf(path + pl, sizeof path - pl, "%s%.*s", pl ? "/" : "", (int)cl, p);
+            }
+            p += cl + (end ? 1 : 0);
+        }
+        for (size_t i = 0; i < b->n; i++)
+            if (b->v[i].kind == TB_FILE && strcmp(b->v[i].name, path) == 0) {
+                test_sha256(b->v[i].data, b->v[i].len, hex);
+                return;
+            }
         test_sha256(e->link, strlen(e->link), hex);
         return;
     }

@@ -30,6 +30,11 @@ extern "C" {
 /* Largest manifest file accepted, in bytes. */
 #define RM_MANIFEST_MAX_SIZE (16 * 1024 * 1024)
 
+/* Most applications one release may hold. The release loader refuses more
+   (RM_ELIMIT, naming the limit), so pack and unpack refuse such a release,
+   and the release store reads and writes exactly this many per release. */
+#define RM_RELEASE_MAX_APPS 1024
+
 /* File names of the manifests in a node's root (see docs/manifests.md). */
 #define RM_RELEASE_FILE      "release.yaml" /* ROOT/releases/<vsn>/release.yaml */
 #define RM_APP_FILE_SUFFIX   ".app.yaml"    /* ROOT/lib/<app>-<vsn>/<app>.app.yaml */

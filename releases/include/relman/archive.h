@@ -109,7 +109,9 @@ struct rm_unpack_result {
  * and a message naming the entry: ".." components, absolute paths, names
  * that are not valid UTF-8 or hold control characters or backslashes,
  * symbolic or hard links resolving outside their application or release
- * directory or through another link, entries written through a link,
+ * directory or through another link, symbolic links that point to no file
+ * of the archive or whose listed digest is not that file's (a link stands
+ * for the file it points to), entries written through a link,
  * devices, fifos and sockets, entries outside the layout, entries missing
  * from the checksum list, listed files missing from the archive, checksum
  * mismatches, duplicate entries, a version already known, a file larger
@@ -141,7 +143,9 @@ int rm_release_set_unpacked(const char *root, const char *vsn, struct rm_error *
  * anything loads it. A release recorded with rm_release_set_unpacked() has
  * no list and passes with *nfiles = 0. Returns 0 with the number of files
  * checked in *nfiles, or -1 with `err` naming the file (RM_ECHECKSUM when it
- * changed).
+ * changed). A symbolic link is verified by the file it points to, as
+ * sha256sum -c reads it; one that no longer points to a regular file of its
+ * own directory is refused with RM_EUNSAFE.
  */
 int rm_release_verify(const char *root, const char *vsn, size_t *nfiles, struct rm_error *err);
 

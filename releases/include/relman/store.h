@@ -78,7 +78,11 @@ enum rm_store_flags {
  * RM_STORE_LOCK, first takes the exclusive lock on ROOT/releases, waiting
  * for another holder; it never creates anything (rm_release_unpack() makes
  * ROOT/releases), and a root without ROOT/releases is refused with
- * RM_ENOENT. Returns the store (free with rm_store_close()), or NULL with
+ * RM_ENOENT. Locked, it then settles what a crashed command left: the
+ * operation ROOT/releases/INTENT names (its directories are kept when
+ * RELEASES knows its release, else deleted unless another release uses
+ * them), staging directories and RELEASES.new; a failure to do so is an
+ * error. Returns the store (free with rm_store_close()), or NULL with
  * `err` set.
  */
 struct rm_store *rm_store_open(const char *root, int flags, struct rm_error *err);
@@ -107,11 +111,26 @@ const char *rm_rel_state_name(enum rm_rel_state state);
 int rm_store_set_current(struct rm_store *store, const char *vsn, struct rm_error *err);
 
 /*
+ * Records that release `vsn` was installed in the running node (OTP's
+ * install_release): marks it current in memory, as rm_store_set_current()
+ * does, and, when it is old on disk, writes it back as unpacked, as OTP's
+ * release_handler does with the release it makes current. A node that dies
+ * before make permanent then boots the permanent release and finds the
+ * release unpacked, never old (it was not made permanent again). Installing
+ * the permanent release (a rollback) or an unpacked one writes nothing.
+ * Needs RM_STORE_LOCK when it writes. Returns 0, or -1 with `err` set and
+ * the store unchanged (RM_ENOENT when the store does not know `vsn`).
+ */
+int rm_store_set_installed(struct rm_store *store, const char *vsn, struct rm_error *err);
+
+/*
  * Adds a release whose files are already in place in ROOT. The first release
  * of an empty store becomes permanent (the root is initialised from it);
  * any other is unpacked. Refuses a version already known and names or
  * versions that cannot be stored (empty, or holding white space, '=' or
- * control characters). Needs RM_STORE_LOCK. Writes RELEASES atomically.
+ * control characters); with RM_ELIMIT, more than RM_RELEASE_MAX_APPS
+ * applications, or a RELEASES file that would exceed RM_STORE_MAX_FILE
+ * (nothing the reader would refuse is written). Needs RM_STORE_LOCK. Writes RELEASES atomically.
  * Returns 0, or -1 with `err` set and the store unchanged.
  */
 int rm_store_add(struct rm_store *store, const char *name, const char *vsn,
@@ -129,9 +148,11 @@ int rm_store_make_permanent(struct rm_store *store, const char *vsn, struct rm_e
 
 /*
  * Removes release `vsn`: refused for the permanent and the current release.
- * Writes RELEASES without it first, then deletes ROOT/releases/<vsn> and the
- * ROOT/lib/<app>-<version> directories no remaining release uses (a crash in
- * between leaves unused files, never a record without files). Needs
+ * Names ROOT/releases/<vsn> and the ROOT/lib/<app>-<version> directories no
+ * remaining release uses in the intent file, writes RELEASES without the
+ * release, deletes the directories, then the intent file. A crash at any
+ * step is settled by the next rm_store_open() with RM_STORE_LOCK, which
+ * finishes the deletion once RELEASES no longer names the release. Needs
  * RM_STORE_LOCK. Returns 0, or -1 with `err` set.
  */
 int rm_store_remove(struct rm_store *store, const char *vsn, struct rm_error *err);
