@@ -19,7 +19,12 @@ struct rm_handler {
     char *root;
     char lib[4096];
     pthread_mutex_t lock;
-    struct rm_handler_rel running; /* the release the node runs */
+    struct rm_handler_rel running; /* the release the node runs (lock) */
+    /* A copy of running's version for readers that must not wait for an
+       install (which release runs): a leaf lock, taken under `lock` by the
+       writers. */
+    pthread_mutex_t current_lock;
+    char current[RM_NAME_MAX + 1];
     void (*restart)(void *ud, const char *why);
     void *restart_ud;
 };
@@ -43,6 +48,7 @@ struct rm_handler *rm_handler_new(const struct rm_handler_opts *opts, struct rm_
     rh->restart = opts->restart;
     rh->restart_ud = opts->restart_ud;
     pthread_mutex_init(&rh->lock, NULL);
+    pthread_mutex_init(&rh->current_lock, NULL);
     return rh;
 }
 
@@ -52,13 +58,34 @@ void rm_handler_free(struct rm_handler *rh)
         return;
     rm_handler_rel_free(&rh->running);
     pthread_mutex_destroy(&rh->lock);
+    pthread_mutex_destroy(&rh->current_lock);
     free(rh->root);
     free(rh);
 }
 
-const char *rm_handler_current(const struct rm_handler *rh)
+char *rm_handler_current(struct rm_handler *rh, char *buf, size_t size)
+{
+    pthread_mutex_lock(&rh->current_lock);
+    snprintf(buf, size, "%s", rh->current);
+    pthread_mutex_unlock(&rh->current_lock);
+    return buf;
+}
+
+/* The running release's version (lock held). */
+static const char *running_vsn(const struct rm_handler *rh)
 {
     return rh->running.rel.version ? rh->running.rel.version : "";
+}
+
+/* Makes `r` the running release, taking it over (lock held). */
+static void set_running(struct rm_handler *rh, struct rm_handler_rel *r)
+{
+    rm_handler_rel_free(&rh->running);
+    rh->running = *r;
+    memset(r, 0, sizeof *r);
+    pthread_mutex_lock(&rh->current_lock);
+    snprintf(rh->current, sizeof rh->current, "%s", running_vsn(rh));
+    pthread_mutex_unlock(&rh->current_lock);
 }
 
 /* ROOT/run/boot-once: the release a plan ending in restart_node runs after
@@ -121,8 +148,7 @@ int rm_handler_boot(struct rm_handler *rh, struct rm_error *err)
         return -1;
     }
     pthread_mutex_lock(&rh->lock);
-    rm_handler_rel_free(&rh->running);
-    rh->running = r;
+    set_running(rh, &r);
     pthread_mutex_unlock(&rh->lock);
     return 0;
 }
@@ -134,7 +160,7 @@ char *rm_handler_plan(struct rm_handler *rh, const char *vsn, int json, long *fi
     char *doc = NULL;
     pthread_mutex_lock(&rh->lock);
     if (rm__plan_source_choose(rh->root, &rh->running, vsn, NULL, &p, err) == 0) {
-        const char *from = rm_handler_current(rh);
+        const char *from = running_vsn(rh);
         doc = json ? rm_plan_to_json(&p.plan, p.plan.dir, from, vsn, err)
                    : rm_plan_to_yaml(&p.plan, p.plan.dir, from, vsn, err);
         *first_irreversible = rm__exec_first_irreversible(rh->node, &p.plan);
@@ -144,6 +170,24 @@ char *rm_handler_plan(struct rm_handler *rh, const char *vsn, int json, long *fi
     if (!doc)
         rm_error_prefix(err, "plan '%s'", vsn);
     return doc;
+}
+
+/* After an install committed: an old release made current is written back
+   as unpacked (rm_store_set_installed, as OTP's install_release), so that a
+   node dying before make permanent finds it unpacked. The install stands
+   whatever happens here; a failure shows as the report's last step. */
+static void record_installed(struct rm_handler *rh, const char *vsn, struct rm_report *rep)
+{
+    struct rm_error e;
+    uint64_t t0 = rm__exec_now_ns();
+    struct rm_store *st = rm_store_open(rh->root, RM_STORE_LOCK, &e);
+    if (!st || rm_store_set_installed(st, vsn, &e) < 0) {
+        char what[sizeof rep->steps[0].what];
+        snprintf(what, sizeof what, "RELEASES not updated (a crash now boots it as old): %.140s",
+                 e.msg);
+        rm_report_add(rep, what, 0, rm__exec_now_ns() - t0, NULL);
+    }
+    rm_store_close(st);
 }
 
 /* Runs (or checks) the plan to `vsn` (lock held). */
@@ -172,7 +216,7 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
             return -1;
         }
     }
-    snprintf(rep->from, sizeof rep->from, "%s", rm_handler_current(rh));
+    snprintf(rep->from, sizeof rep->from, "%s", running_vsn(rh));
     snprintf(rep->to, sizeof rep->to, "%s", vsn);
     rep->dir = (enum rm_direction)p.plan.dir;
     struct rm_handler_exec_env env = {.node = rh->node,
@@ -184,9 +228,8 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
     enum rm_handler_fail fail;
     int rc = rm_handler_exec_plan(&env, &p.plan, rep, &fail, err);
     if (rc == 0 && !check) {
-        rm_handler_rel_free(&rh->running);
-        rh->running = p.to;
-        memset(&p.to, 0, sizeof p.to);
+        set_running(rh, &p.to);
+        record_installed(rh, vsn, rep);
     }
     rm__plan_source_free(&p);
     if (rc < 0 && check)
@@ -246,7 +289,7 @@ int rm_handler_rollback(struct rm_handler *rh, int timeout_ms, struct rm_report 
         rc = rm_error_prefix(err, "rollback");
     else if (!perm[0])
         rc = rm_error_set(err, RM_ENOENT, "rollback: no permanent release in '%s'", rh->root);
-    else if (strcmp(perm, rm_handler_current(rh)) == 0)
+    else if (strcmp(perm, running_vsn(rh)) == 0)
         rc = rm_error_set(err, RM_ESTATE,
                           "rollback: nothing to roll back, release '%s' is current and permanent",
                           perm);
@@ -260,8 +303,8 @@ int rm_handler_rollback(struct rm_handler *rh, int timeout_ms, struct rm_report 
 static struct rm_store *store_locked(struct rm_handler *rh, struct rm_error *err)
 {
     struct rm_store *st = rm_store_open(rh->root, RM_STORE_LOCK, err);
-    if (st && rm_store_find(st, rm_handler_current(rh)) &&
-        rm_store_set_current(st, rm_handler_current(rh), err) < 0) {
+    if (st && rm_store_find(st, running_vsn(rh)) &&
+        rm_store_set_current(st, running_vsn(rh), err) < 0) {
         rm_store_close(st);
         return NULL;
     }
@@ -276,12 +319,12 @@ int rm_handler_permanent(struct rm_handler *rh, const char *vsn, struct rm_error
     const struct rm_store_rel *rel = st ? rm_store_find(st, vsn) : NULL;
     if (st && !rel)
         rc = rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
-    else if (st && strcmp(vsn, rm_handler_current(rh)) != 0)
+    else if (st && strcmp(vsn, running_vsn(rh)) != 0)
         rc = rm_error_set(err, RM_ESTATE,
                           "bad status: release '%s' is %s, not current (release '%s' runs; "
                           "install '%s' first%s)",
-                          vsn, rm_rel_state_name(rm_store_state(st, rel)), rm_handler_current(rh),
-                          vsn, rel->state == RM_REL_OLD ? ", or use reboot-old" : "");
+                          vsn, rm_rel_state_name(rm_store_state(st, rel)), running_vsn(rh), vsn,
+                          rel->state == RM_REL_OLD ? ", or use reboot-old" : "");
     else if (st)
         rc = rm_store_make_permanent(st, vsn, err);
     rm_store_close(st);

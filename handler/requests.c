@@ -141,6 +141,7 @@ int rm_handler_serve_which(void *ud, struct rm_node *node, struct rm_proto_reade
 {
     if (rm_proto_end(req, err) < 0)
         return -1;
-    rm_proto_put_str(reply, rm_handler_current(ud));
+    char vsn[RM_NAME_MAX + 1];
+    rm_proto_put_str(reply, rm_handler_current(ud, vsn, sizeof vsn));
     return 0;
 }

@@ -5,5 +5,5 @@
 # as long as it is told to, with the counter's archives:
 #   relman-stress --relman build/relman/relman --archives build/examples/counter --seconds 30
 add_executable(relman-stress stress/stress.c)
-target_link_libraries(relman-stress PRIVATE relman_runtime relman_common Threads::Threads)
+target_link_libraries(relman-stress PRIVATE relman_protocol relman_common Threads::Threads)
 add_dependencies(relman-stress relman counter_release_1 counter_release_2)

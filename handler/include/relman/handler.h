@@ -156,8 +156,11 @@ int rm_handler_boot(struct rm_handler *rh, struct rm_error *err);
    accepted. */
 void rm_handler_free(struct rm_handler *rh);
 
-/* The version of the release running now ("" before boot). */
-const char *rm_handler_current(const struct rm_handler *rh);
+/* Copies the version of the release running now ("" before boot) into buf
+   (size bytes; RM_NAME_MAX + 1 hold any) and returns buf. Safe from any
+   thread at any time, an install in progress included: it never waits for
+   one. */
+char *rm_handler_current(struct rm_handler *rh, char *buf, size_t size);
 
 /*
  * The operations behind the release requests; each takes the handler's
