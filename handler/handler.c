@@ -203,7 +203,11 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
         return rm_error_prefix(err, "%s '%s'", op, vsn);
     if (rm_release_verify(rh->root, vsn, &nsums, err) < 0) {
         rm__plan_source_free(&p);
-        return rm_error_prefix(err, "%s '%s'", op, vsn);
+        if (check)
+            return rm_error_prefix(err, "check '%s'", vsn);
+        /* Nothing ran: the same words as any install undone in place. */
+        return rm_error_prefix(err, "install '%s' rolled back, release '%s' still runs", vsn,
+                               running_vsn(rh));
     }
     if (check) {
         char what[64];
@@ -319,6 +323,8 @@ int rm_handler_permanent(struct rm_handler *rh, const char *vsn, struct rm_error
     const struct rm_store_rel *rel = st ? rm_store_find(st, vsn) : NULL;
     if (st && !rel)
         rc = rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    else if (st && rel->state == RM_REL_PERMANENT)
+        rc = 0; /* already permanent: nothing to do, as OTP's make_permanent */
     else if (st && strcmp(vsn, running_vsn(rh)) != 0)
         rc = rm_error_set(err, RM_ESTATE,
                           "bad status: release '%s' is %s, not current (release '%s' runs; "

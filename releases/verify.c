@@ -30,8 +30,8 @@ int rm__sha256_in_root(const char *root, const char *rel, char *hex, struct rm_e
                  strncmp(real + tl + 1, rel, dl) == 0 && real[tl + 1 + dl] == '/' &&
                  stat(real, &st) == 0 && S_ISREG(st.st_mode);
     int rc = inside ? rm__sha256_file(real, hex, err)
-                    : rm_error_set(err, RM_EUNSAFE,
-                                   "symlink '%s' points to no file of '%.*s'", rel, (int)dl, rel);
+                    : rm_error_set(err, RM_EUNSAFE, "symlink '%s' points to no file of '%.*s'", rel,
+                                   (int)dl, rel);
     free(real);
     free(top);
     return rc;
@@ -54,14 +54,21 @@ int rm_release_verify(const char *root, const char *vsn, size_t *nfiles, struct 
     int rc = rm__sums_parse(&sums, text, len, list, err);
     free(text);
     for (size_t i = 0; rc == 0 && i < sums.n; i++) {
+        const char *path = sums.items[i].path;
         char hex[RM__SHA256_HEX + 1];
-        if (rm__sha256_in_root(root, sums.items[i].path, hex, err) < 0)
-            rc = rm_error_prefix(err, "release '%s': checksum of '%s'", vsn, sums.items[i].path);
-        else if (strcmp(hex, sums.items[i].hex) != 0)
+        struct rm_error e;
+        int r = rm__sha256_in_root(root, path, hex, &e);
+        if (r < 0 && e.code == RM_ENOENT) {
+            rc = rm_error_set(err, RM_ENOENT, "release '%s': file '%s' is missing", vsn, path);
+        } else if (r < 0) {
+            rm_error_copy(err, &e);
+            rc = rm_error_prefix(err, "release '%s': checksum of '%s'", vsn, path);
+        } else if (strcmp(hex, sums.items[i].hex) != 0) {
             rc = rm_error_set(err, RM_ECHECKSUM,
                               "release '%s': '%s' changed since unpack (its sha-256 is %s, "
                               "'%s' says %s)",
-                              vsn, sums.items[i].path, hex, list, sums.items[i].hex);
+                              vsn, path, hex, list, sums.items[i].hex);
+        }
     }
     if (rc == 0)
         *nfiles = sums.n;

@@ -127,6 +127,19 @@ int client_remove(const char *root, const char *vsn)
     return CMD_OK;
 }
 
+void client_print_plan_json(const char *doc, size_t len, uint64_t first)
+{
+    if (!len || doc[0] != '{') {
+        fwrite(doc, 1, len, stdout);
+        return;
+    }
+    if (first == 0)
+        printf("{\n  \"first_irreversible\": null,");
+    else
+        printf("{\n  \"first_irreversible\": %llu,", (unsigned long long)first);
+    fwrite(doc + 1, 1, len - 1, stdout);
+}
+
 int client_plan(const struct cmd_entry *self, const char *root, const char *vsn, int json)
 {
     if (!root)
@@ -153,15 +166,10 @@ int client_plan(const struct cmd_entry *self, const char *root, const char *vsn,
     /* Which case the plan is in: a YAML comment after the document keeps
        it valid; JSON gets a first_irreversible field (the 1-based step, or
        null), as the reports of check and install. */
-    if (json && len && ((const char *)doc)[0] == '{') {
-        if (first == 0)
-            printf("{\n  \"first_irreversible\": null,");
-        else
-            printf("{\n  \"first_irreversible\": %llu,", (unsigned long long)first);
-        fwrite((const char *)doc + 1, 1, len - 1, stdout);
-    } else {
+    if (json)
+        client_print_plan_json(doc, len, first);
+    else
         fwrite(doc, 1, len, stdout);
-    }
     if (len && ((const char *)doc)[len - 1] != '\n')
         putchar('\n');
     if (!json && first == 0)

@@ -172,4 +172,9 @@ void client_report_print(const struct rm_report *rep, const char *verb, int json
    prints when it fails (the message also goes to stderr). */
 void client_print_json_error(const char *msg);
 
+/* Prints a plan's JSON document (rm_plan_to_json) with a first field
+   "first_irreversible": the 1-based step `first`, or null when it is 0, as
+   the node's plan, check and install replies carry it. */
+void client_print_plan_json(const char *doc, size_t len, uint64_t first);
+
 #endif

@@ -52,8 +52,8 @@ struct plan_opts {
 };
 
 /* Prints the plan, with a comment line naming its first irreversible step. */
-static int print_plan(const struct rm_plan *plan, enum rm_direction dir, const char *from, const char *to,
-                      int json)
+static int print_plan(const struct rm_plan *plan, enum rm_direction dir, const char *from,
+                      const char *to, int json)
 {
     struct rm_error err = {0};
     char *text = json ? rm_plan_to_json(plan, dir, from, to, &err)
@@ -68,7 +68,11 @@ static int print_plan(const struct rm_plan *plan, enum rm_direction dir, const c
             printf("# step %ld (%s) cannot be undone: a failure after it restarts the node\n",
                    k + 1, rm_instr_name(plan->v[k].kind));
     }
-    fputs(text, stdout);
+    if (json)
+        client_print_plan_json(text, strlen(text),
+                               (uint64_t)(rm_plan_first_irreversible(plan) + 1));
+    else
+        fputs(text, stdout);
     free(text);
     return CMD_OK;
 }
@@ -117,7 +121,7 @@ static int plan_appup(const struct plan_opts *o)
             status = cmd_fail(&err);
         } else {
             status = dir == RM_UP ? print_plan(&plan, dir, vsn, doc.version, o->json)
-                                      : print_plan(&plan, dir, doc.version, vsn, o->json);
+                                  : print_plan(&plan, dir, doc.version, vsn, o->json);
             rm_plan_free(&plan);
         }
     }

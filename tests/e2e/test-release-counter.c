@@ -234,7 +234,9 @@ Test(release_counter, module_changed_since_unpack_is_refused)
     e2e_copy(&n, E2E_COUNTER_V0, "lib/counter-2/z.so");
     rh_fails(&n, 1, "check '2': release '2': 'lib/counter-2/z.so' changed since unpack", "check",
              "2", NULL);
-    rh_fails(&n, 1, "install '2': release '2': 'lib/counter-2/z.so' changed since unpack",
+    rh_fails(&n, 1,
+             "install '2' rolled back, release '1' still runs: release '2': "
+             "'lib/counter-2/z.so' changed since unpack",
              "install", "2", NULL);
     rh_call_is(&n, "z", "boom", "0");
     cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
@@ -312,5 +314,43 @@ Test(release_counter, a_plan_of_point_of_no_return_alone_checks_and_installs)
     free(rh_ok(&n, "install", "9", NULL));
     rh_call_is(&n, "z", "boom", "1");
     cr_assert_str_eq(rh_state(&n, "9"), "current");
+    rh_stop(&n);
+}
+
+/* A module file missing since unpack: check and install name it as
+   missing (not as a checksum that cannot be read), and install says, as
+   for any failure undone in place, which release still runs. */
+Test(release_counter, a_missing_module_file_is_named_and_changes_nothing)
+{
+    static struct e2e_node n;
+    rh_counter_node(&n);
+    free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
+    char path[4200];
+    snprintf(path, sizeof path, "%s/lib/counter-2/z.so", n.root);
+    cr_assert_eq(unlink(path), 0);
+    rh_fails(&n, 1, "check '2': release '2': file 'lib/counter-2/z.so' is missing", "check", "2",
+             NULL);
+    rh_fails(&n, 1,
+             "install '2' rolled back, release '1' still runs: release '2': file "
+             "'lib/counter-2/z.so' is missing",
+             "install", "2", NULL);
+    rh_call_is(&n, "z", "boom", "0");
+    cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
+    rh_stop(&n);
+}
+
+/* permanent on the release already permanent succeeds and changes nothing,
+   also while another release is current (OTP's make_permanent). */
+Test(release_counter, permanent_of_the_permanent_release_succeeds)
+{
+    static struct e2e_node n;
+    rh_counter_node(&n);
+    free(rh_ok(&n, "unpack", RH_COUNTER_2, NULL));
+    free(rh_ok(&n, "permanent", "1", NULL));
+    free(rh_ok(&n, "install", "2", NULL));
+    free(rh_ok(&n, "permanent", "1", NULL));
+    cr_assert_str_eq(rh_state(&n, "1"), "permanent");
+    cr_assert_str_eq(rh_state(&n, "2"), "current");
+    rh_call_is(&n, "z", "boom", "0");
     rh_stop(&n);
 }
