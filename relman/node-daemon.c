@@ -104,6 +104,15 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
     while (sigwaitinfo(&stop_set, &si) < 0 && errno == EINTR)
         ;
     node_logf(RM_LOG_INFO, "node stopping (signal %d)", si.si_signo);
+    /* A stop that did not come from the watchdog (`relman node stop`, or a
+       signal sent to the node itself): the watchdog learns of it first, so
+       that a node dying while it stops (a module's own thread running
+       unloaded code, say) is not restarted: its SIGTERM is queued before
+       any SIGCHLD this node's death can raise, and the watchdog takes the
+       lower-numbered signal first. Its answer, a SIGTERM back, stays
+       pending here: the node is stopping already. */
+    if (si.si_signo != SIGUSR1 && watchdog_pid > 0 && si.si_pid != watchdog_pid)
+        kill(watchdog_pid, SIGTERM);
     rm_ctl_shutdown(ctl);
     stop_processes(node);
     rm_ctl_free(ctl);

@@ -6,6 +6,7 @@
  * directories shared between releases.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,8 +295,8 @@ Test(release_apps, boot_starts_dependencies_first)
 
 /* The printed plan of `n` to `vsn` with `line` put before its
    point_of_no_return, written to ROOT/edited.yaml; its path goes to file. */
-static void plan_with_before_ponr(struct e2e_node *n, const char *vsn, const char *line,
-                                  char *file, size_t size)
+static void plan_with_before_ponr(struct e2e_node *n, const char *vsn, const char *line, char *file,
+                                  size_t size)
 {
     char *plan = rh_ok(n, "plan", vsn, NULL);
     const char *ponr = "      - point_of_no_return\n";
@@ -321,8 +322,9 @@ Test(release_apps, apply_before_point_of_no_return_runs_in_check_and_never_resta
     app(&n, "base", "1", "a", "1");
     rh_release(&n, "apps", "1", "base 1", NULL);
     app(&n, "base", "2", "a", "2");
-    appup(&n, "base", "2", "up:\n  - from: \"1\"\n    instructions:\n"
-                           "      - update: {module: a, change: advanced}\n");
+    appup(&n, "base", "2",
+          "up:\n  - from: \"1\"\n    instructions:\n"
+          "      - update: {module: a, change: advanced}\n");
     rh_release(&n, "apps", "2", "base 2", NULL);
     e2e_start(&n);
     rh_call_is(&n, "pa", "get", "0");
@@ -349,4 +351,68 @@ Test(release_apps, apply_before_point_of_no_return_runs_in_check_and_never_resta
     rh_call_is(&n, "pa", "vsn", "1");
     cr_assert_str_eq(rh_state(&n, "2"), "unpacked");
     rh_stop(&n);
+}
+
+/* Whether `pid` runs (a zombie waiting for its parent does not). */
+static int running(pid_t pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *rp = fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+    fclose(f);
+    return rp && rp[1] == ' ' && rp[2] != 'Z';
+}
+
+/* A module that runs a thread of its own (which the module API forbids)
+   crashes the node when its code is unloaded at stop; `node stop` still
+   stops it: the watchdog knows a stop is under way and does not restart a
+   node that dies during it. */
+Test(release_apps, node_stop_stops_a_node_that_crashes_while_stopping)
+{
+    static struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "base", "1", "a", "1");
+    rh_release(&n, "apps", "1", "base 1", NULL);
+    e2e_start(&n);
+    rh_call_is(&n, "pa", "thread", "1");
+    pid_t node = e2e_node_pid(&n), watchdog = e2e_parent_of(node);
+    struct e2e_out o;
+    e2e_run(&n, &o, "node", "stop", NULL);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    e2e_out_free(&o);
+    cr_assert(!running(node), "the node (pid %ld) still runs", (long)node);
+    cr_assert(!running(watchdog), "the watchdog (pid %ld) still runs", (long)watchdog);
+    e2e_run(&n, &o, "status", NULL);
+    cr_assert_eq(o.status, 3, "a node answers after node stop: %s", o.out);
+    e2e_out_free(&o);
+    char *log = e2e_read(&n, "log/node.log");
+    cr_assert_null(strstr(log, "restarting it"), "the watchdog restarted the node:\n%s", log);
+    free(log);
+    /* (the suite's cleanup removes the root) */
+}
+
+/* A node stuck in a callback at stop is killed after --timeout: a stop
+   always stops, and says so. */
+Test(release_apps, node_stop_timeout_kills_a_node_stuck_in_a_callback)
+{
+    static struct e2e_node n;
+    e2e_root_new(&n, 0);
+    app(&n, "base", "1", "a", "1");
+    rh_release(&n, "apps", "1", "base 1", NULL);
+    e2e_start(&n);
+    pid_t node = e2e_node_pid(&n), watchdog = e2e_parent_of(node);
+    pid_t caller =
+        e2e_spawn(&n, "caller.out", "call", "pa", "sleep 30000", "--timeout", "60000", NULL);
+    usleep(300000); /* the call is inside its callback */
+    struct e2e_out o;
+    e2e_run(&n, &o, "node", "stop", "--timeout", "1000", NULL);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(strstr(o.err, "did not stop within 1000 ms; killed it"), "%s", o.err);
+    e2e_out_free(&o);
+    cr_assert(!running(node), "the node (pid %ld) still runs", (long)node);
+    cr_assert(!running(watchdog), "the watchdog (pid %ld) still runs", (long)watchdog);
+    e2e_wait_exit(caller, 10000);
 }

@@ -12,11 +12,15 @@
  * init: a number sets the count.
  * code_change (either direction): extra "fail" fails with "asked to fail";
  * "sleep N" sleeps N ms first; the new state is a copy with changes + 1.
+ *   call "thread"   starts a thread of its own running the module's code
+ *                   (what a module must not do: it crashes the node once
+ *                   the code is unloaded)
  * apply function "mark" (path, text): writes text into the file at path.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "relman/module.h"
@@ -44,6 +48,14 @@ static int reply_num(struct rm_ctx *ctx, long v)
     return RM_CONTINUE;
 }
 
+/* A thread that keeps running this module's code, as a module must not. */
+static void *spin(void *arg)
+{
+    for (;;)
+        usleep(1000);
+    return arg;
+}
+
 static int m_call(struct rm_ctx *ctx, const void *msg, size_t len, void **state)
 {
     struct mstate *s = *state;
@@ -52,6 +64,13 @@ static int m_call(struct rm_ctx *ctx, const void *msg, size_t len, void **state)
         return reply_num(ctx, s->count++);
     if (len == 4 && memcmp(m, "peek", 4) == 0)
         return reply_num(ctx, s->count);
+    if (len == 6 && memcmp(m, "thread", 6) == 0) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, spin, NULL) != 0)
+            return RM_FAIL;
+        pthread_detach(t);
+        return reply_num(ctx, 1);
+    }
     if (len == 7 && memcmp(m, "changes", 7) == 0)
         return reply_num(ctx, s->changes);
     if (len == 3 && memcmp(m, "vsn", 3) == 0) {
