@@ -19,6 +19,7 @@
 /* Above this many candidates the holds are put on in parallel. */
 #define RM__SYS_PAR_PROCS 32768
 #define RM__SYS_RANGE     8192
+#define RM__SYS_FEW       16 /* this many candidates need no allocation */
 
 struct susp_work {
     struct rm_node *node;
@@ -33,8 +34,6 @@ struct susp_work {
 
 static void susp_flush(struct susp_work *w, struct rm_proc **buf, size_t n)
 {
-    if (!w->rq->held)
-        return;
     size_t base = atomic_fetch_add(&w->nheld, n);
     memcpy(w->rq->held + base, buf, n * sizeof *buf);
 }
@@ -80,6 +79,7 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
 {
     struct rm__proc_node *P = rm__proc_of(node);
     char label[RM_NAME_MAX + 24];
+    rq->held = NULL;
     rq->nheld = 0;
     if (rq->strict) {
         for (size_t i = 0; i < rq->n; i++) {
@@ -92,38 +92,38 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
     uint64_t deadline = rm__rt_deadline(rq->timeout_ms);
     struct susp_work w = {.node = node, .rq = rq};
     bool table = rq->procs == NULL;
-    bool own_held = false;
-    if (table)
-        pthread_rwlock_rdlock(&P->tab_lock);
-    size_t most = table ? P->pids.n : rq->n;
     if (table) {
+        pthread_rwlock_rdlock(&P->tab_lock);
         w.pids = &P->pids;
         w.ncand = P->pids.cap;
     } else {
         w.ncand = rq->n;
     }
-    w.busy = malloc((most + 1) * sizeof *w.busy);
-    if (!rq->held) {
-        /* the undo on timeout needs to know what this call holds */
-        own_held = true;
-        rq->held = malloc((most + 1) * sizeof *rq->held);
+    /* sized under tab_lock: no process can join the table meanwhile; a
+       few processes (a pin) need no allocation */
+    size_t most = table ? P->pids.n : rq->n;
+    struct rm_proc *busy_few[RM__SYS_FEW], *held_few[RM__SYS_FEW];
+    bool few = !table && most <= RM__SYS_FEW;
+    w.busy = few ? busy_few : malloc((most + 1) * sizeof *w.busy);
+    rq->held = few ? held_few : malloc((most + 1) * sizeof *rq->held);
+    if (w.busy && rq->held) {
+        if (w.ncand >= RM__SYS_PAR_PROCS && rm__rt_of(node)->nworkers > 1)
+            rm__sched_parallel(node, susp_run, &w);
+        else
+            susp_run(&w);
     }
-    if (!w.busy || !rq->held) {
-        if (table)
-            pthread_rwlock_unlock(&P->tab_lock);
-        free(w.busy);
-        if (own_held) {
-            free(rq->held);
-            rq->held = NULL;
-        }
-        return rm_error_nomem(err);
-    }
-    if (w.ncand >= RM__SYS_PAR_PROCS && rm__rt_of(node)->nworkers > 1)
-        rm__sched_parallel(node, susp_run, &w);
-    else
-        susp_run(&w);
     if (table)
         pthread_rwlock_unlock(&P->tab_lock);
+    if (!w.busy || !rq->held) {
+        free(w.busy);
+        free(rq->held);
+        rq->held = NULL;
+        return rm_error_nomem(err);
+    }
+    /* held is kept for the caller in table mode only */
+    struct rm_proc **held = rq->held;
+    if (!table)
+        rq->held = NULL;
     rq->nheld = atomic_load(&w.nheld);
     size_t nbusy = rm__proc_wait_idle(node, w.busy, atomic_load(&w.nbusy), deadline);
     int r = 0;
@@ -132,16 +132,16 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
         r = rm_error_set(err, RM_ETIMEOUT, "%s '%s': still in a callback after %d ms",
                          rq->what ? rq->what : "suspend", label, rq->timeout_ms);
         for (size_t i = 0; i < rq->nheld; i++) {
-            rm__proc_release(node, rq->held[i], rq->why, 0);
+            rm__proc_release(node, held[i], rq->why, 0);
             if (table)
-                rm__proc_put(rq->held[i]);
+                rm__proc_put(held[i]);
         }
         rq->nheld = 0;
     }
-    free(w.busy);
-    if (own_held) {
-        free(rq->held);
-        rq->held = NULL;
+    if (!few) {
+        free(w.busy);
+        if (!table)
+            free(held);
     }
     return r;
 }

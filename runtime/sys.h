@@ -41,9 +41,9 @@ struct rm__sys_susp {
     void *ud;
     int timeout_ms;
     const char *what; /* starts the timeout message; NULL: "suspend" */
-    /* out: when held is not NULL (room for every candidate), the processes
-       this request holds now, nheld of them, each with a reference of its
-       own in table mode */
+    /* out: how many processes this request holds now (taken or joined)
+       and, in table mode only, which: each with a reference of its own, in
+       an array the caller frees (NULL after an error, and in array mode) */
     struct rm_proc **held;
     size_t nheld;
 };

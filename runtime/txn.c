@@ -204,14 +204,17 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
         }
         pthread_mutex_unlock(&C->code_lock);
     }
-    pthread_rwlock_rdlock(&rm__proc_of(node)->tab_lock);
-    size_t cap = rm__proc_of(node)->pids.n;
-    pthread_rwlock_unlock(&rm__proc_of(node)->tab_lock);
-    if (!mp.m || grow((void **)&t->procs, &t->capproc, t->nproc, sizeof *t->procs, cap) < 0 ||
-        !(rq.held = malloc((cap + 1) * sizeof *rq.held)))
+    if (!mp.m)
         r = rm_error_nomem(err);
     else
         r = rm__sys_suspend(node, &rq, err);
+    if (r == 0 && grow((void **)&t->procs, &t->capproc, t->nproc, sizeof *t->procs, rq.nheld) < 0) {
+        r = rm_error_nomem(err);
+        for (size_t i = 0; i < rq.nheld; i++) {
+            txn_release(node, rq.held[i], 0);
+            rm__proc_put(rq.held[i]);
+        }
+    }
     if (r == 0) {
         for (size_t i = 0; i < rq.nheld; i++)
             t->procs[t->nproc + i] = (struct txn_proc){.p = rq.held[i]};
