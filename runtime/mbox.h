@@ -1,6 +1,6 @@
 /*
- * mbox.h - the mailbox layer: messages and the queue of one process's
- * messages, under its own spinlock. The process layer keeps its run state
+ * mbox.h - the mailbox layer (this header alone): messages and the queue
+ * of one process's messages, under its own spinlock. The process layer keeps its run state
  * under the same lock, so that a message's arrival and the decision to
  * schedule the process are one step.
  */
@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "rt.h"
 
@@ -33,7 +35,21 @@ struct rm__mbox {
 };
 
 /* Allocates a message holding a copy of data; NULL when out of memory. */
-struct rm_msg *rm__mbox_msg_new(int kind, const void *data, size_t len);
+static inline struct rm_msg *rm__mbox_msg_new(int kind, const void *data, size_t len)
+{
+    struct rm_msg *m = malloc(sizeof *m + len + 1);
+    if (!m)
+        return NULL;
+    m->next = NULL;
+    m->from = 0;
+    m->sender = 0;
+    m->len = len;
+    m->kind = (uint8_t)kind;
+    if (len)
+        memcpy(m->data, data, len);
+    m->data[len] = '\0';
+    return m;
+}
 
 static inline void rm__mbox_lock(struct rm__mbox *b)
 {

@@ -22,11 +22,11 @@ enum {
     F_USER = RM__PROC_HOLD_USER << F_HOLD_SHIFT,
     F_TXN = RM__PROC_HOLD_TXN << F_HOLD_SHIFT,
     F_PIN = RM__PROC_HOLD_PIN << F_HOLD_SHIFT,
-    F_EXITING = 1u << 5,  /* leaving the tables */
-    F_DEAD = 1u << 6,     /* gone from the tables, calls failed */
-    F_KEEP = 1u << 7,     /* stays on its code when the current code changes */
-    F_MIGRATED = 1u << 8, /* its state was changed by the open transaction */
-    F_TRACE = 1u << 9     /* trace lines for every message */
+    F_EXITING = 1u << 5,         /* leaving the tables */
+    F_DEAD = 1u << 6,            /* gone from the tables, calls failed */
+    F_KEEP = 1u << 7,            /* stays on its code when the current code changes */
+    F_MIGRATED = 1u << 8,        /* its state was changed by the open transaction */
+    F_TRACE = RM__PROC_TRACE_BIT /* trace lines for every message */
 };
 #define F_HOLDS (F_USER | F_TXN | F_PIN)
 
@@ -130,11 +130,6 @@ bool rm__proc_busy(struct rm_proc *p)
 {
     uint32_t f = atomic_load(&p->st);
     return (f & F_RUNNING) && !(f & F_DEAD);
-}
-
-bool rm__proc_tracing(struct rm_proc *p)
-{
-    return atomic_load_explicit(&p->st, memory_order_relaxed) & F_TRACE;
 }
 
 static void set_mark(struct rm_proc *p, uint32_t bit, bool on)
@@ -316,6 +311,8 @@ void rm__proc_release(struct rm_node *node, struct rm_proc *p, unsigned why, uns
 size_t rm__proc_wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline)
 {
     struct rm__proc_node *P = rm__proc_of(node);
+    if (n == 0)
+        return 0;
     atomic_fetch_add(&P->susp_waiters, 1);
     pthread_mutex_lock(&P->susp_lock);
     for (;;) {

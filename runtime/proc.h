@@ -153,7 +153,13 @@ bool rm__proc_suspended(struct rm_proc *p);
 bool rm__proc_held(struct rm_proc *p, enum rm__proc_hold why);
 /* Inside a callback, or between two on its worker, and not dead. */
 bool rm__proc_busy(struct rm_proc *p);
-bool rm__proc_tracing(struct rm_proc *p);
+/* Read on every message, so inline: the one bit of the state word known
+   outside proc.c (a mark, not a state). */
+#define RM__PROC_TRACE_BIT (1u << 9)
+static inline bool rm__proc_tracing(struct rm_proc *p)
+{
+    return atomic_load_explicit(&p->st, memory_order_relaxed) & RM__PROC_TRACE_BIT;
+}
 void rm__proc_set_trace(struct rm_proc *p, bool on);
 /* Whether p stays on its code when the module's current code changes. */
 bool rm__proc_keeps(struct rm_proc *p);

@@ -103,9 +103,9 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
        few processes (a pin) need no allocation */
     size_t most = table ? P->pids.n : rq->n;
     struct rm_proc *busy_few[RM__SYS_FEW], *held_few[RM__SYS_FEW];
-    bool few = !table && most <= RM__SYS_FEW;
+    bool few = most <= RM__SYS_FEW;
     w.busy = few ? busy_few : malloc((most + 1) * sizeof *w.busy);
-    rq->held = few ? held_few : malloc((most + 1) * sizeof *rq->held);
+    rq->held = few && !table ? held_few : malloc((most + 1) * sizeof *rq->held);
     if (w.busy && rq->held) {
         if (w.ncand >= RM__SYS_PAR_PROCS && rm__rt_of(node)->nworkers > 1)
             rm__sched_parallel(node, susp_run, &w);
@@ -115,8 +115,10 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
     if (table)
         pthread_rwlock_unlock(&P->tab_lock);
     if (!w.busy || !rq->held) {
-        free(w.busy);
-        free(rq->held);
+        if (!few)
+            free(w.busy);
+        if (rq->held != held_few)
+            free(rq->held);
         rq->held = NULL;
         return rm_error_nomem(err);
     }
@@ -138,11 +140,10 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
         }
         rq->nheld = 0;
     }
-    if (!few) {
+    if (!few)
         free(w.busy);
-        if (!table)
-            free(held);
-    }
+    if (!table && held != held_few)
+        free(held);
     return r;
 }
 

@@ -191,7 +191,8 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
     struct rm__code_node *C = rm__code_of(node);
     pthread_mutex_lock(&Y->sys_lock);
     uint64_t t0 = rm__rt_now_ns();
-    struct mod_ptrs mp = {calloc(n + 1, sizeof *mp.m), 0};
+    struct rm_module *few[8];
+    struct mod_ptrs mp = {n <= 8 ? few : malloc(n * sizeof *mp.m), 0};
     struct rm__sys_susp rq = {
         .why = RM__PROC_HOLD_TXN, .pick = pick_module, .ud = &mp, .timeout_ms = timeout_ms};
     int r = 0;
@@ -225,7 +226,8 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
             *count = rq.nheld;
     }
     free(rq.held);
-    free(mp.m);
+    if (mp.m != few)
+        free(mp.m);
     pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
