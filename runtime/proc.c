@@ -167,8 +167,9 @@ void rm__proc_set_migrated(struct rm_proc *p, bool on)
 
 void rm__proc_born(struct rm_proc *p)
 {
-    atomic_store(&p->st, 0);
-    atomic_store(&p->refs, 1);
+    /* not shared yet: the table's lock publishes it */
+    atomic_store_explicit(&p->st, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->refs, 1, memory_order_relaxed);
 }
 
 /* ---- message, run, next, yield (the hot path) ------------------------- */

@@ -27,15 +27,23 @@ struct susp_work {
     struct rm__proc_ptable *pids; /* table mode */
     size_t ncand;                 /* candidates (array length or table slots) */
     _Atomic size_t next;
+    char *out; /* the processes held: one pointer every `stride` bytes */
+    size_t stride;
     _Atomic size_t nheld;
     struct rm_proc **busy;
     _Atomic size_t nbusy;
 };
 
+static struct rm_proc **held_at(struct susp_work *w, size_t i)
+{
+    return (struct rm_proc **)(w->out + i * w->stride);
+}
+
 static void susp_flush(struct susp_work *w, struct rm_proc **buf, size_t n)
 {
     size_t base = atomic_fetch_add(&w->nheld, n);
-    memcpy(w->rq->held + base, buf, n * sizeof *buf);
+    for (size_t k = 0; k < n; k++)
+        *held_at(w, base + k) = buf[k];
 }
 
 static void susp_run(void *arg)
@@ -79,7 +87,6 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
 {
     struct rm__proc_node *P = rm__proc_of(node);
     char label[RM_NAME_MAX + 24];
-    rq->held = NULL;
     rq->nheld = 0;
     if (rq->strict) {
         for (size_t i = 0; i < rq->n; i++) {
@@ -105,8 +112,16 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
     struct rm_proc *busy_few[RM__SYS_FEW], *held_few[RM__SYS_FEW];
     bool few = most <= RM__SYS_FEW;
     w.busy = few ? busy_few : malloc((most + 1) * sizeof *w.busy);
-    rq->held = few && !table ? held_few : malloc((most + 1) * sizeof *rq->held);
-    if (w.busy && rq->held) {
+    struct rm_proc **held = NULL;
+    if (table) {
+        w.out = rq->room(rq->ud, most);
+        w.stride = rq->stride;
+    } else {
+        held = few ? held_few : malloc((most + 1) * sizeof *held);
+        w.out = (char *)held;
+        w.stride = sizeof *held;
+    }
+    if (w.busy && w.out) {
         if (w.ncand >= RM__SYS_PAR_PROCS && rm__rt_of(node)->nworkers > 1)
             rm__sched_parallel(node, susp_run, &w);
         else
@@ -114,35 +129,28 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
     }
     if (table)
         pthread_rwlock_unlock(&P->tab_lock);
-    if (!w.busy || !rq->held) {
-        if (!few)
-            free(w.busy);
-        if (rq->held != held_few)
-            free(rq->held);
-        rq->held = NULL;
-        return rm_error_nomem(err);
-    }
-    /* held is kept for the caller in table mode only */
-    struct rm_proc **held = rq->held;
-    if (!table)
-        rq->held = NULL;
-    rq->nheld = atomic_load(&w.nheld);
-    size_t nbusy = rm__proc_wait_idle(node, w.busy, atomic_load(&w.nbusy), deadline);
     int r = 0;
-    if (nbusy > 0) {
-        rm__proc_label_of(w.busy[0], label, sizeof label);
-        r = rm_error_set(err, RM_ETIMEOUT, "%s '%s': still in a callback after %d ms",
-                         rq->what ? rq->what : "suspend", label, rq->timeout_ms);
-        for (size_t i = 0; i < rq->nheld; i++) {
-            rm__proc_release(node, held[i], rq->why, 0);
-            if (table)
-                rm__proc_put(held[i]);
+    if (!w.busy || !w.out) {
+        r = rm_error_nomem(err);
+    } else {
+        rq->nheld = atomic_load(&w.nheld);
+        size_t nbusy = rm__proc_wait_idle(node, w.busy, atomic_load(&w.nbusy), deadline);
+        if (nbusy > 0) {
+            rm__proc_label_of(w.busy[0], label, sizeof label);
+            r = rm_error_set(err, RM_ETIMEOUT, "%s '%s': still in a callback after %d ms",
+                             rq->what ? rq->what : "suspend", label, rq->timeout_ms);
+            for (size_t i = 0; i < rq->nheld; i++) {
+                struct rm_proc *p = *held_at(&w, i);
+                rm__proc_release(node, p, rq->why, 0);
+                if (table)
+                    rm__proc_put(p);
+            }
+            rq->nheld = 0;
         }
-        rq->nheld = 0;
     }
     if (!few)
         free(w.busy);
-    if (!table && held != held_few)
+    if (held != held_few)
         free(held);
     return r;
 }

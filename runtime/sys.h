@@ -41,10 +41,13 @@ struct rm__sys_susp {
     void *ud;
     int timeout_ms;
     const char *what; /* starts the timeout message; NULL: "suspend" */
-    /* out: how many processes this request holds now (taken or joined)
-       and, in table mode only, which: each with a reference of its own, in
-       an array the caller frees (NULL after an error, and in array mode) */
-    struct rm_proc **held;
+    /* table mode: called under tab_lock with the most processes the
+       request can hold; returns where to write them, one struct rm_proc *
+       every `stride` bytes, or NULL when out of memory. Each process
+       written there has a reference of its own. */
+    void *(*room)(void *ud, size_t most);
+    size_t stride;
+    /* out: how many processes this request holds now (taken or joined) */
     size_t nheld;
 };
 
@@ -52,7 +55,8 @@ struct rm__sys_susp {
    rm__proc_hold: dead ones, and those the hold cannot join, are skipped),
    in parallel when there are many, then waits with one deadline for those
    a worker was running to leave their callbacks. On timeout every hold
-   this request put is released again and -1 is returned with RM_ETIMEOUT:
+   this request put is released again (in table mode with the references
+   it took) and -1 is returned with RM_ETIMEOUT:
    "<what> '<label>': still in a callback after N ms". sys_lock held. */
 int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_error *err);
 /* Pins a process between callbacks (a pin hold, joining any hold it has),

@@ -163,9 +163,11 @@ static bool in_set(const struct mod_set *s, const char *name)
     return false;
 }
 
-/* The modules of a suspend, as table entries (never freed before the
-   node): a process is picked by comparing one pointer. */
+/* A suspend of the transaction: its modules as table entries (never
+   freed before the node), so that a process is picked by comparing one
+   pointer. */
 struct mod_ptrs {
+    struct rm_txn *t;
     struct rm_module **m;
     size_t n;
 };
@@ -177,6 +179,31 @@ static bool pick_module(struct rm_proc *p, void *ud)
         if (p->module == mp->m[i])
             return true;
     return false;
+}
+
+/* Makes room for `most` more entries after t->nproc, for the suspend
+   engine to write their processes in (in parallel). A new array is
+   calloc'ed rather than realloc'ed: large, it comes zeroed from the kernel
+   page by page as the engine's threads first touch it, so no thread clears
+   it beforehand; entries past t->nproc hold nothing but maybe a process
+   pointer (from a suspend that timed out). */
+static void *txn_room(void *ud, size_t most)
+{
+    struct rm_txn *t = ((struct mod_ptrs *)ud)->t;
+    if (t->nproc + most > t->capproc) {
+        size_t c = t->capproc ? t->capproc : 8;
+        while (c < t->nproc + most)
+            c *= 2;
+        struct txn_proc *v = calloc(c, sizeof *v);
+        if (!v)
+            return NULL;
+        if (t->nproc)
+            memcpy(v, t->procs, t->nproc * sizeof *v);
+        free(t->procs);
+        t->procs = v;
+        t->capproc = c;
+    }
+    return &t->procs[t->nproc].p;
 }
 
 /* A process suspended by hand is taken in too (it is between callbacks):
@@ -192,9 +219,13 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
     pthread_mutex_lock(&Y->sys_lock);
     uint64_t t0 = rm__rt_now_ns();
     struct rm_module *few[8];
-    struct mod_ptrs mp = {n <= 8 ? few : malloc(n * sizeof *mp.m), 0};
-    struct rm__sys_susp rq = {
-        .why = RM__PROC_HOLD_TXN, .pick = pick_module, .ud = &mp, .timeout_ms = timeout_ms};
+    struct mod_ptrs mp = {t, n <= 8 ? few : malloc(n * sizeof *mp.m), 0};
+    struct rm__sys_susp rq = {.why = RM__PROC_HOLD_TXN,
+                              .pick = pick_module,
+                              .ud = &mp,
+                              .room = txn_room,
+                              .stride = sizeof(struct txn_proc),
+                              .timeout_ms = timeout_ms};
     int r = 0;
     if (mp.m) {
         pthread_mutex_lock(&C->code_lock);
@@ -209,23 +240,13 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
         r = rm_error_nomem(err);
     else
         r = rm__sys_suspend(node, &rq, err);
-    if (r == 0 && grow((void **)&t->procs, &t->capproc, t->nproc, sizeof *t->procs, rq.nheld) < 0) {
-        r = rm_error_nomem(err);
-        for (size_t i = 0; i < rq.nheld; i++) {
-            txn_release(node, rq.held[i], 0);
-            rm__proc_put(rq.held[i]);
-        }
-    }
     if (r == 0) {
-        for (size_t i = 0; i < rq.nheld; i++)
-            t->procs[t->nproc + i] = (struct txn_proc){.p = rq.held[i]};
         if (!t->t_first && rq.nheld)
             t->t_first = t0;
         t->nproc += rq.nheld;
         if (count)
             *count = rq.nheld;
     }
-    free(rq.held);
     if (mp.m != few)
         free(mp.m);
     pthread_mutex_unlock(&Y->sys_lock);
