@@ -275,7 +275,13 @@ int rm__proc_hold(struct rm_node *node, struct rm_proc *p, enum rm__proc_hold wh
     uint32_t f = atomic_load(&p->st);
     enum hold_action a;
     do {
-        a = hold_table[state_of(p, f)][hold_col(why)];
+        /* runnable or running (no hold, no exit): every hold takes it, as
+           the table's first two rows say; the upgrade's pass over 100,000
+           processes goes this way */
+        if (!(f & (F_HOLDS | F_EXITING | F_DEAD)))
+            a = TAKE;
+        else
+            a = hold_table[state_of(p, f)][hold_col(why)];
         if (a == REFUSE || (f & bit))
             return -1;
     } while (!atomic_compare_exchange_weak(&p->st, &f, f | bit));

@@ -46,6 +46,14 @@ static void susp_flush(struct susp_work *w, struct rm_proc **buf, size_t n)
         *held_at(w, base + k) = buf[k];
 }
 
+static bool of_modules(const struct rm__sys_susp *rq, const struct rm_proc *p)
+{
+    for (size_t i = 0; i < rq->nmodules; i++)
+        if (p->module == rq->modules[i])
+            return true;
+    return false;
+}
+
 static void susp_run(void *arg)
 {
     struct susp_work *w = arg;
@@ -61,7 +69,7 @@ static void susp_run(void *arg)
             struct rm_proc *p;
             if (w->pids) {
                 p = w->pids->slots[i];
-                if (!RM__PROC_SLOT_LIVE(p) || !rq->pick(p, rq->ud))
+                if (!RM__PROC_SLOT_LIVE(p) || !of_modules(rq, p))
                     continue;
             } else {
                 p = rq->procs[i];

@@ -33,12 +33,12 @@ struct rm__sys_susp {
        '<label>': already suspended") when any process is suspended */
     bool strict;
     /* the candidates: procs[0..n-1] (referenced by the caller), or, when
-       procs is NULL, every process of the pid table that pick() accepts
-       (called with tab_lock read held, maybe on several threads) */
+       procs is NULL (table mode), every process of the pid table that runs
+       one of modules[0..nmodules-1] */
     struct rm_proc **procs;
     size_t n;
-    bool (*pick)(struct rm_proc *p, void *ud);
-    void *ud;
+    struct rm_module *const *modules;
+    size_t nmodules;
     int timeout_ms;
     const char *what; /* starts the timeout message; NULL: "suspend" */
     /* table mode: called under tab_lock with the most processes the
@@ -46,6 +46,7 @@ struct rm__sys_susp {
        every `stride` bytes, or NULL when out of memory. Each process
        written there has a reference of its own. */
     void *(*room)(void *ud, size_t most);
+    void *ud;
     size_t stride;
     /* out: how many processes this request holds now (taken or joined) */
     size_t nheld;

@@ -163,24 +163,6 @@ static bool in_set(const struct mod_set *s, const char *name)
     return false;
 }
 
-/* A suspend of the transaction: its modules as table entries (never
-   freed before the node), so that a process is picked by comparing one
-   pointer. */
-struct mod_ptrs {
-    struct rm_txn *t;
-    struct rm_module **m;
-    size_t n;
-};
-
-static bool pick_module(struct rm_proc *p, void *ud)
-{
-    const struct mod_ptrs *mp = ud;
-    for (size_t i = 0; i < mp->n; i++)
-        if (p->module == mp->m[i])
-            return true;
-    return false;
-}
-
 /* Makes room for `most` more entries after t->nproc, for the suspend
    engine to write their processes in (in parallel). A new array is
    calloc'ed rather than realloc'ed: large, it comes zeroed from the kernel
@@ -189,7 +171,7 @@ static bool pick_module(struct rm_proc *p, void *ud)
    pointer (from a suspend that timed out). */
 static void *txn_room(void *ud, size_t most)
 {
-    struct rm_txn *t = ((struct mod_ptrs *)ud)->t;
+    struct rm_txn *t = ud;
     if (t->nproc + most > t->capproc) {
         size_t c = t->capproc ? t->capproc : 8;
         while (c < t->nproc + most)
@@ -218,25 +200,26 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
     struct rm__code_node *C = rm__code_of(node);
     pthread_mutex_lock(&Y->sys_lock);
     uint64_t t0 = rm__rt_now_ns();
-    struct rm_module *few[8];
-    struct mod_ptrs mp = {t, n <= 8 ? few : malloc(n * sizeof *mp.m), 0};
+    /* the modules as table entries (never freed before the node): a
+       process is picked by comparing one pointer */
+    struct rm_module *few[8], **mods = n <= 8 ? few : malloc(n * sizeof *mods);
     struct rm__sys_susp rq = {.why = RM__PROC_HOLD_TXN,
-                              .pick = pick_module,
-                              .ud = &mp,
+                              .modules = mods,
                               .room = txn_room,
+                              .ud = t,
                               .stride = sizeof(struct txn_proc),
                               .timeout_ms = timeout_ms};
     int r = 0;
-    if (mp.m) {
+    if (mods) {
         pthread_mutex_lock(&C->code_lock);
         for (size_t i = 0; i < n; i++) {
             struct rm_module *m = rm__code_module_find(node, modules[i]);
             if (m)
-                mp.m[mp.n++] = m;
+                mods[rq.nmodules++] = m;
         }
         pthread_mutex_unlock(&C->code_lock);
     }
-    if (!mp.m)
+    if (!mods)
         r = rm_error_nomem(err);
     else
         r = rm__sys_suspend(node, &rq, err);
@@ -247,8 +230,8 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
         if (count)
             *count = rq.nheld;
     }
-    if (mp.m != few)
-        free(mp.m);
+    if (mods != few)
+        free(mods);
     pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
