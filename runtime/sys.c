@@ -260,12 +260,18 @@ int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm
     char label[RM_NAME_MAX + 24];
     for (size_t i = 0; r == 0 && i < n; i++) {
         rm__proc_label_of(v[i], label, sizeof label);
-        if (!rm__proc_suspended(v[i]))
-            r = rm_error_set(err, RM_ESTATE, "resume '%s': not suspended", label);
-        else if (rm__proc_held(v[i], RM__PROC_HOLD_TXN))
+        switch (rm__proc_state(v[i])) {
+        case RM__PROC_SUSP_USER:
+            break;
+        case RM__PROC_SUSP_TXN:
             r = rm_error_set(err, RM_EBUSY, "resume '%s': held by the upgrade in progress", label);
-        else
+            break;
+        case RM__PROC_WAITING:
             r = check_down(node, v[i], label, err);
+            break;
+        default: /* runnable, running; pinned, exiting, dead: not here (sys_lock) */
+            r = rm_error_set(err, RM_ESTATE, "resume '%s': not suspended", label);
+        }
     }
     for (size_t i = 0; r == 0 && i < n; i++)
         rm__proc_release(node, v[i], RM__PROC_HOLD_USER, 0);
@@ -307,16 +313,20 @@ int rm_proc_change_code(struct rm_node *node, rm_pid pid, const char *module, co
 static int change_check(struct rm_proc *p, const char *label, const char *module,
                         enum rm_direction dir, const char *vsn, struct rm_error *err)
 {
-    if (!rm__proc_suspended(p) || rm__proc_dead(p))
-        return rm_error_set(err, RM_ESTATE, "change code of '%s': process not suspended", label);
-    if (rm__proc_held(p, RM__PROC_HOLD_TXN))
+    switch (rm__proc_state(p)) {
+    case RM__PROC_SUSP_USER:
+        break;
+    case RM__PROC_SUSP_TXN:
         return rm_error_set(err, RM_EBUSY, "change code of '%s': held by the upgrade in progress",
                             label);
-    if (p->down_vsn)
+    case RM__PROC_WAITING:
         return rm_error_set(err, RM_ESTATE,
                             "change code of '%s': its state was changed down to version '%s'; "
                             "load that version first",
                             label, p->down_vsn);
+    default: /* runnable, running; pinned, exiting, dead: not here (sys_lock) */
+        return rm_error_set(err, RM_ESTATE, "change code of '%s': process not suspended", label);
+    }
     if (!module || strcmp(p->module->name, module) != 0)
         return rm_error_set(err, RM_EINVAL,
                             "change code of '%s': process runs module '%s', not '%s'", label,
