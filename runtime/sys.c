@@ -46,10 +46,10 @@ static void susp_flush(struct susp_work *w, struct rm_proc **buf, size_t n)
         *held_at(w, base + k) = buf[k];
 }
 
-static bool of_modules(const struct rm__sys_susp *rq, const struct rm_proc *p)
+static bool of_modules(const struct rm__sys_susp *rq, const struct rm_module *m)
 {
     for (size_t i = 0; i < rq->nmodules; i++)
-        if (p->module == rq->modules[i])
+        if (strcmp(m->name, rq->modules[i]) == 0)
             return true;
     return false;
 }
@@ -60,6 +60,7 @@ static void susp_run(void *arg)
     struct rm__sys_susp *rq = w->rq;
     struct rm_proc *buf[256];
     size_t n = 0;
+    const struct rm_module *last = NULL; /* the module that matched last */
     for (;;) {
         size_t i = atomic_fetch_add(&w->next, RM__SYS_RANGE);
         if (i >= w->ncand)
@@ -69,8 +70,13 @@ static void susp_run(void *arg)
             struct rm_proc *p;
             if (w->pids) {
                 p = w->pids->slots[i];
-                if (!RM__PROC_SLOT_LIVE(p) || !of_modules(rq, p))
+                if (!RM__PROC_SLOT_LIVE(p))
                     continue;
+                if (p->module != last) {
+                    if (!of_modules(rq, p->module))
+                        continue;
+                    last = p->module;
+                }
             } else {
                 p = rq->procs[i];
             }

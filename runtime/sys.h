@@ -33,11 +33,11 @@ struct rm__sys_susp {
        '<label>': already suspended") when any process is suspended */
     bool strict;
     /* the candidates: procs[0..n-1] (referenced by the caller), or, when
-       procs is NULL (table mode), every process of the pid table that runs
-       one of modules[0..nmodules-1] */
+       procs is NULL (table mode), every process of the pid table whose
+       module is one of the names modules[0..nmodules-1] */
     struct rm_proc **procs;
     size_t n;
-    struct rm_module *const *modules;
+    const char *const *modules;
     size_t nmodules;
     int timeout_ms;
     const char *what; /* starts the timeout message; NULL: "suspend" */

@@ -169,6 +169,8 @@ static bool in_set(const struct mod_set *s, const char *name)
    page by page as the engine's threads first touch it, so no thread clears
    it beforehand; entries past t->nproc hold nothing but maybe a process
    pointer (from a suspend that timed out). */
+#define RM__TXN_CALLOC_MIN (128u * 1024) /* glibc's default mmap threshold */
+
 static void *txn_room(void *ud, size_t most)
 {
     struct rm_txn *t = ud;
@@ -176,9 +178,14 @@ static void *txn_room(void *ud, size_t most)
         size_t c = t->capproc ? t->capproc : 8;
         while (c < t->nproc + most)
             c *= 2;
-        struct txn_proc *v = calloc(c, sizeof *v);
+        /* calloc only where it pays: a small one would bypass malloc's
+           per-thread cache */
+        size_t bytes = c * sizeof(struct txn_proc);
+        struct txn_proc *v = bytes >= RM__TXN_CALLOC_MIN ? calloc(c, sizeof *v) : malloc(bytes);
         if (!v)
             return NULL;
+        if (bytes < RM__TXN_CALLOC_MIN) /* past what is copied below */
+            memset(v + t->nproc, 0, (c - t->nproc) * sizeof *v);
         if (t->nproc)
             memcpy(v, t->procs, t->nproc * sizeof *v);
         free(t->procs);
@@ -197,32 +204,16 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
 {
     struct rm_node *node = t->node;
     struct rm__sys_node *Y = rm__sys_of(node);
-    struct rm__code_node *C = rm__code_of(node);
     pthread_mutex_lock(&Y->sys_lock);
     uint64_t t0 = rm__rt_now_ns();
-    /* the modules as table entries (never freed before the node): a
-       process is picked by comparing one pointer */
-    struct rm_module *few[8], **mods = n <= 8 ? few : malloc(n * sizeof *mods);
     struct rm__sys_susp rq = {.why = RM__PROC_HOLD_TXN,
-                              .modules = mods,
+                              .modules = modules,
+                              .nmodules = n,
                               .room = txn_room,
                               .ud = t,
                               .stride = sizeof(struct txn_proc),
                               .timeout_ms = timeout_ms};
-    int r = 0;
-    if (mods) {
-        pthread_mutex_lock(&C->code_lock);
-        for (size_t i = 0; i < n; i++) {
-            struct rm_module *m = rm__code_module_find(node, modules[i]);
-            if (m)
-                mods[rq.nmodules++] = m;
-        }
-        pthread_mutex_unlock(&C->code_lock);
-    }
-    if (!mods)
-        r = rm_error_nomem(err);
-    else
-        r = rm__sys_suspend(node, &rq, err);
+    int r = rm__sys_suspend(node, &rq, err);
     if (r == 0) {
         if (!t->t_first && rq.nheld)
             t->t_first = t0;
@@ -230,8 +221,6 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
         if (count)
             *count = rq.nheld;
     }
-    if (mods != few)
-        free(mods);
     pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
