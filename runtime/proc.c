@@ -46,19 +46,6 @@ static enum rm__proc_state state_of(const struct rm_proc *p, uint32_t f)
     return (f & F_RUNNING) ? RM__PROC_RUNNING : RM__PROC_RUNNABLE;
 }
 
-static const char *const state_names[] = {
-    [RM__PROC_RUNNABLE] = "runnable",
-    [RM__PROC_RUNNING] = "running",
-    [RM__PROC_SUSP_USER] = "suspended by user",
-    [RM__PROC_SUSP_TXN] = "suspended by the upgrade",
-    [RM__PROC_PINNED] = "pinned",
-    [RM__PROC_WAITING] = "waiting for a version",
-    [RM__PROC_EXITING] = "exiting",
-    [RM__PROC_DEAD] = "dead",
-};
-_Static_assert(sizeof state_names / sizeof state_names[0] == RM__PROC_NSTATES,
-               "a name for every state");
-
 /* ---- the state x event table ------------------------------------------
 
    Events and what they do in each state (s6-supervise's actions[state]
@@ -104,11 +91,6 @@ static unsigned hold_col(enum rm__proc_hold why)
 enum rm__proc_state rm__proc_state(struct rm_proc *p)
 {
     return state_of(p, atomic_load(&p->st));
-}
-
-const char *rm__proc_state_name(enum rm__proc_state s)
-{
-    return (unsigned)s < RM__PROC_NSTATES ? state_names[s] : "?";
 }
 
 bool rm__proc_dead(struct rm_proc *p)

@@ -143,8 +143,6 @@ void rm__proc_free(struct rm_node *node);
 
 /* The named state of p at this moment. */
 enum rm__proc_state rm__proc_state(struct rm_proc *p);
-/* Its name, for messages and logs ("runnable", "suspended by user" ...). */
-const char *rm__proc_state_name(enum rm__proc_state s);
 
 bool rm__proc_dead(struct rm_proc *p);
 /* Held by anything (user, transaction, pin). */

@@ -18,7 +18,7 @@
  *   sys    node->sys_lock   serialises control operations (suspend, load, txn ...)
  *   code   node->code_lock  the module table and the lifetime of code versions
  *   proc   node->tab_lock   the pid and name tables (read: lookups and sends)
- *   proc   p->mbox.lock     one process's mailbox and run state (spinlock)
+ *   proc   p->mbox.lock     one process's mailbox, and whether it is queued (spinlock)
  *   sched  node->rq_lock    the run queue and the job queue
  * Leaves: proc's susp_lock (waits for processes to leave their callbacks),
  * call's shard locks, the timer lock, sched's pool_lock.
