@@ -1,25 +1,26 @@
 /*
  * apply.c - the release handler's module operations beyond the runtime's
  * own API (relman/apply.h): call a function a module exports, delete a
- * module. Built on the module table's private interface (rt-internal.h),
- * with its lock order: sys_lock, then code_lock.
+ * module. Part of the load layer, built on the code table (code.h), with
+ * the lock order: sys_lock, then code_lock.
  */
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "relman/apply.h"
-#include "rt-internal.h"
+#include "load.h"
 
 int rm_module_apply(struct rm_node *node, const char *module, const char *function,
                     const char *const *args, size_t nargs, struct rm_error *err)
 {
-    pthread_mutex_lock(&node->code_lock);
-    struct rm_module *m = rm__module_find(node, module);
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_module *m = rm__code_module_find(node, module);
     struct rm_code *cur = m ? atomic_load(&m->current) : NULL;
     if (cur)
         rm__code_ref(cur); /* keeps the object mapped during the call */
-    pthread_mutex_unlock(&node->code_lock);
+    pthread_mutex_unlock(&C->code_lock);
     if (!cur)
         return rm_error_set(err, RM_ENOENT, "apply '%s:%s': module '%s' is not loaded", module,
                             function, module);
@@ -47,6 +48,8 @@ int rm_module_apply(struct rm_node *node, const char *module, const char *functi
 int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mode mode,
                      size_t *killed, struct rm_error *err)
 {
+    struct rm__sys_node *Y = rm__sys_of(node);
+    struct rm__code_node *C = rm__code_of(node);
     struct rm_proc_info *ps;
     size_t n, nkilled = 0;
     if (rm_proc_list(node, module, &ps, &n, err) < 0)
@@ -63,9 +66,9 @@ int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mod
         if (rm_proc_stop(node, ps[i].pid, "killed", NULL) == 0)
             nkilled++;
     free(ps);
-    pthread_mutex_lock(&node->sys_lock);
-    pthread_mutex_lock(&node->code_lock);
-    struct rm_module *m = rm__module_find(node, module);
+    pthread_mutex_lock(&Y->sys_lock);
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_module *m = rm__code_module_find(node, module);
     struct rm_code *cur = m ? atomic_load(&m->current) : NULL;
     struct rm_code *old = m ? m->old : NULL;
     int r = 0;
@@ -76,7 +79,7 @@ int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mod
         m->old = NULL;
         atomic_store(&m->current, NULL);
     }
-    pthread_mutex_unlock(&node->code_lock);
+    pthread_mutex_unlock(&C->code_lock);
     if (r == 0) {
         /* No process runs either version: the table's references are the
            last but those of running callbacks, which close it once done. */
@@ -85,7 +88,7 @@ int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mod
         if (cur)
             rm__code_unref(node, cur, false);
     }
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     if (r == 0 && killed)
         *killed = nkilled;
     return r;

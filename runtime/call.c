@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt-internal.h"
+#include "call.h"
 
 /* A caller spins this long for its answer, then yields the CPU between
    checks for as long again (the callee's worker may need this core), and
@@ -21,31 +21,31 @@
 
 static struct rm__call_shard *shard_of(struct rm_node *node, rm_from id)
 {
-    return &node->shards[id & (RM__CALL_SHARDS - 1)];
+    return &rm__call_of(node)->shards[id & (RM__CALL_SHARDS - 1)];
 }
 
-void rm__call_register(struct rm_node *node, struct rm__waiter *w)
+void rm__call_register(struct rm_node *node, struct rm__call_waiter *w)
 {
-    w->id = atomic_fetch_add(&node->next_from, 1);
+    w->id = atomic_fetch_add(&rm__call_of(node)->next_from, 1);
     atomic_store(&w->state, 0);
     struct rm__call_shard *s = shard_of(node, w->id);
-    rm__spin_lock(&s->lock);
+    rm__rt_spin_lock(&s->lock);
     w->next = s->head;
     s->head = w;
-    rm__spin_unlock(&s->lock);
+    rm__rt_spin_unlock(&s->lock);
 }
 
 /* Removes the waiter of `id` from its shard; NULL when absent. */
-static struct rm__waiter *withdraw(struct rm_node *node, rm_from id)
+static struct rm__call_waiter *withdraw(struct rm_node *node, rm_from id)
 {
     struct rm__call_shard *s = shard_of(node, id);
-    rm__spin_lock(&s->lock);
-    struct rm__waiter **pp = &s->head, *w;
+    rm__rt_spin_lock(&s->lock);
+    struct rm__call_waiter **pp = &s->head, *w;
     while ((w = *pp) && w->id != id)
         pp = &w->next;
     if (w)
         *pp = w->next;
-    rm__spin_unlock(&s->lock);
+    rm__rt_spin_unlock(&s->lock);
     return w;
 }
 
@@ -54,7 +54,7 @@ int rm__call_complete(struct rm_node *node, rm_from from, const void *data, size
 {
     if (from == 0)
         return -1;
-    struct rm__waiter *w = withdraw(node, from);
+    struct rm__call_waiter *w = withdraw(node, from);
     if (!w)
         return -1;
     /* The caller waits for state 2 from now on, so w stays valid. A short
@@ -81,7 +81,7 @@ int rm__call_complete(struct rm_node *node, rm_from from, const void *data, size
     if (status)
         snprintf(w->reason, sizeof w->reason, "%s", reason ? reason : "");
     if (atomic_exchange(&w->state, 2) == 1)
-        rm__futex_wake(&w->state, 1);
+        rm__rt_futex_wake(&w->state, 1);
     return 0;
 }
 
@@ -89,27 +89,27 @@ int rm__call_complete(struct rm_node *node, rm_from from, const void *data, size
    answered. */
 static bool wait_answer(_Atomic uint32_t *state, uint64_t deadline)
 {
-    uint64_t start = rm__now_ns();
+    uint64_t start = rm__rt_now_ns();
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(state, memory_order_acquire) == 2)
             return true;
         if ((i & 15) == 0) {
-            uint64_t spent = rm__now_ns() - start;
-            if (spent > RM__CALL_SPIN_NS + RM__CALL_YIELD_NS || rm__now_ns() >= deadline)
+            uint64_t spent = rm__rt_now_ns() - start;
+            if (spent > RM__CALL_SPIN_NS + RM__CALL_YIELD_NS || rm__rt_now_ns() >= deadline)
                 break;
             if (spent > RM__CALL_SPIN_NS)
                 sched_yield();
         }
-        rm__cpu_relax();
+        rm__rt_cpu_relax();
     }
     for (;;) {
         uint32_t v = 0;
         if (!atomic_compare_exchange_strong(state, &v, 1) && v == 2)
             return true;
-        uint64_t now = rm__now_ns();
+        uint64_t now = rm__rt_now_ns();
         if (now >= deadline)
             return atomic_load(state) == 2;
-        rm__futex_wait(state, 1, deadline == UINT64_MAX ? -1 : (int64_t)(deadline - now));
+        rm__rt_futex_wait(state, 1, deadline == UINT64_MAX ? -1 : (int64_t)(deadline - now));
         if (atomic_load(state) == 2)
             return true;
         v = 1;
@@ -117,7 +117,7 @@ static bool wait_answer(_Atomic uint32_t *state, uint64_t deadline)
     }
 }
 
-int rm__call_wait(struct rm_node *node, struct rm__waiter *w, uint64_t deadline)
+int rm__call_wait(struct rm_node *node, struct rm__call_waiter *w, uint64_t deadline)
 {
     if (wait_answer(&w->state, deadline))
         return 0;
@@ -127,28 +127,28 @@ int rm__call_wait(struct rm_node *node, struct rm__waiter *w, uint64_t deadline)
     return 0;
 }
 
-int rm__call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *msg, size_t len,
-             int timeout_ms, char **reply, size_t *reply_len, struct rm_error *err)
+int rm__call_call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *msg, size_t len,
+                  int timeout_ms, char **reply, size_t *reply_len, struct rm_error *err)
 {
-    struct rm__waiter w;
+    struct rm__call_waiter w;
     w.reply = NULL;
     w.status = 0;
     w.sender = sender;
-    struct rm_msg *m = rm__msg_new(RM__MSG_CALL, msg, len);
+    struct rm_msg *m = rm__mbox_msg_new(RM__MBOX_CALL, msg, len);
     if (!m)
         return rm_error_nomem(err);
-    uint64_t deadline = rm__deadline(timeout_ms);
+    uint64_t deadline = rm__rt_deadline(timeout_ms);
     rm__call_register(node, &w);
     m->from = w.id;
     m->sender = sender;
-    if (rm__deliver(node, pid, m) < 0) {
+    if (rm__proc_deliver(node, pid, m) < 0) {
         withdraw(node, w.id);
         free(m);
         return rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
     }
-    rm__worker_block(node);
+    rm__sched_block(node);
     int r = rm__call_wait(node, &w, deadline);
-    rm__worker_unblock(node);
+    rm__sched_unblock(node);
     char label[RM_NAME_MAX + 24];
     if (r < 0) {
         rm__proc_label(node, pid, label, sizeof label);

@@ -1,148 +1,185 @@
 /*
  * sys.c - OTP's sys for relman processes: suspend, resume, change_code,
- * status, format_state and trace.
+ * status, format_state, trace and stop; and the one suspend engine every
+ * control operation uses (sys itself, pins, purges, transactions).
  *
- * Suspension sets a flag on every process first and then waits, with one
+ * Suspension puts a hold on every process first and then waits, with one
  * deadline for all, only for those a worker is running at that moment: a
- * worker checks the flag before each message, so a suspended process is one
- * whose state no worker touches. Control operations hold node->sys_lock, so
- * a pinned (temporarily suspended) process is never seen by another one.
+ * worker looks at the holds before each message, so a held process is one
+ * whose state no worker touches. Control operations hold Y->sys_lock, so
+ * a pinned (temporarily held) process is never seen by another one.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt-internal.h"
+#include "sys.h"
 
-void rm__label_of(struct rm_proc *p, char *buf, size_t size)
+/* ---- the suspend engine ----------------------------------------------- */
+
+/* Above this many candidates the holds are put on in parallel. */
+#define RM__SYS_PAR_PROCS 32768
+#define RM__SYS_RANGE     8192
+#define RM__SYS_FEW       16 /* this many candidates need no allocation */
+
+struct susp_work {
+    struct rm_node *node;
+    struct rm__sys_susp *rq;
+    struct rm__proc_ptable *pids; /* table mode */
+    size_t ncand;                 /* candidates (array length or table slots) */
+    _Atomic size_t next;
+    char *out; /* the processes held: one pointer every `stride` bytes */
+    size_t stride;
+    _Atomic size_t nheld;
+    struct rm_proc **busy;
+    _Atomic size_t nbusy;
+};
+
+static struct rm_proc **held_at(struct susp_work *w, size_t i)
 {
-    if (p->ext && p->ext->name)
-        snprintf(buf, size, "%s", p->ext->name);
-    else
-        snprintf(buf, size, "<%llu>", (unsigned long long)p->pid);
+    return (struct rm_proc **)(w->out + i * w->stride);
 }
 
-void rm__resume_one(struct rm_node *node, struct rm_proc *p, uint32_t flags)
+static void susp_flush(struct susp_work *w, struct rm_proc **buf, size_t n)
 {
-    if (p->code == atomic_load(&p->module->current))
-        flags |= RM__F_KEEP; /* nothing to keep any more */
-    rm__spin_lock(&p->mlock);
-    atomic_fetch_and(&p->flags, ~(uint32_t)(RM__F_SUSPENDED | flags));
-    bool push = rm__proc_want_run(p);
-    rm__spin_unlock(&p->mlock);
-    if (push)
-        rm__runq_push(node, p);
+    size_t base = atomic_fetch_add(&w->nheld, n);
+    for (size_t k = 0; k < n; k++)
+        *held_at(w, base + k) = buf[k];
 }
 
-static bool busy(struct rm_proc *p)
+static bool of_modules(const struct rm__sys_susp *rq, const struct rm_module *m)
 {
-    uint32_t f = atomic_load(&p->flags);
-    return (f & RM__F_RUNNING) && !(f & RM__F_DEAD);
+    for (size_t i = 0; i < rq->nmodules; i++)
+        if (strcmp(m->name, rq->modules[i]) == 0)
+            return true;
+    return false;
 }
 
-size_t rm__wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline)
+static void susp_run(void *arg)
 {
-    atomic_fetch_add(&node->susp_waiters, 1);
-    pthread_mutex_lock(&node->susp_lock);
+    struct susp_work *w = arg;
+    struct rm__sys_susp *rq = w->rq;
+    struct rm_proc *buf[256];
+    size_t n = 0;
+    const struct rm_module *last = NULL; /* the module that matched last */
     for (;;) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (busy(v[i]))
-                v[k++] = v[i];
-        n = k;
-        if (n == 0 || rm__now_ns() >= deadline)
+        size_t i = atomic_fetch_add(&w->next, RM__SYS_RANGE);
+        if (i >= w->ncand)
             break;
-        if (deadline == UINT64_MAX) {
-            pthread_cond_wait(&node->susp_cv, &node->susp_lock);
-        } else {
-            struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
-            pthread_cond_timedwait(&node->susp_cv, &node->susp_lock, &ts);
+        size_t end = i + RM__SYS_RANGE < w->ncand ? i + RM__SYS_RANGE : w->ncand;
+        for (; i < end; i++) {
+            struct rm_proc *p;
+            if (w->pids) {
+                p = w->pids->slots[i];
+                if (!RM__PROC_SLOT_LIVE(p))
+                    continue;
+                if (p->module != last) {
+                    if (!of_modules(rq, p->module))
+                        continue;
+                    last = p->module;
+                }
+            } else {
+                p = rq->procs[i];
+            }
+            bool busy;
+            if (rm__proc_hold(w->node, p, rq->why, &busy) < 0)
+                continue;
+            if (w->pids)
+                rm__proc_ref(p);
+            if (busy)
+                w->busy[atomic_fetch_add(&w->nbusy, 1)] = p;
+            buf[n++] = p;
+            if (n == 256) {
+                susp_flush(w, buf, n);
+                n = 0;
+            }
         }
     }
-    pthread_mutex_unlock(&node->susp_lock);
-    atomic_fetch_sub(&node->susp_waiters, 1);
-    return n;
+    susp_flush(w, buf, n);
 }
 
-int rm__suspend(struct rm_node *node, struct rm_proc **procs, size_t n, uint32_t flag, bool strict,
-                int timeout_ms, bool *mine, struct rm_error *err)
+int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_error *err)
 {
+    struct rm__proc_node *P = rm__proc_of(node);
     char label[RM_NAME_MAX + 24];
-    if (strict) {
-        for (size_t i = 0; i < n; i++) {
-            if (atomic_load(&procs[i]->flags) & RM__F_SUSPENDED) {
-                rm__label_of(procs[i], label, sizeof label);
+    rq->nheld = 0;
+    if (rq->strict) {
+        for (size_t i = 0; i < rq->n; i++) {
+            if (rm__proc_suspended(rq->procs[i])) {
+                rm__proc_label_of(rq->procs[i], label, sizeof label);
                 return rm_error_set(err, RM_ESTATE, "suspend '%s': already suspended", label);
             }
         }
     }
-    uint64_t deadline = rm__deadline(timeout_ms);
-    struct rm_proc **wait = malloc((n + 1) * sizeof *wait);
-    bool *own = mine ? mine : malloc(n + 1);
-    if (!wait || !own) {
-        free(wait);
-        if (own != mine)
-            free(own);
-        return rm_error_nomem(err);
-    }
-    size_t nw = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t old = atomic_fetch_or(&procs[i]->flags, RM__F_SUSPENDED | flag);
-        own[i] = !(old & RM__F_SUSPENDED);
-        if (!own[i]) {
-            /* suspended before (possible only when not strict): not ours */
-            if (!(old & flag))
-                atomic_fetch_and(&procs[i]->flags, ~flag);
-            continue;
-        }
-        if (busy(procs[i]))
-            wait[nw++] = procs[i];
-    }
-    nw = rm__wait_idle(node, wait, nw, deadline);
-    int r = 0;
-    if (nw > 0) {
-        rm__label_of(wait[0], label, sizeof label);
-        r = rm_error_set(err, RM_ETIMEOUT, "suspend '%s': still in a callback after %d ms", label,
-                         timeout_ms);
-        for (size_t i = 0; i < n; i++) {
-            if (own[i])
-                rm__resume_one(node, procs[i], flag);
-            own[i] = false;
-        }
-    }
-    free(wait);
-    if (own != mine)
-        free(own);
-    return r;
-}
-
-int rm__pin(struct rm_node *node, struct rm_proc *p, int timeout_ms, const char *what, bool *resume,
-            struct rm_error *err)
-{
-    *resume = false;
-    uint32_t f = atomic_load(&p->flags);
-    if (f & RM__F_DEAD)
-        return 0;
-    struct rm_proc *one = p;
-    int r;
-    if (f & RM__F_SUSPENDED) {
-        r = rm__wait_idle(node, &one, 1, rm__deadline(timeout_ms)) == 0 ? 0 : -1;
+    uint64_t deadline = rm__rt_deadline(rq->timeout_ms);
+    struct susp_work w = {.node = node, .rq = rq};
+    bool table = rq->procs == NULL;
+    if (table) {
+        pthread_rwlock_rdlock(&P->tab_lock);
+        w.pids = &P->pids;
+        w.ncand = P->pids.cap;
     } else {
-        r = rm__suspend(node, &one, 1, 0, false, timeout_ms, NULL, NULL);
-        *resume = r == 0;
+        w.ncand = rq->n;
     }
-    if (r < 0) {
-        char label[RM_NAME_MAX + 24];
-        rm__label_of(p, label, sizeof label);
-        rm_error_set(err, RM_ETIMEOUT, "%s '%s': still in a callback after %d ms", what, label,
-                     timeout_ms);
+    /* sized under tab_lock: no process can join the table meanwhile; a
+       few processes (a pin) need no allocation */
+    size_t most = table ? P->pids.n : rq->n;
+    struct rm_proc *busy_few[RM__SYS_FEW], *held_few[RM__SYS_FEW];
+    bool few = most <= RM__SYS_FEW;
+    w.busy = few ? busy_few : malloc((most + 1) * sizeof *w.busy);
+    struct rm_proc **held = NULL;
+    if (table) {
+        w.out = rq->room(rq->ud, most);
+        w.stride = rq->stride;
+    } else {
+        held = few ? held_few : malloc((most + 1) * sizeof *held);
+        w.out = (char *)held;
+        w.stride = sizeof *held;
     }
+    if (w.busy && w.out) {
+        if (w.ncand >= RM__SYS_PAR_PROCS && rm__rt_of(node)->nworkers > 1)
+            rm__sched_parallel(node, susp_run, &w);
+        else
+            susp_run(&w);
+    }
+    if (table)
+        pthread_rwlock_unlock(&P->tab_lock);
+    int r = 0;
+    if (!w.busy || !w.out) {
+        r = rm_error_nomem(err);
+    } else {
+        rq->nheld = atomic_load(&w.nheld);
+        size_t nbusy = rm__proc_wait_idle(node, w.busy, atomic_load(&w.nbusy), deadline);
+        if (nbusy > 0) {
+            rm__proc_label_of(w.busy[0], label, sizeof label);
+            r = rm_error_set(err, RM_ETIMEOUT, "%s '%s': still in a callback after %d ms",
+                             rq->what ? rq->what : "suspend", label, rq->timeout_ms);
+            for (size_t i = 0; i < rq->nheld; i++) {
+                struct rm_proc *p = *held_at(&w, i);
+                rm__proc_release(node, p, rq->why, 0);
+                if (table)
+                    rm__proc_put(p);
+            }
+            rq->nheld = 0;
+        }
+    }
+    if (!few)
+        free(w.busy);
+    if (held != held_few)
+        free(held);
     return r;
 }
 
-void rm__unpin(struct rm_node *node, struct rm_proc *p, bool resume)
+int rm__sys_pin(struct rm_node *node, struct rm_proc *p, int timeout_ms, const char *what,
+                struct rm_error *err)
 {
-    if (resume && !(atomic_load(&p->flags) & RM__F_DEAD))
-        rm__resume_one(node, p, 0);
+    struct rm__sys_susp rq = {
+        .why = RM__PROC_HOLD_PIN, .procs = &p, .n = 1, .timeout_ms = timeout_ms, .what = what};
+    return rm__sys_suspend(node, &rq, err);
+}
+
+void rm__sys_unpin(struct rm_node *node, struct rm_proc *p)
+{
+    rm__proc_release(node, p, RM__PROC_HOLD_PIN, 0);
 }
 
 static int cmp_proc_ptr(const void *a, const void *b)
@@ -165,7 +202,7 @@ static struct rm_proc **get_all(struct rm_node *node, const rm_pid *pids, size_t
     }
     for (size_t i = 0; i < n; i++) {
         if (!(v[i] = rm__proc_get(node, pids[i], err))) {
-            rm__release_all(v, i);
+            rm__proc_release_all(v, i);
             return NULL;
         }
     }
@@ -174,9 +211,9 @@ static struct rm_proc **get_all(struct rm_node *node, const rm_pid *pids, size_t
     for (size_t i = 1; i < n; i++) {
         if (sorted[i] == sorted[i - 1]) {
             char label[RM_NAME_MAX + 24];
-            rm__label_of(sorted[i], label, sizeof label);
+            rm__proc_label_of(sorted[i], label, sizeof label);
             rm_error_set(err, RM_EINVAL, "%s: process '%s' named twice", what, label);
-            rm__release_all(v, n);
+            rm__proc_release_all(v, n);
             return NULL;
         }
     }
@@ -186,23 +223,20 @@ static struct rm_proc **get_all(struct rm_node *node, const rm_pid *pids, size_t
 int rm_proc_suspend(struct rm_node *node, const rm_pid *pids, size_t n, int timeout_ms,
                     struct rm_error *err)
 {
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     struct rm_proc **v = get_all(node, pids, n, "suspend", err);
     int r = -1;
     if (v) {
-        struct rm_proc **work = malloc((n + 1) * sizeof *work);
-        if (!work) {
-            rm_error_nomem(err);
-        } else {
-            memcpy(work, v, n * sizeof *work);
-            r = rm__suspend(node, work, n, RM__F_USER, true, timeout_ms, NULL, err);
-            if (r == 0)
-                atomic_fetch_add(&node->nuser_susp, (uint32_t)n);
-            free(work);
-        }
-        rm__release_all(v, n);
+        struct rm__sys_susp rq = {.why = RM__PROC_HOLD_USER,
+                                  .strict = true,
+                                  .procs = v,
+                                  .n = n,
+                                  .timeout_ms = timeout_ms};
+        r = rm__sys_suspend(node, &rq, err);
+        rm__proc_release_all(v, n);
     }
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
 
@@ -211,45 +245,49 @@ int rm_proc_suspend(struct rm_node *node, const rm_pid *pids, size_t n, int time
 static int check_down(struct rm_node *node, struct rm_proc *p, const char *label,
                       struct rm_error *err)
 {
+    struct rm__code_node *C = rm__code_of(node);
     int r = 0;
-    pthread_mutex_lock(&node->code_lock);
+    pthread_mutex_lock(&C->code_lock);
     if (p->down_vsn)
         r = rm_error_set(err, RM_ESTATE,
                          "resume '%s': its state was changed down to version '%s' of '%s'; load "
                          "that version first",
                          label, p->down_vsn, p->module->name);
-    pthread_mutex_unlock(&node->code_lock);
+    pthread_mutex_unlock(&C->code_lock);
     return r;
 }
 
 int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm_error *err)
 {
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     struct rm_proc **v = get_all(node, pids, n, "resume", err);
     int r = v ? 0 : -1;
     char label[RM_NAME_MAX + 24];
     for (size_t i = 0; r == 0 && i < n; i++) {
-        uint32_t f = atomic_load(&v[i]->flags);
-        rm__label_of(v[i], label, sizeof label);
-        if (!(f & RM__F_SUSPENDED))
-            r = rm_error_set(err, RM_ESTATE, "resume '%s': not suspended", label);
-        else if (f & RM__F_TXN)
+        rm__proc_label_of(v[i], label, sizeof label);
+        switch (rm__proc_state(v[i])) {
+        case RM__PROC_SUSP_USER:
+            break;
+        case RM__PROC_SUSP_TXN:
             r = rm_error_set(err, RM_EBUSY, "resume '%s': held by the upgrade in progress", label);
-        else
+            break;
+        case RM__PROC_WAITING:
             r = check_down(node, v[i], label, err);
+            break;
+        default: /* runnable, running; pinned, exiting, dead: not here (sys_lock) */
+            r = rm_error_set(err, RM_ESTATE, "resume '%s': not suspended", label);
+        }
     }
-    for (size_t i = 0; r == 0 && i < n; i++) {
-        if (atomic_load(&v[i]->flags) & RM__F_USER)
-            atomic_fetch_sub(&node->nuser_susp, 1);
-        rm__resume_one(node, v[i], RM__F_USER);
-    }
+    for (size_t i = 0; r == 0 && i < n; i++)
+        rm__proc_release(node, v[i], RM__PROC_HOLD_USER, 0);
     if (v)
-        rm__release_all(v, n);
-    pthread_mutex_unlock(&node->sys_lock);
+        rm__proc_release_all(v, n);
+    pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
 
-int rm__code_change_run(struct rm_node *node, struct rm_proc *p, struct rm_code *in,
+int rm__sys_code_change(struct rm_node *node, struct rm_proc *p, struct rm_code *in,
                         enum rm_direction dir, const char *vsn, const char *extra, void **new_state,
                         char *reason, size_t rsize)
 {
@@ -257,16 +295,16 @@ int rm__code_change_run(struct rm_node *node, struct rm_proc *p, struct rm_code 
         *new_state = p->state;
         return 0;
     }
-    struct rm__ctx c;
-    rm__ctx_init(&c, node, p);
+    struct rm__host_ctx c;
+    rm__host_ctx_init(&c, node, p);
     void *ns = NULL;
     int rc = in->desc->code_change(&c.pub, dir, vsn, p->state, extra ? extra : "", &ns);
     if (rc != RM_CONTINUE) {
-        snprintf(reason, rsize, "%s", rm__ctx_reason(&c));
-        rm__ctx_done(&c);
+        snprintf(reason, rsize, "%s", rm__host_ctx_reason(&c));
+        rm__host_ctx_done(&c);
         return -1;
     }
-    rm__ctx_done(&c);
+    rm__host_ctx_done(&c);
     *new_state = ns;
     return 0;
 }
@@ -281,17 +319,20 @@ int rm_proc_change_code(struct rm_node *node, rm_pid pid, const char *module, co
 static int change_check(struct rm_proc *p, const char *label, const char *module,
                         enum rm_direction dir, const char *vsn, struct rm_error *err)
 {
-    uint32_t f = atomic_load(&p->flags);
-    if (!(f & RM__F_SUSPENDED) || (f & RM__F_DEAD))
-        return rm_error_set(err, RM_ESTATE, "change code of '%s': process not suspended", label);
-    if (f & RM__F_TXN)
+    switch (rm__proc_state(p)) {
+    case RM__PROC_SUSP_USER:
+        break;
+    case RM__PROC_SUSP_TXN:
         return rm_error_set(err, RM_EBUSY, "change code of '%s': held by the upgrade in progress",
                             label);
-    if (p->down_vsn)
+    case RM__PROC_WAITING:
         return rm_error_set(err, RM_ESTATE,
                             "change code of '%s': its state was changed down to version '%s'; "
                             "load that version first",
                             label, p->down_vsn);
+    default: /* runnable, running; pinned, exiting, dead: not here (sys_lock) */
+        return rm_error_set(err, RM_ESTATE, "change code of '%s': process not suspended", label);
+    }
     if (!module || strcmp(p->module->name, module) != 0)
         return rm_error_set(err, RM_EINVAL,
                             "change code of '%s': process runs module '%s', not '%s'", label,
@@ -318,16 +359,18 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
                             enum rm_direction dir, const char *vsn, const char *extra,
                             struct rm_error *err)
 {
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__code_node *C = rm__code_of(node);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     struct rm_proc *p = rm__proc_get(node, pid, err);
     if (!p) {
-        pthread_mutex_unlock(&node->sys_lock);
+        pthread_mutex_unlock(&Y->sys_lock);
         return -1;
     }
     char label[RM_NAME_MAX + 24];
-    rm__label_of(p, label, sizeof label);
+    rm__proc_label_of(p, label, sizeof label);
     struct rm_code *cur = NULL, *old = NULL;
-    pthread_mutex_lock(&node->code_lock);
+    pthread_mutex_lock(&C->code_lock);
     int r = change_check(p, label, module, dir, vsn, err);
     if (r == 0) {
         cur = atomic_load(&p->module->current);
@@ -335,7 +378,7 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
         rm__code_ref(cur);
         rm__code_ref(old);
     }
-    pthread_mutex_unlock(&node->code_lock);
+    pthread_mutex_unlock(&C->code_lock);
     /* Down before the older code is loaded: the process stays on its code
        with a state for version `vsn` and moves when that version loads. */
     bool wait_down = r == 0 && dir == RM_DOWN && strcmp(cur->desc->version, vsn) != 0;
@@ -352,31 +395,31 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
         const char *to = dir == RM_UP ? cur->desc->version : vsn;
         void *ns;
         char why[256];
-        if (rm__code_change_run(node, p, in, dir, arg, extra, &ns, why, sizeof why) < 0) {
+        if (rm__sys_code_change(node, p, in, dir, arg, extra, &ns, why, sizeof why) < 0) {
             r = rm_error_set(err, RM_ECODECHANGE,
                              "change code of '%s' (module '%s', version '%s' to '%s'): %s", label,
                              module, old->desc->version, to, why);
         } else {
             void *os = p->state;
             p->state = ns;
-            pthread_mutex_lock(&node->code_lock);
+            pthread_mutex_lock(&C->code_lock);
             free(p->down_vsn);
             p->down_vsn = down;
             down = NULL;
             if (!wait_down)
                 p->state_gen = cur->gen; /* up, or down to the current code */
-            pthread_mutex_unlock(&node->code_lock);
+            pthread_mutex_unlock(&C->code_lock);
             if (!wait_down)
                 rm__proc_to_current(node, p);
             if (os != ns)
-                rm__state_free(old, os);
+                rm__code_state_free(old, os);
         }
         rm__code_unref(node, cur, false);
         rm__code_unref(node, old, false);
     }
     free(down);
     rm__proc_put(p);
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
 
@@ -392,17 +435,16 @@ static int list_one(struct rm_proc *p, void *ud)
     if (lc->module && strcmp(p->module->name, lc->module) != 0)
         return 0;
     struct rm_proc_info *x = &lc->v[lc->n++];
-    uint32_t f = atomic_load(&p->flags);
     x->pid = p->pid;
     snprintf(x->name, sizeof x->name, "%s", p->ext && p->ext->name ? p->ext->name : "");
     snprintf(x->module, sizeof x->module, "%s", p->module->name);
     struct rm_code *code = __atomic_load_n(&p->code, __ATOMIC_ACQUIRE);
     snprintf(x->version, sizeof x->version, "%s", code ? code->desc->version : "");
-    x->suspended = (f & RM__F_SUSPENDED) != 0;
-    x->tracing = (f & RM__F_TRACE) != 0;
-    rm__spin_lock(&p->mlock);
-    x->queue_len = p->qlen;
-    rm__spin_unlock(&p->mlock);
+    x->suspended = rm__proc_suspended(p);
+    x->tracing = rm__proc_tracing(p);
+    rm__mbox_lock(&p->mbox);
+    x->queue_len = p->mbox.qlen;
+    rm__mbox_unlock(&p->mbox);
     return 0;
 }
 
@@ -415,13 +457,15 @@ static int cmp_pid(const void *a, const void *b)
 int rm_proc_list(struct rm_node *node, const char *module, struct rm_proc_info **out, size_t *n,
                  struct rm_error *err)
 {
-    pthread_mutex_lock(&node->code_lock);
-    pthread_rwlock_rdlock(&node->tab_lock);
-    struct list_ctx lc = {module, calloc(node->pids.n + 1, sizeof *lc.v), 0};
+    struct rm__proc_node *P = rm__proc_of(node);
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&C->code_lock);
+    pthread_rwlock_rdlock(&P->tab_lock);
+    struct list_ctx lc = {module, calloc(P->pids.n + 1, sizeof *lc.v), 0};
     if (lc.v)
         rm__proc_foreach(node, list_one, &lc);
-    pthread_rwlock_unlock(&node->tab_lock);
-    pthread_mutex_unlock(&node->code_lock);
+    pthread_rwlock_unlock(&P->tab_lock);
+    pthread_mutex_unlock(&C->code_lock);
     if (!lc.v)
         return rm_error_nomem(err);
     qsort(lc.v, lc.n, sizeof *lc.v, cmp_pid);
@@ -433,12 +477,12 @@ int rm_proc_list(struct rm_node *node, const char *module, struct rm_proc_info *
 int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t size,
                          struct rm_error *err)
 {
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     struct rm_proc *p = rm__proc_get(node, pid, err);
     int r = -1;
-    bool resume;
-    if (p && rm__pin(node, p, RM__PIN_MS, "format state of", &resume, err) == 0) {
-        if (atomic_load(&p->flags) & RM__F_DEAD) {
+    if (p && rm__sys_pin(node, p, RM__SYS_PIN_MS, "format state of", err) == 0) {
+        if (rm__proc_dead(p)) {
             rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
         } else {
             if (p->code->desc->format_state)
@@ -447,11 +491,11 @@ int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t siz
                 snprintf(buf, size, "<state of '%s'>", p->module->name);
             r = 0;
         }
-        rm__unpin(node, p, resume);
+        rm__sys_unpin(node, p);
     }
     if (p)
         rm__proc_put(p);
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
 
@@ -460,10 +504,27 @@ int rm_proc_trace(struct rm_node *node, rm_pid pid, int on, struct rm_error *err
     struct rm_proc *p = rm__proc_get(node, pid, err);
     if (!p)
         return -1;
-    if (on)
-        atomic_fetch_or(&p->flags, RM__F_TRACE);
-    else
-        atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_TRACE);
+    rm__proc_set_trace(p, on);
     rm__proc_put(p);
     return 0;
+}
+
+int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm_error *err)
+{
+    struct rm__sys_node *Y = rm__sys_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
+    struct rm_proc *p = rm__proc_get(node, pid, err);
+    if (!p) {
+        pthread_mutex_unlock(&Y->sys_lock);
+        return -1;
+    }
+    int r = rm__sys_pin(node, p, RM__SYS_PIN_MS, "stop", err);
+    /* r < 0: still in a callback after RM__SYS_PIN_MS, nothing changed */
+    if (r == 0 && rm__proc_dead(p))
+        r = rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
+    else if (r == 0)
+        rm__life_exit(node, p, reason ? reason : "shutdown", false, 0);
+    rm__proc_put(p);
+    pthread_mutex_unlock(&Y->sys_lock);
+    return r;
 }

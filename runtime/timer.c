@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "relman/array.h"
-#include "rt-internal.h"
+#include "timer.h"
 
 struct rm__timer {
     uint64_t due;
@@ -25,13 +25,13 @@ static bool before(const struct rm__timer *a, const struct rm__timer *b)
     return a->due < b->due || (a->due == b->due && a->ref < b->ref);
 }
 
-static void heap_set(struct rm__timers *t, size_t i, struct rm__timer *x)
+static void heap_set(struct rm__timer_table *t, size_t i, struct rm__timer *x)
 {
     t->heap[i] = x;
     x->heap_i = i;
 }
 
-static void sift_up(struct rm__timers *t, size_t i)
+static void sift_up(struct rm__timer_table *t, size_t i)
 {
     struct rm__timer *x = t->heap[i];
     while (i > 0 && before(x, t->heap[(i - 1) / 2])) {
@@ -41,7 +41,7 @@ static void sift_up(struct rm__timers *t, size_t i)
     heap_set(t, i, x);
 }
 
-static void sift_down(struct rm__timers *t, size_t i)
+static void sift_down(struct rm__timer_table *t, size_t i)
 {
     struct rm__timer *x = t->heap[i];
     for (;;) {
@@ -58,7 +58,7 @@ static void sift_down(struct rm__timers *t, size_t i)
     heap_set(t, i, x);
 }
 
-static void heap_remove(struct rm__timers *t, size_t i)
+static void heap_remove(struct rm__timer_table *t, size_t i)
 {
     t->n--;
     if (i == t->n)
@@ -69,7 +69,7 @@ static void heap_remove(struct rm__timers *t, size_t i)
     sift_up(t, x->heap_i);
 }
 
-static struct rm__timer **bucket(struct rm__timers *t, rm_tref ref)
+static struct rm__timer **bucket(struct rm__timer_table *t, rm_tref ref)
 {
     return &t->buckets[ref & (t->nbuckets - 1)];
 }
@@ -77,7 +77,7 @@ static struct rm__timer **bucket(struct rm__timers *t, rm_tref ref)
 /* Keeps at most two pending timers per bucket on average: quadruples the
    buckets when there are more (lock held). Out of memory keeps the table
    as it is: only chains get longer. */
-static void buckets_grow(struct rm__timers *t)
+static void buckets_grow(struct rm__timer_table *t)
 {
     if (t->n <= 2 * t->nbuckets)
         return;
@@ -95,7 +95,7 @@ static void buckets_grow(struct rm__timers *t)
     }
 }
 
-static void bucket_remove(struct rm__timers *t, struct rm__timer *x)
+static void bucket_remove(struct rm__timer_table *t, struct rm__timer *x)
 {
     struct rm__timer **pp = bucket(t, x->ref);
     while (*pp != x)
@@ -106,7 +106,7 @@ static void bucket_remove(struct rm__timers *t, struct rm__timer *x)
 static void *timer_main(void *arg)
 {
     struct rm_node *node = arg;
-    struct rm__timers *t = &node->timers;
+    struct rm__timer_table *t = &rm__timer_of(node)->timers;
     pthread_mutex_lock(&t->lock);
     while (!t->stop) {
         if (t->n == 0) {
@@ -125,7 +125,7 @@ static void *timer_main(void *arg)
         heap_remove(t, 0);
         bucket_remove(t, x);
         pthread_mutex_unlock(&t->lock);
-        if (rm__deliver(node, x->to, x->msg) < 0)
+        if (rm__proc_deliver(node, x->to, x->msg) < 0)
             free(x->msg);
         free(x);
         pthread_mutex_lock(&t->lock);
@@ -134,9 +134,9 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
-int rm__timers_start(struct rm_node *node, struct rm_error *err)
+int rm__timer_start(struct rm_node *node, struct rm_error *err)
 {
-    struct rm__timers *t = &node->timers;
+    struct rm__timer_table *t = &rm__timer_of(node)->timers;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -155,9 +155,9 @@ int rm__timers_start(struct rm_node *node, struct rm_error *err)
     return 0;
 }
 
-void rm__timers_stop(struct rm_node *node)
+void rm__timer_stop(struct rm_node *node)
 {
-    struct rm__timers *t = &node->timers;
+    struct rm__timer_table *t = &rm__timer_of(node)->timers;
     if (t->started) {
         pthread_mutex_lock(&t->lock);
         t->stop = true;
@@ -179,9 +179,9 @@ void rm__timers_stop(struct rm_node *node)
 
 rm_tref rm__timer_add(struct rm_node *node, rm_pid to, uint32_t ms, const void *data, size_t len)
 {
-    struct rm__timers *t = &node->timers;
+    struct rm__timer_table *t = &rm__timer_of(node)->timers;
     struct rm__timer *x = malloc(sizeof *x);
-    struct rm_msg *m = rm__msg_new(RM__MSG_INFO, data, len);
+    struct rm_msg *m = rm__mbox_msg_new(RM__MBOX_INFO, data, len);
     if (!x || !m) {
         free(x);
         free(m);
@@ -189,7 +189,7 @@ rm_tref rm__timer_add(struct rm_node *node, rm_pid to, uint32_t ms, const void *
     }
     x->msg = m;
     x->to = to;
-    x->due = rm__now_ns() + (uint64_t)ms * 1000000u;
+    x->due = rm__rt_now_ns() + (uint64_t)ms * 1000000u;
     pthread_mutex_lock(&t->lock);
     if (rm_array_grow(&t->heap, &t->cap, t->n, sizeof *t->heap, 64, NULL) < 0) {
         pthread_mutex_unlock(&t->lock);
@@ -213,7 +213,7 @@ rm_tref rm__timer_add(struct rm_node *node, rm_pid to, uint32_t ms, const void *
 
 int rm__timer_cancel(struct rm_node *node, rm_pid owner, rm_tref tref)
 {
-    struct rm__timers *t = &node->timers;
+    struct rm__timer_table *t = &rm__timer_of(node)->timers;
     pthread_mutex_lock(&t->lock);
     struct rm__timer *x = *bucket(t, tref);
     while (x && x->ref != tref)

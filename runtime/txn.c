@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt-internal.h"
+#include "txn.h"
 
 struct txn_prep {
     struct rm_code *code; /* one table-slot reference, until loaded */
@@ -62,7 +62,7 @@ static int grow(void **v, size_t *cap, size_t n, size_t size, size_t more)
     return 0;
 }
 
-bool rm__txn_touches(struct rm_txn *txn, struct rm_module *m)
+static bool touches(struct rm_txn *txn, struct rm_module *m)
 {
     for (size_t i = 0; i < txn->nload; i++)
         if (txn->loads[i].m == m)
@@ -73,31 +73,35 @@ bool rm__txn_touches(struct rm_txn *txn, struct rm_module *m)
     return false;
 }
 
-/* Lets go of a process the transaction held: resumes it, or, when it was
-   suspended by hand (RM__F_USER), leaves it suspended; clears TXN, MIGRATED
-   and `clear` either way. */
-static void txn_release(struct rm_node *node, struct rm_proc *p, uint32_t clear)
+bool rm__txn_in_upgrade(struct rm_node *node, struct rm_module *m)
 {
-    uint32_t mine = RM__F_TXN | RM__F_MIGRATED | clear;
-    if (atomic_load(&p->flags) & RM__F_USER)
-        atomic_fetch_and(&p->flags, ~mine);
-    else
-        rm__resume_one(node, p, mine);
+    struct rm_txn *t = rm__txn_of(node)->txn;
+    return t && touches(t, m);
+}
+
+/* Lets go of a process the transaction held: the one resume path drops
+   the transaction's hold (one suspended by hand stays suspended) and its
+   migrated mark, and `also` (the keep mark on abort). */
+static void txn_release(struct rm_node *node, struct rm_proc *p, unsigned also)
+{
+    rm__proc_release(node, p, RM__PROC_HOLD_TXN, RM__PROC_ALSO_MIGRATED | also);
 }
 
 struct rm_txn *rm_txn_begin(struct rm_node *node, struct rm_error *err)
 {
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__txn_node *T = rm__txn_of(node);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     struct rm_txn *t = NULL;
-    if (node->txn) {
+    if (T->txn) {
         rm_error_set(err, RM_EBUSY, "an upgrade is already in progress on this node");
     } else if (!(t = calloc(1, sizeof *t))) {
         rm_error_nomem(err);
     } else {
         t->node = node;
-        node->txn = t;
+        T->txn = t;
     }
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     return t;
 }
 
@@ -113,16 +117,18 @@ int rm_txn_prepare(struct rm_txn *t, const char *path, const char *expect_name,
                    const char *expect_vsn, struct rm_error *err)
 {
     struct rm_node *node = t->node;
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     int r = 0;
     struct rm_code *code = rm__code_open(node, path, expect_name, expect_vsn, err);
     if (!code) {
-        pthread_mutex_unlock(&node->sys_lock);
+        pthread_mutex_unlock(&Y->sys_lock);
         return -1;
     }
     const char *name = code->desc->name, *vsn = code->desc->version;
-    pthread_mutex_lock(&node->code_lock);
-    struct rm_module *m = rm__module_find(node, name);
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_module *m = rm__code_module_find(node, name);
     struct rm_code *cur = m ? atomic_load(&m->current) : NULL;
     if (find_prep(t, name))
         r = rm_error_set(err, RM_EEXIST,
@@ -133,14 +139,14 @@ int rm_txn_prepare(struct rm_txn *t, const char *path, const char *expect_name,
         r = rm_error_set(err, RM_EEXIST, "prepare '%s': version '%s' of '%s' is already current",
                          path, vsn, name);
     else if (grow((void **)&t->preps, &t->capprep, t->nprep, sizeof *t->preps, 1) < 0 ||
-             rm__path_add(node, code->path, err) < 0)
+             rm__code_path_add(node, code->path, err) < 0)
         r = rm_error_nomem(err);
     else
         t->preps[t->nprep++] = (struct txn_prep){code, false};
-    pthread_mutex_unlock(&node->code_lock);
+    pthread_mutex_unlock(&C->code_lock);
     if (r < 0)
         rm__code_unref(node, code, false);
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
 
@@ -157,129 +163,83 @@ static bool in_set(const struct mod_set *s, const char *name)
     return false;
 }
 
-/* One pass over the pid table (tab_lock read held by the caller),
-   shared out in ranges of slots: each process of `set` not suspended yet
-   gets SUSPENDED and TXN, a reference and an entry; those a worker runs at
-   that moment are listed in `busy`. */
-struct susp_work {
-    struct rm_txn *t;
-    const struct mod_set *set;
-    _Atomic size_t next_slot;
-    _Atomic size_t out; /* entries written after t->nproc */
-    struct rm_proc **busy;
-    _Atomic size_t nbusy;
-};
+/* Makes room for `most` more entries after t->nproc, for the suspend
+   engine to write their processes in (in parallel). A new array is
+   calloc'ed rather than realloc'ed: large, it comes zeroed from the kernel
+   page by page as the engine's threads first touch it, so no thread clears
+   it beforehand; entries past t->nproc hold nothing but maybe a process
+   pointer (from a suspend that timed out). */
+#define RM__TXN_CALLOC_MIN (128u * 1024) /* glibc's default mmap threshold */
 
-static void susp_flush(struct susp_work *w, struct rm_proc **buf, size_t n)
+static void *txn_room(void *ud, size_t most)
 {
-    size_t base = w->t->nproc + atomic_fetch_add(&w->out, n);
-    for (size_t k = 0; k < n; k++)
-        w->t->procs[base + k] = (struct txn_proc){.p = buf[k]};
-}
-
-static void susp_run(void *arg)
-{
-    struct susp_work *w = arg;
-    struct rm__ptable *pids = &w->t->node->pids;
-    struct rm_proc *buf[256];
-    size_t n = 0;
-    const char *last = NULL; /* module name that matched last, by pointer */
-    for (;;) {
-        size_t i = atomic_fetch_add(&w->next_slot, 8192);
-        if (i >= pids->cap)
-            break;
-        size_t end = i + 8192 < pids->cap ? i + 8192 : pids->cap;
-        for (; i < end; i++) {
-            struct rm_proc *p = pids->slots[i];
-            if (!RM__SLOT_LIVE(p))
-                continue;
-            if (p->module->name != last) {
-                if (!in_set(w->set, p->module->name))
-                    continue;
-                last = p->module->name;
-            }
-            uint32_t old = atomic_fetch_or(&p->flags, RM__F_SUSPENDED | RM__F_TXN);
-            if ((old & (RM__F_TXN | RM__F_DEAD)) ||
-                ((old & RM__F_SUSPENDED) && (!(old & RM__F_USER) || p->down_vsn))) {
-                if (!(old & RM__F_TXN))
-                    atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_TXN);
-                continue;
-            }
-            /* One suspended by hand is taken in too (it is between
-               callbacks): migrated with the others, it stays suspended at
-               the end, as the user left it. One whose state was changed
-               down by hand is not: it waits for its version's code. */
-            atomic_fetch_add(&p->refs, 1);
-            if (old & RM__F_RUNNING)
-                w->busy[atomic_fetch_add(&w->nbusy, 1)] = p;
-            buf[n++] = p;
-            if (n == 256) {
-                susp_flush(w, buf, n);
-                n = 0;
-            }
-        }
+    struct rm_txn *t = ud;
+    if (t->nproc + most > t->capproc) {
+        size_t c = t->capproc ? t->capproc : 8;
+        while (c < t->nproc + most)
+            c *= 2;
+        /* calloc only where it pays: a small one would bypass malloc's
+           per-thread cache */
+        size_t bytes = c * sizeof(struct txn_proc);
+        struct txn_proc *v = bytes >= RM__TXN_CALLOC_MIN ? calloc(c, sizeof *v) : malloc(bytes);
+        if (!v)
+            return NULL;
+        if (bytes < RM__TXN_CALLOC_MIN) /* past what is copied below */
+            memset(v + t->nproc, 0, (c - t->nproc) * sizeof *v);
+        if (t->nproc)
+            memcpy(v, t->procs, t->nproc * sizeof *v);
+        free(t->procs);
+        t->procs = v;
+        t->capproc = c;
     }
-    susp_flush(w, buf, n);
+    return &t->procs[t->nproc].p;
 }
 
+/* A process suspended by hand is taken in too (it is between callbacks):
+   migrated with the others, it stays suspended at the end, as the user
+   left it. One whose state was changed down by hand is not: it waits for
+   its version's code (the process layer refuses that hold). */
 int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int timeout_ms,
                    size_t *count, struct rm_error *err)
 {
     struct rm_node *node = t->node;
-    pthread_mutex_lock(&node->sys_lock);
-    uint64_t t0 = rm__now_ns();
-    uint64_t deadline = rm__deadline(timeout_ms);
-    struct mod_set set = {modules, n};
-    struct susp_work w = {.t = t, .set = &set};
-    int r = 0;
-    long added = 0;
-    pthread_rwlock_rdlock(&node->tab_lock);
-    size_t cap = node->pids.n;
-    if (grow((void **)&t->procs, &t->capproc, t->nproc, sizeof *t->procs, cap) < 0 ||
-        !(w.busy = malloc((cap + 1) * sizeof *w.busy))) {
-        r = rm_error_nomem(err);
-    } else {
-        if (node->pids.cap >= 4 * 8192 && node->nworkers > 1)
-            rm__parallel(node, susp_run, &w);
-        else
-            susp_run(&w);
-        added = (long)atomic_load(&w.out);
-    }
-    pthread_rwlock_unlock(&node->tab_lock);
-    if (r == 0 && rm__wait_idle(node, w.busy, atomic_load(&w.nbusy), deadline) > 0) {
-        char label[RM_NAME_MAX + 24];
-        rm__label_of(w.busy[0], label, sizeof label);
-        r = rm_error_set(err, RM_ETIMEOUT, "suspend '%s': still in a callback after %d ms", label,
-                         timeout_ms);
-        for (size_t i = t->nproc; i < t->nproc + (size_t)added; i++) {
-            txn_release(node, t->procs[i].p, 0);
-            rm__proc_put(t->procs[i].p);
-        }
-    } else if (r == 0) {
-        if (!t->t_first && added)
+    struct rm__sys_node *Y = rm__sys_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
+    uint64_t t0 = rm__rt_now_ns();
+    struct rm__sys_susp rq = {.why = RM__PROC_HOLD_TXN,
+                              .modules = modules,
+                              .nmodules = n,
+                              .room = txn_room,
+                              .ud = t,
+                              .stride = sizeof(struct txn_proc),
+                              .timeout_ms = timeout_ms};
+    int r = rm__sys_suspend(node, &rq, err);
+    if (r == 0) {
+        if (!t->t_first && rq.nheld)
             t->t_first = t0;
-        t->nproc += (size_t)added;
+        t->nproc += rq.nheld;
+        if (count)
+            *count = rq.nheld;
     }
-    free(w.busy);
-    if (r == 0 && count)
-        *count = (size_t)added;
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
 
 int rm_txn_load(struct rm_txn *t, const char *module, struct rm_error *err)
 {
     struct rm_node *node = t->node;
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     int r = 0;
     struct txn_prep *pr = module ? find_prep(t, module) : NULL;
-    pthread_mutex_lock(&node->code_lock);
+    pthread_mutex_lock(&C->code_lock);
     struct rm_module *m = NULL;
     if (!pr || pr->loaded)
         r = rm_error_set(err, RM_ENOENT, "load '%s': %s in this upgrade", module ? module : "",
                          pr ? "already loaded" : "no code prepared");
     else if (grow((void **)&t->loads, &t->capload, t->nload, sizeof *t->loads, 1) < 0 ||
-             !(m = rm__module_get(node, module)))
+             !(m = rm__code_module_get(node, module)))
         r = rm_error_nomem(err);
     else if (m->old)
         r = rm_error_set(err, RM_EBUSY, "load '%s': old code of '%s' not purged", module, module);
@@ -291,12 +251,12 @@ int rm_txn_load(struct rm_txn *t, const char *module, struct rm_error *err)
         atomic_store(&m->current, pr->code);
         t->loads[t->nload++] = (struct txn_load){m, cur, pr->code};
     }
-    pthread_mutex_unlock(&node->code_lock);
+    pthread_mutex_unlock(&C->code_lock);
     /* The transaction's own processes need no mark: those not migrated are
        moved to the current code when commit purges the replaced one. */
-    if (r == 0 && atomic_load(&node->nuser_susp) > 0)
-        rm__mark_keep(node, m);
-    pthread_mutex_unlock(&node->sys_lock);
+    if (r == 0 && atomic_load(&rm__proc_of(node)->nuser_susp) > 0)
+        rm__load_mark_keep(node, m);
+    pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
 
@@ -387,11 +347,11 @@ static void cc_apply(struct txn_proc *e, void *ns, struct rm_code *owner, enum r
     e->changed = true;
     p->state_gen = owner->gen;
     rb_add(b, owner, 1, 0);
-    atomic_fetch_or(&p->flags, RM__F_MIGRATED);
+    rm__proc_set_migrated(p, true);
     p->state = ns;
     struct rm_code *cur = atomic_load(&p->module->current);
     if (dir == RM_UP && cur != old) {
-        atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_KEEP);
+        rm__proc_set_keep(p, false);
         rb_add(b, cur, 1, 1);
         rb_add(b, old, 0, -1);
         __atomic_store_n(&p->code, cur, __ATOMIC_RELEASE);
@@ -405,7 +365,7 @@ static void cc_run(void *arg)
     struct cc_work *w = arg;
     struct rm_txn *t = w->t;
     struct refbatch b = {.n = 0};
-    uint64_t t0 = w->limit_ns != UINT64_MAX ? rm__now_ns() : 0;
+    uint64_t t0 = w->limit_ns != UINT64_MAX ? rm__rt_now_ns() : 0;
     for (;;) {
         size_t i = atomic_fetch_add(&w->next, 64);
         if (i >= w->n)
@@ -420,7 +380,7 @@ static void cc_run(void *arg)
             const char *vsn = w->dir == RM_UP ? p->code->desc->version : w->down_vsn;
             char why[256];
             void *ns = NULL;
-            if (rm__code_change_run(t->node, p, in, w->dir, vsn, w->extra, &ns, why, sizeof why) <
+            if (rm__sys_code_change(t->node, p, in, w->dir, vsn, w->extra, &ns, why, sizeof why) <
                 0) {
                 cc_fail(w, e, why);
                 continue;
@@ -428,7 +388,7 @@ static void cc_run(void *arg)
             struct rm_code *owner = state_owner(t, e, w->dir, w->down_vsn);
             cc_apply(e, ns, owner, w->dir, &b);
             if (t0) {
-                uint64_t now = rm__now_ns();
+                uint64_t now = rm__rt_now_ns();
                 if (now - t0 > w->limit_ns) {
                     snprintf(why, sizeof why, "timed out (over %llu ms)",
                              (unsigned long long)(w->limit_ns / 1000000u));
@@ -445,10 +405,11 @@ out:
 /* Puts back one migrated process (its new state freed). */
 static void cc_undo(struct rm_node *node, struct txn_proc *e)
 {
+    struct rm__code_node *C = rm__code_of(node);
     struct rm_proc *p = e->p;
-    if (!(atomic_load(&p->flags) & RM__F_DEAD)) {
+    if (!rm__proc_dead(p)) {
         void *ns = p->state;
-        pthread_mutex_lock(&node->code_lock);
+        pthread_mutex_lock(&C->code_lock);
         p->state = e->old_state;
         p->state_gen = e->old_gen;
         if (p->code != e->old_code) {
@@ -457,22 +418,22 @@ static void cc_undo(struct rm_node *node, struct txn_proc *e)
             atomic_fetch_add(&e->old_code->nprocs, 1);
             atomic_fetch_sub(&cur->nprocs, 1);
             p->code = e->old_code;
-            pthread_mutex_unlock(&node->code_lock);
+            pthread_mutex_unlock(&C->code_lock);
             rm__code_unref(node, cur, false);
         } else {
-            pthread_mutex_unlock(&node->code_lock);
+            pthread_mutex_unlock(&C->code_lock);
             rm__code_unref(node, e->old_code, false);
         }
         if (ns != e->old_state)
-            rm__state_free(e->state_code, ns);
+            rm__code_state_free(e->state_code, ns);
     } else {
         /* its exit freed the new state and dropped its code */
         if (e->old_state != e->new_state)
-            rm__state_free(e->old_code, e->old_state);
+            rm__code_state_free(e->old_code, e->old_state);
         rm__code_unref(node, e->old_code, false);
     }
     rm__code_unref(node, e->state_code, false);
-    atomic_fetch_and(&p->flags, ~(uint32_t)RM__F_MIGRATED);
+    rm__proc_set_migrated(p, false);
     e->changed = false;
 }
 
@@ -501,10 +462,11 @@ int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction d
                        struct rm_error *err)
 {
     struct rm_node *node = t->node;
+    struct rm__sys_node *Y = rm__sys_of(node);
     if (dir == RM_DOWN && !down_vsn)
         return rm_error_set(err, RM_EINVAL, "code change of '%s' down: no version to go back to",
                             module ? module : "");
-    pthread_mutex_lock(&node->sys_lock);
+    pthread_mutex_lock(&Y->sys_lock);
     struct cc_work w = {.t = t, .dir = dir, .down_vsn = down_vsn, .extra = extra};
     w.limit_ns = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
     pthread_mutex_init(&w.lock, NULL);
@@ -520,7 +482,7 @@ int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction d
                 continue;
             last = e->p->module->name;
         }
-        if (atomic_load(&e->p->flags) & RM__F_DEAD)
+        if (rm__proc_dead(e->p))
             continue;
         if (e->changed)
             r = rm_error_set(err, RM_ESTATE,
@@ -530,14 +492,14 @@ int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction d
         w.e[w.n++] = e;
     }
     if (r == 0 && w.n > 0) {
-        if (w.n >= 256 && node->nworkers > 1)
-            rm__parallel(node, cc_run, &w);
+        if (w.n >= 256 && rm__rt_of(node)->nworkers > 1)
+            rm__sched_parallel(node, cc_run, &w);
         else
             cc_run(&w);
     }
     if (r == 0 && w.bad) {
         char label[RM_NAME_MAX + 24];
-        rm__label_of(w.bad->p, label, sizeof label);
+        rm__proc_label_of(w.bad->p, label, sizeof label);
         struct rm_code *cur = atomic_load(&w.bad->p->module->current);
         const char *from =
             w.bad->changed ? w.bad->old_code->desc->version : w.bad->p->code->desc->version;
@@ -554,14 +516,14 @@ int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction d
         *count = w.n;
     free(w.e);
     pthread_mutex_destroy(&w.lock);
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     return r;
 }
 
 int rm_txn_resume(struct rm_txn *t, const char *const *modules, size_t n, size_t *count,
                   struct rm_error *err)
 {
-    pthread_mutex_lock(&t->node->sys_lock);
+    pthread_mutex_lock(&rm__sys_of(t->node)->sys_lock);
     struct mod_set set = {modules, n};
     size_t k = 0;
     for (size_t i = 0; i < t->nproc; i++) {
@@ -572,7 +534,7 @@ int rm_txn_resume(struct rm_txn *t, const char *const *modules, size_t n, size_t
     }
     if (count)
         *count = k;
-    pthread_mutex_unlock(&t->node->sys_lock);
+    pthread_mutex_unlock(&rm__sys_of(t->node)->sys_lock);
     return 0;
 }
 
@@ -580,7 +542,7 @@ int rm_txn_resume(struct rm_txn *t, const char *const *modules, size_t n, size_t
 
 struct resume_work {
     struct rm_txn *t;
-    uint32_t clear;
+    unsigned also;
     _Atomic size_t next;
 };
 
@@ -594,18 +556,18 @@ static void resume_run(void *arg)
             return;
         size_t end = i + 256 < t->nproc ? i + 256 : t->nproc;
         for (; i < end; i++)
-            if (!(atomic_load(&t->procs[i].p->flags) & RM__F_DEAD))
-                txn_release(t->node, t->procs[i].p, w->clear);
+            if (!rm__proc_dead(t->procs[i].p))
+                txn_release(t->node, t->procs[i].p, w->also);
     }
 }
 
 /* Resumes every process the transaction suspended (those suspended by hand
    stay suspended), in parallel when many. */
-static void resume_all(struct rm_txn *t, uint32_t clear)
+static void resume_all(struct rm_txn *t, unsigned also)
 {
-    struct resume_work w = {.t = t, .clear = clear};
-    if (t->nproc >= 4096 && t->node->nworkers > 1)
-        rm__parallel(t->node, resume_run, &w);
+    struct resume_work w = {.t = t, .also = also};
+    if (t->nproc >= 4096 && rm__rt_of(t->node)->nworkers > 1)
+        rm__sched_parallel(t->node, resume_run, &w);
     else
         resume_run(&w);
 }
@@ -617,7 +579,7 @@ static void txn_free(struct rm_txn *t)
     free(t->procs);
     free(t->loads);
     free(t->preps);
-    t->node->txn = NULL;
+    rm__txn_of(t->node)->txn = NULL;
     free(t);
 }
 
@@ -632,9 +594,11 @@ static void drop_unloaded(struct rm_txn *t)
 int rm_txn_commit(struct rm_txn *t, uint64_t *pause_ns)
 {
     struct rm_node *node = t->node;
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     resume_all(t, 0);
-    uint64_t end = rm__now_ns();
+    uint64_t end = rm__rt_now_ns();
     if (pause_ns)
         *pause_ns = t->t_first ? end - t->t_first : 0;
     for (size_t i = 0; i < t->nproc; i++) {
@@ -642,7 +606,7 @@ int rm_txn_commit(struct rm_txn *t, uint64_t *pause_ns)
         if (!e->changed)
             continue;
         if (e->old_state != e->new_state)
-            rm__state_free(e->old_code, e->old_state);
+            rm__code_state_free(e->old_code, e->old_state);
         rm__code_unref(node, e->old_code, false);
         rm__code_unref(node, e->state_code, false);
     }
@@ -650,50 +614,52 @@ int rm_txn_commit(struct rm_txn *t, uint64_t *pause_ns)
         struct txn_load *l = &t->loads[i];
         if (!l->replaced || l->m->old != l->replaced)
             continue;
-        rm__move_all(node, l->m, l->replaced, 0);
-        pthread_mutex_lock(&node->code_lock);
+        rm__load_move_all(node, l->m, l->replaced, 0);
+        pthread_mutex_lock(&C->code_lock);
         l->m->old = NULL;
-        pthread_mutex_unlock(&node->code_lock);
+        pthread_mutex_unlock(&C->code_lock);
         rm__code_unref(node, l->replaced, false);
     }
     drop_unloaded(t);
     txn_free(t);
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
     return 0;
 }
 
 void rm_txn_abort(struct rm_txn *t)
 {
     struct rm_node *node = t->node;
-    pthread_mutex_lock(&node->sys_lock);
+    struct rm__sys_node *Y = rm__sys_of(node);
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&Y->sys_lock);
     for (size_t i = t->nproc; i-- > 0;)
         if (t->procs[i].changed)
             cc_undo(node, &t->procs[i]);
     for (size_t i = t->nload; i-- > 0;) {
         struct txn_load *l = &t->loads[i];
-        pthread_mutex_lock(&node->code_lock);
+        pthread_mutex_lock(&C->code_lock);
         atomic_store(&l->m->current, l->replaced);
         l->m->old = NULL;
-        pthread_mutex_unlock(&node->code_lock);
+        pthread_mutex_unlock(&C->code_lock);
         /* Back go the processes this upgrade moved; those that started on
            (or were changed by hand to) the loaded code keep it, which
            stays as the module's old code until purged. */
-        size_t kept = l->replaced ? rm__move_all(node, l->m, l->loaded, l->loaded->gen) : 0;
+        size_t kept = l->replaced ? rm__load_move_all(node, l->m, l->loaded, l->loaded->gen) : 0;
         if (!l->replaced) {
-            pthread_mutex_lock(&node->code_lock);
+            pthread_mutex_lock(&C->code_lock);
             kept = atomic_load(&l->loaded->nprocs);
-            pthread_mutex_unlock(&node->code_lock);
+            pthread_mutex_unlock(&C->code_lock);
         }
         if (kept > 0) {
-            pthread_mutex_lock(&node->code_lock);
+            pthread_mutex_lock(&C->code_lock);
             l->m->old = l->loaded;
-            pthread_mutex_unlock(&node->code_lock);
+            pthread_mutex_unlock(&C->code_lock);
         } else {
             rm__code_unref(node, l->loaded, false);
         }
     }
     drop_unloaded(t);
-    resume_all(t, RM__F_KEEP);
+    resume_all(t, RM__PROC_ALSO_KEEP);
     txn_free(t);
-    pthread_mutex_unlock(&node->sys_lock);
+    pthread_mutex_unlock(&Y->sys_lock);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../runtime/rt-internal.h" /* the timer table, for its size */
+#include "../../runtime/timer.h" /* the timer table, for its size */
 #include "test-runtime-util.h"
 
 static struct rm_node *node;
@@ -474,9 +474,9 @@ Test(runtime, timer_cancel_table_grows_with_pending_timers)
         refs[i] = rm__timer_add(node, 7, 3600 * 1000, "tick", 4);
         cr_assert_neq(refs[i], 0);
     }
-    pthread_mutex_lock(&node->timers.lock);
-    size_t nb = node->timers.nbuckets;
-    pthread_mutex_unlock(&node->timers.lock);
+    pthread_mutex_lock(&rm__timer_of(node)->timers.lock);
+    size_t nb = rm__timer_of(node)->timers.nbuckets;
+    pthread_mutex_unlock(&rm__timer_of(node)->timers.lock);
     cr_expect_geq(nb, N / 2, "%zu buckets for %d timers", nb, N);
     for (int i = 0; i < N; i += 2)
         cr_assert_eq(rm__timer_cancel(node, 7, refs[i]), 0, "timer %d lost", i);

@@ -1,21 +1,21 @@
 /*
- * dispatch.c - running callbacks: the context and host API modules see, the
+ * host.c - running callbacks: the context and host API modules see, the
  * handling of one message, and the trace lines of {debug,[trace]}.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt-internal.h"
+#include "host.h"
 
-#define RM__TRACE_MAX 200
+#define RM__HOST_TRACE_MAX 200
 
-static struct rm__ctx *host(struct rm_ctx *ctx)
+static struct rm__host_ctx *host(struct rm_ctx *ctx)
 {
-    return (struct rm__ctx *)ctx;
+    return (struct rm__host_ctx *)ctx;
 }
 
-void rm__printable(const void *data, size_t len, char *buf, size_t size)
+void rm__host_printable(const void *data, size_t len, char *buf, size_t size)
 {
     const unsigned char *s = data;
     size_t k = 0;
@@ -31,7 +31,7 @@ void rm__printable(const void *data, size_t len, char *buf, size_t size)
         buf[k < size ? k : size - 1] = '\0';
 }
 
-static const char *self_label(struct rm__ctx *c)
+static const char *self_label(struct rm__host_ctx *c)
 {
     if (!c->self[0]) {
         struct rm_proc *p = c->proc;
@@ -45,17 +45,17 @@ static const char *self_label(struct rm__ctx *c)
 
 /* ---- the host API ----------------------------------------------------- */
 
-static void trace_out(struct rm__ctx *c, rm_pid to, const void *data, size_t len)
+static void trace_out(struct rm__host_ctx *c, rm_pid to, const void *data, size_t len)
 {
-    char text[RM__TRACE_MAX], who[RM_NAME_MAX + 24];
-    rm__printable(data, len, text, sizeof text);
+    char text[RM__HOST_TRACE_MAX], who[RM_NAME_MAX + 24];
+    rm__host_printable(data, len, text, sizeof text);
     rm__proc_label(c->node, to, who, sizeof who);
-    rm__log(c->node, RM_LOG_DEBUG, "*DBG* %s sent %s to %s", self_label(c), text, who);
+    rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s sent %s to %s", self_label(c), text, who);
 }
 
 static int h_reply_to(struct rm_ctx *ctx, rm_from from, const void *data, size_t len)
 {
-    struct rm__ctx *c = host(ctx);
+    struct rm__host_ctx *c = host(ctx);
     rm_pid to = 0;
     if (rm__call_complete(c->node, from, data, len, 0, NULL, &to) < 0)
         return -1;
@@ -82,15 +82,15 @@ static rm_from h_caller(struct rm_ctx *ctx)
 
 static int h_post(struct rm_ctx *ctx, int kind, const char *to, const void *data, size_t len)
 {
-    struct rm__ctx *c = host(ctx);
-    rm_pid pid = rm__resolve(c->node, to);
+    struct rm__host_ctx *c = host(ctx);
+    rm_pid pid = rm__proc_resolve(c->node, to);
     if (!pid)
         return -1;
-    struct rm_msg *m = rm__msg_new(kind, data, len);
+    struct rm_msg *m = rm__mbox_msg_new(kind, data, len);
     if (!m)
         return -1;
     m->sender = c->self_pid;
-    if (rm__deliver(c->node, pid, m) < 0) {
+    if (rm__proc_deliver(c->node, pid, m) < 0) {
         free(m);
         return -1;
     }
@@ -99,24 +99,24 @@ static int h_post(struct rm_ctx *ctx, int kind, const char *to, const void *data
 
 static int h_cast(struct rm_ctx *ctx, const char *to, const void *data, size_t len)
 {
-    return h_post(ctx, RM__MSG_CAST, to, data, len);
+    return h_post(ctx, RM__MBOX_CAST, to, data, len);
 }
 
 static int h_send(struct rm_ctx *ctx, const char *to, const void *data, size_t len)
 {
-    return h_post(ctx, RM__MSG_INFO, to, data, len);
+    return h_post(ctx, RM__MBOX_INFO, to, data, len);
 }
 
 static int h_call(struct rm_ctx *ctx, const char *to, const void *data, size_t len, int timeout_ms,
                   void **reply, size_t *reply_len)
 {
-    struct rm__ctx *c = host(ctx);
-    rm_pid pid = rm__resolve(c->node, to);
+    struct rm__host_ctx *c = host(ctx);
+    rm_pid pid = rm__proc_resolve(c->node, to);
     if (!pid || pid == c->self_pid)
         return -1;
     char *r;
     size_t rlen;
-    if (rm__call(c->node, c->self_pid, pid, data, len, timeout_ms, &r, &rlen, NULL) < 0)
+    if (rm__call_call(c->node, c->self_pid, pid, data, len, timeout_ms, &r, &rlen, NULL) < 0)
         return -1;
     *reply = r;
     if (reply_len)
@@ -131,25 +131,25 @@ static const char *h_self(struct rm_ctx *ctx)
 
 static rm_tref h_send_after(struct rm_ctx *ctx, uint32_t ms, const void *data, size_t len)
 {
-    struct rm__ctx *c = host(ctx);
+    struct rm__host_ctx *c = host(ctx);
     return rm__timer_add(c->node, c->self_pid, ms, data, len);
 }
 
 static int h_cancel_timer(struct rm_ctx *ctx, rm_tref tref)
 {
-    struct rm__ctx *c = host(ctx);
+    struct rm__host_ctx *c = host(ctx);
     return rm__timer_cancel(c->node, c->self_pid, tref);
 }
 
 static void h_log(struct rm_ctx *ctx, int level, const char *msg)
 {
-    struct rm__ctx *c = host(ctx);
-    rm__log(c->node, level, "%s (%s): %s", self_label(c), c->proc->module->name, msg);
+    struct rm__host_ctx *c = host(ctx);
+    rm__rt_log(c->node, level, "%s (%s): %s", self_label(c), c->proc->module->name, msg);
 }
 
 static void h_fail(struct rm_ctx *ctx, const char *reason)
 {
-    struct rm__ctx *c = host(ctx);
+    struct rm__host_ctx *c = host(ctx);
     c->failed = true;
     snprintf(c->reason, sizeof c->reason, "%s", reason ? reason : "callback failed");
 }
@@ -175,7 +175,7 @@ static const struct rm_host_api host_api = {
     .free_reply = h_free_reply,
 };
 
-void rm__ctx_init(struct rm__ctx *c, struct rm_node *node, struct rm_proc *p)
+void rm__host_ctx_init(struct rm__host_ctx *c, struct rm_node *node, struct rm_proc *p)
 {
     c->pub.host = &host_api;
     c->node = node;
@@ -191,66 +191,66 @@ void rm__ctx_init(struct rm__ctx *c, struct rm_node *node, struct rm_proc *p)
     c->self[0] = '\0';
 }
 
-void rm__ctx_done(struct rm__ctx *c)
+void rm__host_ctx_done(struct rm__host_ctx *c)
 {
     free(c->trace_reply);
     c->trace_reply = NULL;
 }
 
-const char *rm__ctx_reason(const struct rm__ctx *c)
+const char *rm__host_ctx_reason(const struct rm__host_ctx *c)
 {
     return c->failed && c->reason[0] ? c->reason : "callback failed";
 }
 
 /* ---- one message ------------------------------------------------------ */
 
-static void trace_in(struct rm__ctx *c, const struct rm_msg *m)
+static void trace_in(struct rm__host_ctx *c, const struct rm_msg *m)
 {
-    char text[RM__TRACE_MAX], who[RM_NAME_MAX + 24];
-    rm__printable(m->data, m->len, text, sizeof text);
+    char text[RM__HOST_TRACE_MAX], who[RM_NAME_MAX + 24];
+    rm__host_printable(m->data, m->len, text, sizeof text);
     const char *self = self_label(c);
-    if (m->kind == RM__MSG_CALL) {
+    if (m->kind == RM__MBOX_CALL) {
         rm__proc_label(c->node, m->sender, who, sizeof who);
-        rm__log(c->node, RM_LOG_DEBUG, "*DBG* %s got call %s from %s", self, text, who);
-    } else if (m->kind == RM__MSG_CAST) {
-        rm__log(c->node, RM_LOG_DEBUG, "*DBG* %s got cast %s", self, text);
+        rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got call %s from %s", self, text, who);
+    } else if (m->kind == RM__MBOX_CAST) {
+        rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got cast %s", self, text);
     } else {
-        rm__log(c->node, RM_LOG_DEBUG, "*DBG* %s got %s", self, text);
+        rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got %s", self, text);
     }
 }
 
-static void trace_after(struct rm__ctx *c, struct rm_proc *p, rm_pid caller_pid)
+static void trace_after(struct rm__host_ctx *c, struct rm_proc *p, rm_pid caller_pid)
 {
-    char st[RM__TRACE_MAX] = "?";
+    char st[RM__HOST_TRACE_MAX] = "?";
     if (p->code->desc->format_state)
         p->code->desc->format_state(p->state, st, sizeof st);
     const char *self = self_label(c);
     if (c->trace_reply) {
-        char text[RM__TRACE_MAX], who[RM_NAME_MAX + 24];
-        rm__printable(c->trace_reply, c->trace_reply_len, text, sizeof text);
+        char text[RM__HOST_TRACE_MAX], who[RM_NAME_MAX + 24];
+        rm__host_printable(c->trace_reply, c->trace_reply_len, text, sizeof text);
         rm__proc_label(c->node, caller_pid, who, sizeof who);
-        rm__log(c->node, RM_LOG_DEBUG, "*DBG* %s sent %s to %s, new state %s", self, text, who, st);
+        rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s sent %s to %s, new state %s", self, text, who,
+                   st);
     } else {
-        rm__log(c->node, RM_LOG_DEBUG, "*DBG* %s new state %s", self, st);
+        rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s new state %s", self, st);
     }
 }
 
-int rm__dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m, struct rm__ctx *c)
+int rm__host_dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m,
+                      struct rm__host_ctx *c, char *reason_out, size_t rsize, rm_from *unanswered)
 {
-    struct rm_code *cur = atomic_load_explicit(&p->module->current, memory_order_acquire);
-    if (cur && cur != p->code && !(atomic_load(&p->flags) & RM__F_KEEP))
-        rm__proc_to_current(node, p);
+    rm__proc_follow(node, p);
     const struct rm_module_desc *d = p->code->desc;
-    rm__ctx_init(c, node, p);
-    c->caller = m->kind == RM__MSG_CALL ? m->from : 0;
+    rm__host_ctx_init(c, node, p);
+    c->caller = m->kind == RM__MBOX_CALL ? m->from : 0;
     c->caller_pid = m->sender;
-    c->tracing = (atomic_load_explicit(&p->flags, memory_order_relaxed) & RM__F_TRACE) != 0;
+    c->tracing = rm__proc_tracing(p);
     if (c->tracing)
         trace_in(c, m);
     int rc;
-    if (m->kind == RM__MSG_CALL)
+    if (m->kind == RM__MBOX_CALL)
         rc = d->handle_call(&c->pub, m->data, m->len, &p->state);
-    else if (m->kind == RM__MSG_CAST)
+    else if (m->kind == RM__MBOX_CAST)
         rc = d->handle_cast ? d->handle_cast(&c->pub, m->data, m->len, &p->state) : RM_CONTINUE;
     else
         rc = d->handle_info ? d->handle_info(&c->pub, m->data, m->len, &p->state) : RM_CONTINUE;
@@ -261,23 +261,18 @@ int rm__dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m, stru
     if (rc == RM_STOP) {
         reason = "normal";
     } else if (rc == RM_FAIL) {
-        reason = rm__ctx_reason(c);
+        reason = rm__host_ctx_reason(c);
     } else if (rc != RM_CONTINUE) {
         snprintf(buf, sizeof buf, "callback returned %d", rc);
         reason = buf;
     }
     /* A call the callback neither answered nor kept for later fails with the
-       process's exit (in rm__proc_exit, once the process is gone from the
-       tables) rather than leaving its caller waiting. */
-    rm_from unanswered = reason ? c->caller : 0;
+       process's exit (once the process is gone from the tables) rather than
+       leaving its caller waiting. */
+    *unanswered = reason ? c->caller : 0;
     free(m);
-    if (!reason) {
-        rm__ctx_done(c);
-        return 0;
-    }
-    char r[sizeof c->reason];
-    snprintf(r, sizeof r, "%s", reason);
-    rm__ctx_done(c);
-    rm__proc_exit(node, p, r, true, unanswered);
-    return 1;
+    if (reason)
+        snprintf(reason_out, rsize, "%s", reason);
+    rm__host_ctx_done(c);
+    return reason != NULL;
 }

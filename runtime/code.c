@@ -1,0 +1,337 @@
+/*
+ * code.c - the module table: per module a current and an old version,
+ * opening a version with every check made before anything switches to it,
+ * and the reference counts that keep a shared object open while anything
+ * can reach it (a table slot, a process, a transaction).
+ */
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "code.h"
+
+struct rm_module *rm__code_module_find(struct rm_node *node, const char *name)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    for (struct rm_module *m = C->modules; m; m = m->next)
+        if (strcmp(m->name, name) == 0)
+            return m;
+    return NULL;
+}
+
+struct rm_module *rm__code_module_get(struct rm_node *node, const char *name)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    struct rm_module *m = rm__code_module_find(node, name);
+    if (m)
+        return m;
+    m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->next = C->modules;
+    C->modules = m;
+    return m;
+}
+
+static bool path_known(struct rm_node *node, const char *path)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    for (size_t i = 0; i < C->npaths; i++)
+        if (strcmp(C->paths[i], path) == 0)
+            return true;
+    return false;
+}
+
+int rm__code_path_add(struct rm_node *node, const char *path, struct rm_error *err)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    if (C->npaths == C->cappaths) {
+        size_t cap = C->cappaths ? C->cappaths * 2 : 16;
+        char **v = realloc(C->paths, cap * sizeof *v);
+        if (!v)
+            return rm_error_nomem(err);
+        C->paths = v;
+        C->cappaths = cap;
+    }
+    char *copy = strdup(path);
+    if (!copy)
+        return rm_error_nomem(err);
+    C->paths[C->npaths++] = copy;
+    return 0;
+}
+
+static void path_forget(struct rm_node *node, const char *path)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    for (size_t i = 0; i < C->npaths; i++) {
+        if (strcmp(C->paths[i], path) == 0) {
+            free(C->paths[i]);
+            C->paths[i] = C->paths[--C->npaths];
+            return;
+        }
+    }
+}
+
+/* Closes a code version nothing references (code_lock held). */
+static void code_destroy(struct rm_node *node, struct rm_code *code)
+{
+    dlclose(code->dl);
+    /* Only an object really gone from memory may be loaded again from the
+       same path (a downgrade does): dlopen would otherwise hand back the
+       old mapping. */
+    void *still = dlopen(code->path, RTLD_LAZY | RTLD_NOLOAD);
+    if (still)
+        dlclose(still);
+    else
+        path_forget(node, code->path);
+    free(code->path);
+    free(code);
+}
+
+void rm__code_ref(struct rm_code *code)
+{
+    atomic_fetch_add(&code->refs, 1);
+}
+
+void rm__code_unref(struct rm_node *node, struct rm_code *code, bool locked)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    if (atomic_fetch_sub(&code->refs, 1) != 1)
+        return;
+    if (!locked)
+        pthread_mutex_lock(&C->code_lock);
+    code_destroy(node, code);
+    if (!locked)
+        pthread_mutex_unlock(&C->code_lock);
+}
+
+static bool valid_word(const char *s, bool module_name)
+{
+    if (!s || !*s || strlen(s) > RM_NAME_MAX)
+        return false;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (module_name ? !(isalnum(ch) || ch == '_' || ch == '-' || ch == '.')
+                        : (ch <= ' ' || ch >= 127))
+            return false;
+    }
+    return true;
+}
+
+/* The dlerror() text without the "path: " it starts with. */
+static const char *dl_reason(const char *canon)
+{
+    const char *e = dlerror();
+    if (!e)
+        return "unknown dynamic loader error";
+    size_t n = strlen(canon);
+    if (strncmp(e, canon, n) == 0 && e[n] == ':' && e[n + 1] == ' ')
+        return e + n + 2;
+    return e;
+}
+
+static int check_desc(const char *path, const struct rm_module_desc *d, const char *expect_name,
+                      const char *expect_vsn, struct rm_error *err)
+{
+    if (d->abi_version != RM_MODULE_ABI_VERSION)
+        return rm_error_set(err, RM_ELOAD, "load '%s': module ABI version %u, this node needs %d",
+                            path, d->abi_version, RM_MODULE_ABI_VERSION);
+    if (d->size < sizeof(struct rm_module_desc))
+        return rm_error_set(err, RM_ELOAD,
+                            "load '%s': module descriptor of %u bytes, this node needs %zu", path,
+                            d->size, sizeof(struct rm_module_desc));
+    if (!valid_word(d->name, true))
+        return rm_error_set(err, RM_ELOAD,
+                            "load '%s': module name missing or invalid (letters, digits, '_', "
+                            "'-', '.', at most %d)",
+                            path, RM_NAME_MAX);
+    if (!valid_word(d->version, false))
+        return rm_error_set(err, RM_ELOAD,
+                            "load '%s': module '%s' has a missing or invalid version", path,
+                            d->name);
+    if (expect_name && strcmp(d->name, expect_name) != 0)
+        return rm_error_set(err, RM_ELOAD, "load '%s': module name is '%s', expected '%s'", path,
+                            d->name, expect_name);
+    if (expect_vsn && strcmp(d->version, expect_vsn) != 0)
+        return rm_error_set(err, RM_ELOAD, "load '%s': module '%s' is version '%s', expected '%s'",
+                            path, d->name, d->version, expect_vsn);
+    if (!d->init || !d->handle_call)
+        return rm_error_set(err, RM_ELOAD, "load '%s': module '%s' has no %s callback", path,
+                            d->name, d->init ? "handle_call" : "init");
+    return 0;
+}
+
+struct rm_code *rm__code_open(struct rm_node *node, const char *path, const char *expect_name,
+                              const char *expect_vsn, struct rm_error *err)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    char canon[PATH_MAX];
+    if (!path || !*path) {
+        rm_error_set(err, RM_EINVAL, "load: no path given");
+        return NULL;
+    }
+    if (!realpath(path, canon)) {
+        int e = errno;
+        char why[128];
+        snprintf(why, sizeof why, "%s", strerror(e));
+        why[0] = (char)tolower((unsigned char)why[0]);
+        rm_error_set(err, e == ENOENT ? RM_ENOENT : RM_ELOAD, "load '%s': %s", path, why);
+        return NULL;
+    }
+    pthread_mutex_lock(&C->code_lock);
+    bool known = path_known(node, canon);
+    pthread_mutex_unlock(&C->code_lock);
+    if (known) {
+        rm_error_set(err, RM_EEXIST, "load '%s': path already loaded in this node", path);
+        return NULL;
+    }
+    dlerror();
+    void *dl = dlopen(canon, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        rm_error_set(err, RM_ELOAD, "load '%s': %s", path, dl_reason(canon));
+        return NULL;
+    }
+    const struct rm_module_desc *d = dlsym(dl, RM_MODULE_SYMBOL);
+    if (!d) {
+        rm_error_set(err, RM_ELOAD, "load '%s': no symbol '%s': not a relman module", path,
+                     RM_MODULE_SYMBOL);
+        dlclose(dl);
+        return NULL;
+    }
+    if (check_desc(path, d, expect_name, expect_vsn, err) < 0) {
+        dlclose(dl);
+        return NULL;
+    }
+    struct rm_code *code = calloc(1, sizeof *code);
+    char *cp = strdup(canon);
+    if (!code || !cp) {
+        free(code);
+        free(cp);
+        dlclose(dl);
+        rm_error_nomem(err);
+        return NULL;
+    }
+    code->dl = dl;
+    code->desc = d;
+    code->path = cp;
+    code->gen = atomic_fetch_add(&C->next_gen, 1) + 1;
+    atomic_store(&code->refs, 1);
+    return code;
+}
+
+void rm__code_drop(struct rm_node *node, struct rm_code *code)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&C->code_lock);
+    code_destroy(node, code);
+    pthread_mutex_unlock(&C->code_lock);
+}
+
+void rm__code_state_free(struct rm_code *code, void *state)
+{
+    if (!state)
+        return;
+    if (code->desc->free_state)
+        code->desc->free_state(state);
+    else
+        free(state);
+}
+
+struct rm_code *rm__code_acquire_current(struct rm_node *node, struct rm_module *m, size_t n,
+                                         struct rm_error *err)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_code *code = m ? atomic_load(&m->current) : NULL;
+    if (code) {
+        atomic_fetch_add(&code->refs, (uint32_t)n);
+        atomic_fetch_add(&code->nprocs, (uint32_t)n);
+    }
+    pthread_mutex_unlock(&C->code_lock);
+    if (!code)
+        rm_error_set(err, RM_ENOENT, "module '%s' has no current version", m ? m->name : "?");
+    return code;
+}
+
+void rm__code_release(struct rm_node *node, struct rm_code *code, size_t n)
+{
+    atomic_fetch_sub(&code->nprocs, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        rm__code_unref(node, code, false);
+}
+
+void rm__code_init(struct rm_node *node)
+{
+    pthread_mutex_init(&rm__code_of(node)->code_lock, NULL);
+}
+
+void rm__code_free(struct rm_node *node)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_module *m = C->modules;
+    while (m) {
+        struct rm_module *next = m->next;
+        struct rm_code *cur = atomic_load(&m->current);
+        if (m->old)
+            rm__code_unref(node, m->old, true);
+        if (cur)
+            rm__code_unref(node, cur, true);
+        free(m);
+        m = next;
+    }
+    C->modules = NULL;
+    for (size_t i = 0; i < C->npaths; i++)
+        free(C->paths[i]);
+    free(C->paths);
+    pthread_mutex_unlock(&C->code_lock);
+    pthread_mutex_destroy(&C->code_lock);
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+    return strcmp(((const struct rm_module_info *)a)->name,
+                  ((const struct rm_module_info *)b)->name);
+}
+
+int rm_module_list(struct rm_node *node, struct rm_module_info **out, size_t *n,
+                   struct rm_error *err)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&C->code_lock);
+    size_t k = 0;
+    for (struct rm_module *m = C->modules; m; m = m->next)
+        if (atomic_load(&m->current) || m->old)
+            k++;
+    struct rm_module_info *v = calloc(k + 1, sizeof *v);
+    if (!v) {
+        pthread_mutex_unlock(&C->code_lock);
+        return rm_error_nomem(err);
+    }
+    size_t i = 0;
+    for (struct rm_module *m = C->modules; m; m = m->next) {
+        struct rm_code *cur = atomic_load(&m->current);
+        if (!cur && !m->old)
+            continue;
+        struct rm_module_info *x = &v[i++];
+        snprintf(x->name, sizeof x->name, "%s", m->name);
+        if (cur) {
+            snprintf(x->current_vsn, sizeof x->current_vsn, "%s", cur->desc->version);
+            snprintf(x->current_path, sizeof x->current_path, "%s", cur->path);
+            x->procs_current = atomic_load(&cur->nprocs);
+        }
+        if (m->old) {
+            snprintf(x->old_vsn, sizeof x->old_vsn, "%s", m->old->desc->version);
+            x->procs_old = atomic_load(&m->old->nprocs);
+        }
+    }
+    pthread_mutex_unlock(&C->code_lock);
+    qsort(v, k, sizeof *v, cmp_info);
+    *out = v;
+    *n = k;
+    return 0;
+}

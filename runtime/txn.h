@@ -1,0 +1,26 @@
+/*
+ * txn.h - the transaction layer: upgrade transactions, every step undoable
+ * until commit (the public side is in relman/runtime.h).
+ */
+#ifndef RELMAN_TXN_H
+#define RELMAN_TXN_H
+
+#include <stdbool.h>
+
+#include "load.h"
+
+struct rm__txn_node {
+    struct rm__load_node load;
+    struct rm_txn *txn; /* the open transaction, or NULL (sys_lock) */
+};
+
+static inline struct rm__txn_node *rm__txn_of(struct rm_node *node)
+{
+    return (struct rm__txn_node *)node;
+}
+
+/* The load layer's in_upgrade hook: whether the open transaction has
+   loaded or prepared code of m. */
+bool rm__txn_in_upgrade(struct rm_node *node, struct rm_module *m);
+
+#endif
