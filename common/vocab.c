@@ -1,4 +1,4 @@
-/* The shared vocabulary: names, labels, spellings, the clock, assertions. */
+/* The shared vocabulary: names, labels, spellings, assertions. */
 #include "relman/vocab.h"
 
 #include <inttypes.h>
@@ -64,13 +64,6 @@ const char *rm_restart_name(enum rm_restart restart)
 const char *rm_direction_name(enum rm_direction dir)
 {
     return dir == RM_UP ? "up" : dir == RM_DOWN ? "down" : "?";
-}
-
-uint64_t rm_clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void rm__assert_fail(const char *cond, const char *file, int line)

@@ -23,9 +23,7 @@
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)rm_clock_ns() / 1e9;
 }
 
 /* Describes how a child ended, for the log. */

@@ -109,19 +109,6 @@ void rm__code_unref(struct rm_node *node, struct rm_code *code, bool locked)
         pthread_mutex_unlock(&C->code_lock);
 }
 
-static bool valid_word(const char *s, bool module_name)
-{
-    if (!s || !*s || strlen(s) > RM_NAME_MAX)
-        return false;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (module_name ? !(isalnum(ch) || ch == '_' || ch == '-' || ch == '.')
-                        : (ch <= ' ' || ch >= 127))
-            return false;
-    }
-    return true;
-}
-
 /* The dlerror() text without the "path: " it starts with. */
 static const char *dl_reason(const char *canon)
 {
@@ -144,15 +131,22 @@ static int check_desc(const char *path, const struct rm_module_desc *d, const ch
         return rm_error_set(err, RM_ELOAD,
                             "load '%s': module descriptor of %u bytes, this node needs %zu", path,
                             d->size, sizeof(struct rm_module_desc));
-    if (!valid_word(d->name, true))
-        return rm_error_set(err, RM_ELOAD,
-                            "load '%s': module name missing or invalid (letters, digits, '_', "
-                            "'-', '.', at most %d)",
-                            path, RM_NAME_MAX);
-    if (!valid_word(d->version, false))
-        return rm_error_set(err, RM_ELOAD,
-                            "load '%s': module '%s' has a missing or invalid version", path,
-                            d->name);
+    /* Names and versions follow the one rule of the manifests
+       (rm_name_check), so that every loaded module can be named in one. */
+    if (!d->name || rm_name_check(d->name, "module name", err) < 0) {
+        if (!d->name)
+            rm_error_set(err, RM_ELOAD, "the module name is missing");
+        if (err)
+            err->code = RM_ELOAD;
+        return rm_error_prefix(err, "load '%s'", path);
+    }
+    if (!d->version || rm_name_check(d->version, "version", err) < 0) {
+        if (!d->version)
+            rm_error_set(err, RM_ELOAD, "the version is missing");
+        if (err)
+            err->code = RM_ELOAD;
+        return rm_error_prefix(err, "load '%s': module '%s'", path, d->name);
+    }
     if (expect_name && strcmp(d->name, expect_name) != 0)
         return rm_error_set(err, RM_ELOAD, "load '%s': module name is '%s', expected '%s'", path,
                             d->name, expect_name);

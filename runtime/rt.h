@@ -115,9 +115,7 @@ static inline void rm__rt_futex_wake(_Atomic uint32_t *addr, int n)
 /* Monotonic time in nanoseconds. */
 static inline uint64_t rm__rt_now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return rm_clock_ns(); /* the one clock (relman/vocab.h) */
 }
 
 /* The deadline of a timeout in ms (negative: none, UINT64_MAX). */
