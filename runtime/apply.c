@@ -56,9 +56,9 @@ int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mod
         return -1;
     if (n > 0 && mode == RM_PURGE_SOFT) {
         free(ps);
-        return rm_error_set(err, RM_EBUSY,
-                            "delete '%s': %zu process%s still run%s the module (soft purge)",
-                            module, n, n == 1 ? "" : "es", n == 1 ? "s" : "");
+        return rm_error_xset(err, RM_XIN_USE,
+                             "delete '%s': %zu process%s still run%s the module (soft purge)",
+                             module, n, n == 1 ? "" : "es", n == 1 ? "s" : "");
     }
     /* Stopped rather than killed by a purge: their restart policy must not
        start them again on a module that is going away. */
@@ -73,8 +73,8 @@ int rm_module_delete(struct rm_node *node, const char *module, enum rm_purge_mod
     struct rm_code *old = m ? m->old : NULL;
     int r = 0;
     if ((cur && atomic_load(&cur->nprocs) > 0) || (old && atomic_load(&old->nprocs) > 0)) {
-        r = rm_error_set(err, RM_EBUSY,
-                         "delete '%s': a process of the module was started meanwhile", module);
+        r = rm_error_xset(err, RM_XIN_USE,
+                          "delete '%s': a process of the module was started meanwhile", module);
     } else if (m) {
         m->old = NULL;
         atomic_store(&m->current, NULL);

@@ -270,7 +270,8 @@ int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm
         case RM__PROC_SUSP_USER:
             break;
         case RM__PROC_SUSP_TXN:
-            r = rm_error_set(err, RM_EBUSY, "resume '%s': held by the upgrade in progress", label);
+            r = rm_error_xset(err, RM_XUPGRADING, "resume '%s': held by the upgrade in progress",
+                              label);
             break;
         case RM__PROC_WAITING:
             r = check_down(node, v[i], label, err);
@@ -323,8 +324,8 @@ static int change_check(struct rm_proc *p, const char *label, const char *module
     case RM__PROC_SUSP_USER:
         break;
     case RM__PROC_SUSP_TXN:
-        return rm_error_set(err, RM_EBUSY, "change code of '%s': held by the upgrade in progress",
-                            label);
+        return rm_error_xset(err, RM_XUPGRADING,
+                             "change code of '%s': held by the upgrade in progress", label);
     case RM__PROC_WAITING:
         return rm_error_set(err, RM_ESTATE,
                             "change code of '%s': its state was changed down to version '%s'; "

@@ -99,6 +99,10 @@ Test(code, load_with_unpurged_old_is_refused)
     const char *p = rt_path(2, "t-3/t.so");
     snprintf(msg, sizeof msg, "load '%s': old code of 't' not purged", p);
     expect_load_error(p, NULL, NULL, msg);
+    struct rm_error busy = {0};
+    cr_assert_eq(rm_module_load(node, p, NULL, NULL, NULL, &busy), -1);
+    cr_expect_eq(busy.code, RM_EBUSY);
+    cr_expect_eq(busy.xcode, RM_XOLD_CODE, "busy because old code is in the way");
     struct rm_module_info *v;
     size_t n;
     cr_assert_eq(rm_module_list(node, &v, &n, NULL), 0);
@@ -121,6 +125,8 @@ Test(code, soft_purge_refuses_while_in_use_brutal_kills)
     struct rm_error err = {0};
     cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_SOFT, NULL, &err), -1);
     cr_expect_str_eq(err.msg, "purge 't': 2 processes still run the old code (version '1')");
+    cr_expect_eq(err.code, RM_EBUSY);
+    cr_expect_eq(err.xcode, RM_XIN_USE, "busy because processes run it, not old code in the way");
     cr_assert_eq(rm_proc_resume(node, both, 2, NULL), 0);
     rt_expect(node, a, "vsn", "1"); /* suspended at the load: stays on its code */
     size_t killed = 0;

@@ -73,6 +73,7 @@ enum rm_errcode {
 #define RM_XERRNO_MAP(X)                                                                           \
     X(OLD_CODE, BUSY, "an old version of the module is in the way")                                \
     X(UPGRADING, BUSY, "part of an upgrade in progress")                                           \
+    X(IN_USE, BUSY, "processes still run the code")                                                \
     X(NO_PROCESS, NOENT, "no such process")                                                        \
     X(NO_MODULE, NOENT, "no such module")
 
