@@ -117,6 +117,8 @@ int rm_error_prefix(struct rm_error *err, const char *fmt, ...)
     va_end(ap);
     if (err->lead)
         err->lead = n + 2 + err->lead < RM_ERROR_MAX ? n + 2 + err->lead : 0;
+    if (err->subject.label_len)
+        err->subject.label_at += n + 2;
     return -1;
 }
 
@@ -129,6 +131,8 @@ int rm_error_lead(struct rm_error *err, const char *fmt, ...)
     size_t n = vput_front(err, 0, ": ", fmt, ap);
     va_end(ap);
     err->lead = n < RM_ERROR_MAX - 1 ? n : 0;
+    if (err->subject.label_len)
+        err->subject.label_at += n + 2;
     return -1;
 }
 
@@ -142,6 +146,10 @@ int rm_error_restate(struct rm_error *err, const char *fmt, ...)
     size_t n = vput_front(err, keep, keep ? "" : ": ", fmt, ap);
     va_end(ap);
     err->lead = n < RM_ERROR_MAX - 1 ? n : 0;
+    if (err->subject.label_len && err->subject.label_at < keep)
+        err->subject.label_len = 0; /* the label was in the lead replaced */
+    else if (err->subject.label_len)
+        err->subject.label_at = err->subject.label_at - keep + n + (keep ? 0 : 2);
     return -1;
 }
 
@@ -149,6 +157,47 @@ void rm_error_subject_pid(struct rm_error *err, uint64_t pid)
 {
     if (err)
         err->subject.pid = pid;
+}
+
+int rm_error_about(struct rm_error *err, int code, int xcode, uint64_t pid, const char *verb,
+                   const char *label, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    rm_error_vset(err, xcode != RM_XNONE ? rm_xcode_primary(xcode) : code, fmt, ap);
+    va_end(ap);
+    err->xcode = xcode;
+    size_t vlen = strlen(verb);
+    rm_error_lead(err, "%s%s'%s'", verb, vlen ? " " : "", label);
+    /* The separator rm_error_lead put after the lead is the rest's own. */
+    if (err->lead && strncmp(err->msg + err->lead, ": ", 2) == 0) {
+        const char *rest = err->msg + err->lead + 2;
+        if (strncmp(rest, ": ", 2) == 0 || *rest == ' ' || *rest == '\0')
+            memmove(err->msg + err->lead, rest, strlen(rest) + 1);
+    }
+    err->subject.pid = pid;
+    if (err->lead) {
+        err->subject.label_at = vlen + (vlen ? 1 : 0) + 1;
+        err->subject.label_len = strlen(label);
+    }
+    return -1;
+}
+
+int rm_error_relabel(struct rm_error *err, const char *name)
+{
+    if (!err || !err->subject.label_len)
+        return -1;
+    size_t at = err->subject.label_at, len = err->subject.label_len, nlen = strlen(name);
+    char msg[RM_ERROR_MAX];
+    int n = snprintf(msg, sizeof msg, "%.*s%s%s", (int)at, err->msg, name, err->msg + at + len);
+    mark_truncated(msg, n);
+    memcpy(err->msg, msg, sizeof msg);
+    if (err->lead > at)
+        err->lead = err->lead + nlen - len < RM_ERROR_MAX ? err->lead + nlen - len : 0;
+    err->subject.label_len = nlen;
+    return -1;
 }
 
 void rm_error_subject_module(struct rm_error *err, const char *module)

@@ -127,6 +127,13 @@ int rm__call_wait(struct rm_node *node, struct rm__call_waiter *w, uint64_t dead
     return 0;
 }
 
+/* "<N>" for pid, into buf (RM_NAME_MAX + 24 bytes). */
+static const char *plabel(rm_pid pid, char *buf)
+{
+    snprintf(buf, RM_NAME_MAX + 24, "<%llu>", (unsigned long long)pid);
+    return buf;
+}
+
 int rm__call_call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *msg, size_t len,
                   int timeout_ms, char **reply, size_t *reply_len, struct rm_error *err)
 {
@@ -144,7 +151,7 @@ int rm__call_call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *m
     if (rm__proc_deliver(node, pid, m) < 0) {
         withdraw(node, w.id);
         free(m);
-        return rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
+        return rm__proc_no_such(err, pid);
     }
     rm__sched_block(node);
     int r = rm__call_wait(node, &w, deadline);
@@ -152,15 +159,15 @@ int rm__call_call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *m
     char label[RM_NAME_MAX + 24];
     if (r < 0) {
         rm__proc_label(node, pid, label, sizeof label);
-        return rm_error_set(err, RM_ETIMEOUT, "call to '%s' timed out after %d ms", label,
-                            timeout_ms);
+        return rm_error_about(err, RM_ETIMEOUT, RM_XNONE, pid, "call to", label,
+                              " timed out after %d ms", timeout_ms);
     }
     if (w.status == RM_ENOMEM)
-        return rm_error_set(err, RM_ENOMEM, "call to '<%llu>': %s", (unsigned long long)pid,
-                            w.reason);
+        return rm_error_about(err, RM_ENOMEM, RM_XNONE, pid, "call to", plabel(pid, label), ": %s",
+                              w.reason);
     if (w.status) {
-        return rm_error_set(err, RM_ESTATE, "process '<%llu>' exited before answering: %s",
-                            (unsigned long long)pid, w.reason);
+        return rm_error_about(err, RM_ESTATE, RM_XNONE, pid, "process", plabel(pid, label),
+                              " exited before answering: %s", w.reason);
     }
     if (!w.reply) {
         if (!(w.reply = malloc(w.len + 1)))

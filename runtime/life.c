@@ -371,7 +371,8 @@ int rm_proc_resolve(struct rm_node *node, const char *name, rm_pid *pid, struct 
 {
     rm_pid r = rm__proc_resolve(node, name);
     if (!r)
-        return rm_error_set(err, RM_ENOENT, "no process '%s'", name ? name : "");
+        return rm_error_about(err, RM_ENOENT, RM_XNO_PROCESS, 0, "no process", name ? name : "",
+                              "%s", "");
     *pid = r;
     return 0;
 }
@@ -390,7 +391,7 @@ static int post(struct rm_node *node, int kind, rm_pid pid, const void *msg, siz
         return rm_error_nomem(err);
     if (rm__proc_deliver(node, pid, m) < 0) {
         free(m);
-        return rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
+        return rm__proc_no_such(err, pid);
     }
     return 0;
 }

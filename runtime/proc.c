@@ -450,7 +450,7 @@ struct rm_proc *rm__proc_get(struct rm_node *node, rm_pid pid, struct rm_error *
         atomic_fetch_add(&p->refs, 1);
     pthread_rwlock_unlock(&P->tab_lock);
     if (!p)
-        rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
+        rm__proc_no_such(err, pid);
     return p;
 }
 
@@ -528,4 +528,11 @@ void rm__proc_free(struct rm_node *node)
     pthread_rwlock_destroy(&P->tab_lock);
     pthread_mutex_destroy(&P->susp_lock);
     pthread_cond_destroy(&P->susp_cv);
+}
+
+int rm__proc_no_such(struct rm_error *err, rm_pid pid)
+{
+    char label[32];
+    snprintf(label, sizeof label, "<%llu>", (unsigned long long)pid);
+    return rm_error_about(err, RM_ENOENT, RM_XNO_PROCESS, pid, "no process", label, "%s", "");
 }

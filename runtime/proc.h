@@ -172,6 +172,10 @@ void rm__proc_born(struct rm_proc *p);
 /* Event "message": appends m to p's mailbox and schedules p when it is
    runnable. -1 (m not taken) when p is dead. */
 int rm__proc_post(struct rm_node *node, struct rm_proc *p, struct rm_msg *m);
+/* Fills err with "no process '<N>'" (RM_ENOENT, extended RM_XNO_PROCESS,
+   about pid: rm_error_about). Returns -1. */
+int rm__proc_no_such(struct rm_error *err, rm_pid pid);
+
 /* The same to a pid (tab_lock read inside); -1 when no process. */
 int rm__proc_deliver(struct rm_node *node, rm_pid pid, struct rm_msg *m);
 

@@ -106,7 +106,8 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
         for (size_t i = 0; i < rq->n; i++) {
             if (rm__proc_suspended(rq->procs[i])) {
                 rm__proc_label_of(rq->procs[i], label, sizeof label);
-                return rm_error_set(err, RM_ESTATE, "suspend '%s': already suspended", label);
+                return rm_error_about(err, RM_ESTATE, RM_XNONE, rq->procs[i]->pid, "suspend", label,
+                                      ": already suspended");
             }
         }
     }
@@ -151,8 +152,9 @@ int rm__sys_suspend(struct rm_node *node, struct rm__sys_susp *rq, struct rm_err
         size_t nbusy = rm__proc_wait_idle(node, w.busy, atomic_load(&w.nbusy), deadline);
         if (nbusy > 0) {
             rm__proc_label_of(w.busy[0], label, sizeof label);
-            r = rm_error_set(err, RM_ETIMEOUT, "%s '%s': still in a callback after %d ms",
-                             rq->what ? rq->what : "suspend", label, rq->timeout_ms);
+            r = rm_error_about(err, RM_ETIMEOUT, RM_XNONE, w.busy[0]->pid,
+                               rq->what ? rq->what : "suspend", label,
+                               ": still in a callback after %d ms", rq->timeout_ms);
             for (size_t i = 0; i < rq->nheld; i++) {
                 struct rm_proc *p = *held_at(&w, i);
                 rm__proc_release(node, p, rq->why, 0);
@@ -249,10 +251,10 @@ static int check_down(struct rm_node *node, struct rm_proc *p, const char *label
     int r = 0;
     pthread_mutex_lock(&C->code_lock);
     if (p->down_vsn)
-        r = rm_error_set(err, RM_ESTATE,
-                         "resume '%s': its state was changed down to version '%s' of '%s'; load "
-                         "that version first",
-                         label, p->down_vsn, p->module->name);
+        r = rm_error_about(err, RM_ESTATE, RM_XNONE, p->pid, "resume", label,
+                           ": its state was changed down to version '%s' of '%s'; load "
+                           "that version first",
+                           p->down_vsn, p->module->name);
     pthread_mutex_unlock(&C->code_lock);
     return r;
 }
@@ -270,14 +272,15 @@ int rm_proc_resume(struct rm_node *node, const rm_pid *pids, size_t n, struct rm
         case RM__PROC_SUSP_USER:
             break;
         case RM__PROC_SUSP_TXN:
-            r = rm_error_xset(err, RM_XUPGRADING, "resume '%s': held by the upgrade in progress",
-                              label);
+            r = rm_error_about(err, RM_EBUSY, RM_XUPGRADING, v[i]->pid, "resume", label,
+                               ": held by the upgrade in progress");
             break;
         case RM__PROC_WAITING:
             r = check_down(node, v[i], label, err);
             break;
         default: /* runnable, running; pinned, exiting, dead: not here (sys_lock) */
-            r = rm_error_set(err, RM_ESTATE, "resume '%s': not suspended", label);
+            r = rm_error_about(err, RM_ESTATE, RM_XNONE, v[i]->pid, "resume", label,
+                               ": not suspended");
         }
     }
     for (size_t i = 0; r == 0 && i < n; i++)
@@ -324,35 +327,34 @@ static int change_check(struct rm_proc *p, const char *label, const char *module
     case RM__PROC_SUSP_USER:
         break;
     case RM__PROC_SUSP_TXN:
-        return rm_error_xset(err, RM_XUPGRADING,
-                             "change code of '%s': held by the upgrade in progress", label);
+        return rm_error_about(err, RM_EBUSY, RM_XUPGRADING, p->pid, "change code of", label,
+                              ": held by the upgrade in progress");
     case RM__PROC_WAITING:
-        return rm_error_set(err, RM_ESTATE,
-                            "change code of '%s': its state was changed down to version '%s'; "
-                            "load that version first",
-                            label, p->down_vsn);
+        return rm_error_about(err, RM_ESTATE, RM_XNONE, p->pid, "change code of", label,
+                              ": its state was changed down to version '%s'; "
+                              "load that version first",
+                              p->down_vsn);
     default: /* runnable, running; pinned, exiting, dead: not here (sys_lock) */
-        return rm_error_set(err, RM_ESTATE, "change code of '%s': process not suspended", label);
+        return rm_error_about(err, RM_ESTATE, RM_XNONE, p->pid, "change code of", label,
+                              ": process not suspended");
     }
     if (!module || strcmp(p->module->name, module) != 0)
-        return rm_error_set(err, RM_EINVAL,
-                            "change code of '%s': process runs module '%s', not '%s'", label,
-                            p->module->name, module ? module : "");
+        return rm_error_about(err, RM_EINVAL, RM_XNONE, p->pid, "change code of", label,
+                              ": process runs module '%s', not '%s'", p->module->name,
+                              module ? module : "");
     if (dir == RM_UP && vsn && strcmp(p->code->desc->version, vsn) != 0)
-        return rm_error_set(
-            err, RM_ESTATE,
-            "change code of '%s' (module '%s'): process runs version '%s', not '%s'", label, module,
-            p->code->desc->version, vsn);
+        return rm_error_about(err, RM_ESTATE, RM_XNONE, p->pid, "change code of", label,
+                              " (module '%s'): process runs version '%s', not '%s'", module,
+                              p->code->desc->version, vsn);
     if (dir == RM_DOWN && (!vsn || !*vsn))
-        return rm_error_set(err, RM_EINVAL,
-                            "change code of '%s' (module '%s') down: no version to go back to",
-                            label, module);
+        return rm_error_about(err, RM_EINVAL, RM_XNONE, p->pid, "change code of", label,
+                              " (module '%s') down: no version to go back to", module);
     if (dir != RM_UP && dir != RM_DOWN)
-        return rm_error_set(err, RM_EINVAL, "change code of '%s': invalid direction %d", label,
-                            (int)dir);
+        return rm_error_about(err, RM_EINVAL, RM_XNONE, p->pid, "change code of", label,
+                              ": invalid direction %d", (int)dir);
     if (!atomic_load(&p->module->current))
-        return rm_error_set(err, RM_ESTATE, "change code of '%s': module '%s' has no current code",
-                            label, module);
+        return rm_error_about(err, RM_ESTATE, RM_XNONE, p->pid, "change code of", label,
+                              ": module '%s' has no current code", module);
     return 0;
 }
 
@@ -397,9 +399,9 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
         void *ns;
         char why[256];
         if (rm__sys_code_change(node, p, in, dir, arg, extra, &ns, why, sizeof why) < 0) {
-            r = rm_error_set(err, RM_ECODECHANGE,
-                             "change code of '%s' (module '%s', version '%s' to '%s'): %s", label,
-                             module, old->desc->version, to, why);
+            r = rm_error_about(err, RM_ECODECHANGE, RM_XNONE, p->pid, "change code of", label,
+                               " (module '%s', version '%s' to '%s'): %s", module,
+                               old->desc->version, to, why);
         } else {
             void *os = p->state;
             p->state = ns;
@@ -484,7 +486,7 @@ int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t siz
     int r = -1;
     if (p && rm__sys_pin(node, p, RM__SYS_PIN_MS, "format state of", err) == 0) {
         if (rm__proc_dead(p)) {
-            rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
+            rm__proc_no_such(err, pid);
         } else {
             if (p->code->desc->format_state)
                 p->code->desc->format_state(p->state, buf, size);
@@ -522,7 +524,7 @@ int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm
     int r = rm__sys_pin(node, p, RM__SYS_PIN_MS, "stop", err);
     /* r < 0: still in a callback after RM__SYS_PIN_MS, nothing changed */
     if (r == 0 && rm__proc_dead(p))
-        r = rm_error_set(err, RM_ENOENT, "no process '<%llu>'", (unsigned long long)pid);
+        r = rm__proc_no_such(err, pid);
     else if (r == 0)
         rm__life_exit(node, p, reason ? reason : "shutdown", false, 0);
     rm__proc_put(p);

@@ -126,3 +126,32 @@ Test(vocab, assert_aborts_with_file_and_line, .signal = SIGABRT)
     int broken = 0;
     RM_ASSERT(broken == 1);
 }
+
+Test(error, about_a_process_marks_lead_label_and_pid)
+{
+    struct rm_error e;
+    rm_error_about(&e, RM_ESTATE, RM_XNONE, 2, "resume", "<2>", ": not suspended");
+    cr_assert_str_eq(e.msg, "resume '<2>': not suspended");
+    cr_assert_eq(e.code, RM_ESTATE);
+    cr_assert_eq(e.subject.pid, 2);
+    cr_assert_eq(e.lead, strlen("resume '<2>'"));
+    rm_error_relabel(&e, "worker");
+    cr_assert_str_eq(e.msg, "resume 'worker': not suspended");
+    cr_assert_eq(e.lead, strlen("resume 'worker'"));
+    rm_error_restate(&e, "resume '%s'", "w");
+    cr_assert_str_eq(e.msg, "resume 'w': not suspended");
+
+    rm_error_about(&e, RM_ETIMEOUT, RM_XNONE, 3, "call to", "z", " timed out after %d ms", 100);
+    cr_assert_str_eq(e.msg, "call to 'z' timed out after 100 ms");
+    rm_error_restate(&e, "call '%s'", "z");
+    cr_assert_str_eq(e.msg, "call 'z' timed out after 100 ms");
+
+    rm_error_about(&e, RM_ENOENT, RM_XNO_PROCESS, 9, "no process", "<9>", "%s", "");
+    cr_assert_str_eq(e.msg, "no process '<9>'");
+    cr_assert_eq(e.code, RM_ENOENT);
+    rm_error_relabel(&e, "nobody");
+    rm_error_prefix(&e, "state '%s'", "nobody");
+    cr_assert_str_eq(e.msg, "state 'nobody': no process 'nobody'");
+    rm_error_relabel(&e, "x");
+    cr_assert_str_eq(e.msg, "state 'nobody': no process 'x'");
+}

@@ -95,6 +95,8 @@ enum rm_xerrcode {
 /* What a failure is about, when the failing layer knows it. */
 struct rm_error_subject {
     uint64_t pid;                   /* the process, 0 when none */
+    size_t label_at, label_len;     /* where msg names that process ("z" or "<2>"
+                                       between quotes); label_len 0 when it does not */
     char module[RM_ERROR_NAME_MAX]; /* the module, "" when none */
     long step;                      /* 0-based plan step, -1 when none */
 };
@@ -169,6 +171,26 @@ int rm_error_restate(struct rm_error *err, const char *fmt, ...)
 
 /* Records the process a failure is about (when err is not NULL). */
 void rm_error_subject_pid(struct rm_error *err, uint64_t pid);
+
+/*
+ * Fills `err` with a failure about process `pid` that the message names by
+ * `label` (its registered name or "<N>"): "<verb> '<label>'" followed by the
+ * printf-style rest (which starts with ": " or " "), with `code` (or, when
+ * `xcode` is not RM_XNONE, the primary code it refines). The opening,
+ * through the closing quote, is the message's lead; the label's place is
+ * recorded in the subject, so that a caller can put the user's own
+ * spelling there (rm_error_relabel) or say the operation its own way
+ * (rm_error_restate). Returns -1.
+ */
+int rm_error_about(struct rm_error *err, int code, int xcode, uint64_t pid, const char *verb,
+                   const char *label, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/*
+ * Puts `name` where the message names its subject process (the subject's
+ * label), when there is such a place. Keeps codes, subject and lead (whose
+ * length follows). Returns -1.
+ */
+int rm_error_relabel(struct rm_error *err, const char *name);
 
 /* Records the module a failure is about (when err is not NULL). */
 void rm_error_subject_module(struct rm_error *err, const char *module);
