@@ -2,25 +2,33 @@
  * The plan executor: each low-level instruction onto the runtime's upgrade
  * transaction (relman/runtime.h).
  *
- *   load_object_code    rm_txn_prepare per module, after the pre-purge check
+ *   load_object_code    rm_txn_prepare per module, after the pre-purge check;
+ *                       rm_txn_prepare_deferred when an old version is in
+ *                       the way (validated now, purged at its load)
  *   point_of_no_return  nothing (everything before it only checked)
  *   suspend             rm_txn_suspend, in parallel, per timeout group
  *   load                rm_txn_load (the replaced code stays until commit);
- *                       first the brutal pre-purge of an old version that
- *                       processes still run (irreversible: they are killed)
+ *                       a deferred prepare first purges the old version
+ *                       brutally (irreversible when processes run it: they
+ *                       are killed)
  *   code_change         rm_txn_code_change, in parallel across the workers
  *   resume              rm_txn_resume (processes resume at commit)
  *   purge               the commit purges replaced code; listed modules are
- *                       purged once more after it
- *   start               processes of the target release's manifests
+ *                       purged once more after it (rm_txn_purge_at_commit)
+ *   start               rm_txn_spawn: processes of the target release's
+ *                       manifests
  *   add_application     its modules prepared and loaded, its processes started
  *   stop, remove, apply, remove_application, restart_application,
  *   restart_node        irreversible (rm_instr_irreversible)
  *
- * Until an irreversible step has run, any failure ends in rm_txn_abort (and
- * the processes this plan started are stopped first): every process is back
- * on its old code with its old state and its queue. After one, the caller
- * restarts the node into the permanent release.
+ * The transaction is the only undo log: the executor keeps no undo state of
+ * its own. From the plan's first irreversible step on it marks the
+ * transaction irreversible (rm_txn_mark_irreversible), as a deferred
+ * pre-purge that kills processes does itself. On a failure, rm_txn_abort
+ * stops the processes the plan started and puts every process back on its
+ * old code with its old state and its queue; when rm_txn_irreversible says
+ * a step that cannot be undone has run, the caller then restarts the node
+ * into the permanent release.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -32,27 +40,13 @@
 #include "relman/fsutil.h"
 #include "handler-internal.h"
 
-/* A module whose old version processes still run: validated at
-   load_object_code, purged and prepared at its load step. */
-struct deferred {
-    const char *module, *vsn;
-    char *path; /* NULL once prepared */
-};
-
 /* One execution. */
 struct exec {
     const struct rm_handler_exec_env *env;
     const struct rm_plan *plan;
     struct rm_txn *txn;
     struct rm_report *rep;
-    int irreversible; /* an irreversible step has begun */
     int restart_node; /* the plan ends with restart_node */
-    rm_pid *spawned;  /* processes started by this plan (stopped on abort) */
-    size_t nspawned;
-    const char **purge; /* modules to purge after commit */
-    size_t npurge;
-    struct deferred *deferred;
-    size_t ndeferred;
 };
 
 uint64_t rm__exec_now_ns(void)
@@ -165,59 +159,29 @@ static int pre_purge_check(struct exec *x, const char *module, struct rm_error *
     return 0;
 }
 
-/* Prepares the object of `mod` from `path`. With an old version `old` in the
-   way (pre_purge_check returned 1) the runtime opens and validates the
-   object, then refuses it for the old code (RM_EBUSY): the object is good,
-   and the load step purges and prepares it again. */
+/* Prepares the object of `mod` from `path`. With an old version in the way
+   (pre_purge_check returned 1) the prepare is deferred: the object is
+   validated now, and the load step purges the old version and prepares it
+   (rm_txn_prepare_deferred). */
 static int prepare(struct exec *x, const char *path, const char *mod, const char *vsn, int old,
                    struct rm_error *err)
 {
-    struct rm_error e;
-    if (rm_txn_prepare(x->txn, path, mod, vsn, &e) == 0)
-        return 0;
-    if (!old || e.code != RM_EBUSY)
-        return rm_error_copy(err, &e);
-    if (x->env->check_only)
-        return 0;
-    struct deferred *v = realloc(x->deferred, (x->ndeferred + 1) * sizeof *v);
-    if (!v)
-        return rm_error_nomem(err);
-    x->deferred = v;
-    v[x->ndeferred] = (struct deferred){.module = mod, .vsn = vsn, .path = strdup(path)};
-    if (!v[x->ndeferred].path)
-        return rm_error_nomem(err);
-    x->ndeferred++;
-    return 0;
+    if (old)
+        return rm_txn_prepare_deferred(x->txn, path, mod, vsn, err);
+    return rm_txn_prepare(x->txn, path, mod, vsn, err);
 }
 
 /* load: the prepared object becomes current. A module whose old version
    processes still ran at load_object_code is purged first (brutally: its
-   processes are killed, which cannot be undone) and prepared then. */
+   processes are killed, which cannot be undone) and prepared then; the
+   transaction does both and counts the processes killed. */
 static int exec_load(struct exec *x, const struct rm_instr *in, uint64_t *procs,
                      struct rm_error *err)
 {
-    for (size_t i = 0; i < x->ndeferred; i++) {
-        struct deferred *d = &x->deferred[i];
-        if (strcmp(d->module, in->module) != 0 || !d->path)
-            continue;
-        struct rm_module_info mi;
-        int r = old_in_use(x->env->node, d->module, &mi, err);
-        if (r < 0)
-            return -1;
-        size_t killed = 0;
-        if (r > 0)
-            x->irreversible = 1;
-        if (mi.old_vsn[0] &&
-            rm_module_purge(x->env->node, d->module, RM_PURGE_BRUTAL, &killed, err) < 0)
-            return rm_error_prefix(err, "pre-purge of module '%s'", d->module);
-        *procs += killed;
-        int rc = rm_txn_prepare(x->txn, d->path, d->module, d->vsn, err);
-        free(d->path);
-        d->path = NULL;
-        if (rc < 0)
-            return rm_error_prefix(err, "module '%s'", d->module);
-    }
-    return rm_txn_load(x->txn, in->module, err);
+    size_t killed = rm_txn_killed(x->txn);
+    int rc = rm_txn_load(x->txn, in->module, err);
+    *procs += rm_txn_killed(x->txn) - killed;
+    return rc;
 }
 
 /* The version of `module` that application `app` at `vsn` holds. */
@@ -378,14 +342,9 @@ static int start_modules(struct exec *x, const char *const *mods, size_t nmods, 
                 continue;
             struct rm_spawn_opts so = {
                 .module = ps->module, .name = ps->name, .arg = ps->arg, .restart = ps->restart};
-            rm_pid *v = realloc(x->spawned, (x->nspawned + 1) * sizeof *v);
-            if (!v)
-                return rm_error_nomem(err);
-            x->spawned = v;
-            if (rm_proc_spawn(x->env->node, &so, &pid, err) < 0)
+            if (rm_txn_spawn(x->txn, &so, &pid, err) < 0)
                 return rm_error_prefix(err, "start process '%s' of application '%s'", ps->name,
                                        app->name);
-            x->spawned[x->nspawned++] = pid;
             (*procs)++;
         }
     }
@@ -485,16 +444,6 @@ static int exec_apply(struct exec *x, const struct rm_instr *in, uint64_t *procs
     return rm_module_apply(x->env->node, in->apply_module, in->function, args, in->args.n, err);
 }
 
-static int add_purge(struct exec *x, const char *module, struct rm_error *err)
-{
-    const char **v = realloc(x->purge, (x->npurge + 1) * sizeof *v);
-    if (!v)
-        return rm_error_nomem(err);
-    v[x->npurge++] = module;
-    x->purge = v;
-    return 0;
-}
-
 static int exec_point_of_no_return(struct exec *x, const struct rm_instr *in, uint64_t *procs,
                                    struct rm_error *err)
 {
@@ -505,7 +454,7 @@ static int exec_purge(struct exec *x, const struct rm_instr *in, uint64_t *procs
                       struct rm_error *err)
 {
     for (size_t i = 0; i < in->n_items; i++)
-        if (add_purge(x, in->items[i].module, err) < 0)
+        if (rm_txn_purge_at_commit(x->txn, in->items[i].module, err) < 0)
             return -1;
     return 0;
 }
@@ -597,24 +546,6 @@ static const exec_fn executors[] = {
 _Static_assert(sizeof executors / sizeof executors[0] == RM_I__COUNT,
                "one executor per instruction kind");
 
-/* Stops the processes this plan started, newest first (before an abort
-   unloads the code they run). */
-static void stop_spawned(struct exec *x)
-{
-    for (size_t i = x->nspawned; i-- > 0;)
-        rm_proc_stop(x->env->node, x->spawned[i], "shutdown", NULL);
-}
-
-/* Frees what an execution holds. */
-static void exec_free(struct exec *x)
-{
-    free(x->spawned);
-    free(x->purge);
-    for (size_t i = 0; i < x->ndeferred; i++)
-        free(x->deferred[i].path);
-    free(x->deferred);
-}
-
 int rm_handler_exec_plan(const struct rm_handler_exec_env *env, const struct rm_plan *plan,
                          struct rm_report *rep, enum rm_handler_fail *fail, struct rm_error *err)
 {
@@ -639,28 +570,23 @@ int rm_handler_exec_plan(const struct rm_handler_exec_env *env, const struct rm_
         if (env->check_only && (long)i > ponr && in->kind != RM_I_LOAD_OBJECT_CODE)
             continue;
         if (!env->check_only && rep->first_irreversible >= 0 && (long)i >= rep->first_irreversible)
-            x.irreversible = 1;
+            rm_txn_mark_irreversible(x.txn);
         uint64_t procs = 0, s0 = rm__exec_now_ns();
         int rc = executors[in->kind](&x, in, &procs, err);
         if (rc < 0)
             rm_error_prefix(err, "step %zu '%s'", i + 1, what);
         if (rc < 0 || rm_report_add(rep, what, procs, rm__exec_now_ns() - s0, err) < 0) {
-            stop_spawned(&x);
-            rm_txn_abort(x.txn);
-            *fail = x.irreversible ? RM_HANDLER_FAIL_RESTART : RM_HANDLER_FAIL_UNDONE;
-            exec_free(&x);
+            *fail = rm_txn_irreversible(x.txn) ? RM_HANDLER_FAIL_RESTART : RM_HANDLER_FAIL_UNDONE;
+            rm_txn_abort(x.txn); /* stops the processes the plan started first */
             return -1;
         }
     }
     if (env->check_only) {
         rm_txn_abort(x.txn);
     } else {
-        rm_txn_commit(x.txn, &rep->pause_ns);
-        for (size_t i = 0; i < x.npurge; i++)
-            rm_module_purge(env->node, x.purge[i], RM_PURGE_BRUTAL, NULL, NULL);
+        rm_txn_commit(x.txn, &rep->pause_ns); /* then purges what the plan's purge named */
     }
     rep->total_ns = rm__exec_now_ns() - t0;
-    exec_free(&x);
     if (x.restart_node)
         *fail = RM_HANDLER_FAIL_RESTART;
     return 0;

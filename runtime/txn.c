@@ -8,6 +8,11 @@
  * abort), so no message is handled by a state that could still be undone,
  * and their queues are never touched: abort gives back exactly the old
  * code, the old state and the same queue in the same order.
+ *
+ * It is the upgrade's only undo log: it also records the processes the
+ * upgrade started (stopped first on abort), the prepares deferred until an
+ * old version is purged at load, the modules to purge after commit, and
+ * whether a step that cannot be undone has begun.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,13 @@ struct txn_load {
     struct rm_module *m;
     struct rm_code *replaced; /* the previous current version, or NULL */
     struct rm_code *loaded;
+};
+
+/* A prepare deferred for an old version in the way (rm_txn_prepare_deferred). */
+struct txn_defer {
+    char *module;            /* the object's module */
+    char *path;              /* NULL once run */
+    char *expect_name, *vsn; /* as given (NULL: not checked) */
 };
 
 struct txn_proc {
@@ -44,6 +56,15 @@ struct rm_txn {
     struct txn_proc *procs;
     size_t nproc, capproc;
     uint64_t t_first; /* first suspend, 0 before */
+    /* Touched only by the transaction's caller, so without sys_lock. */
+    rm_pid *spawned; /* processes started in it, oldest first */
+    size_t nspawned, capspawned;
+    struct txn_defer *defers;
+    size_t ndefer, capdefer;
+    char **purges; /* modules to purge after commit */
+    size_t npurge, cappurge;
+    size_t killed;     /* processes the deferred pre-purges killed */
+    bool irreversible; /* a step that cannot be undone has begun */
 };
 
 /* Grows an array of elements of `size` bytes to hold one more. */
@@ -113,8 +134,37 @@ static struct txn_prep *find_prep(struct rm_txn *t, const char *module)
     return NULL;
 }
 
-int rm_txn_prepare(struct rm_txn *t, const char *path, const char *expect_name,
-                   const char *expect_vsn, struct rm_error *err)
+static char *dup_or_null(const char *s, bool *failed)
+{
+    char *d = s ? strdup(s) : NULL;
+    if (s && !d)
+        *failed = true;
+    return d;
+}
+
+/* Records a prepare of `path` for its load (sys_lock held). */
+static int defer_add(struct rm_txn *t, const char *module, const char *path,
+                     const char *expect_name, const char *expect_vsn, struct rm_error *err)
+{
+    if (grow((void **)&t->defers, &t->capdefer, t->ndefer, sizeof *t->defers, 1) < 0)
+        return rm_error_nomem(err);
+    bool failed = false;
+    struct txn_defer d = {dup_or_null(module, &failed), dup_or_null(path, &failed),
+                          dup_or_null(expect_name, &failed), dup_or_null(expect_vsn, &failed)};
+    if (failed) {
+        free(d.module);
+        free(d.path);
+        free(d.expect_name);
+        free(d.vsn);
+        return rm_error_nomem(err);
+    }
+    t->defers[t->ndefer++] = d;
+    return 0;
+}
+
+/* rm_txn_prepare, or with `defer` rm_txn_prepare_deferred. */
+static int txn_prepare(struct rm_txn *t, const char *path, const char *expect_name,
+                       const char *expect_vsn, bool defer, struct rm_error *err)
 {
     struct rm_node *node = t->node;
     struct rm__sys_node *Y = rm__sys_of(node);
@@ -133,6 +183,8 @@ int rm_txn_prepare(struct rm_txn *t, const char *path, const char *expect_name,
     if (find_prep(t, name))
         r = rm_error_set(err, RM_EEXIST,
                          "prepare '%s': module '%s' already prepared in this upgrade", path, name);
+    else if (m && m->old && defer)
+        r = defer_add(t, name, path, expect_name, expect_vsn, err) < 0 ? -1 : 1;
     else if (m && m->old)
         r = rm_error_set(err, RM_EBUSY, "prepare '%s': old code of '%s' not purged", path, name);
     else if (cur && strcmp(cur->desc->version, vsn) == 0)
@@ -144,10 +196,72 @@ int rm_txn_prepare(struct rm_txn *t, const char *path, const char *expect_name,
     else
         t->preps[t->nprep++] = (struct txn_prep){code, false};
     pthread_mutex_unlock(&C->code_lock);
-    if (r < 0)
+    if (r != 0) /* refused, or deferred: prepared again at its load */
         rm__code_unref(node, code, false);
     pthread_mutex_unlock(&Y->sys_lock);
-    return r;
+    return r < 0 ? -1 : 0;
+}
+
+int rm_txn_prepare(struct rm_txn *t, const char *path, const char *expect_name,
+                   const char *expect_vsn, struct rm_error *err)
+{
+    return txn_prepare(t, path, expect_name, expect_vsn, false, err);
+}
+
+int rm_txn_prepare_deferred(struct rm_txn *t, const char *path, const char *expect_name,
+                            const char *expect_vsn, struct rm_error *err)
+{
+    return txn_prepare(t, path, expect_name, expect_vsn, true, err);
+}
+
+/* Whether processes run the old version of `module` (a purge would kill
+   them). */
+static bool old_in_use(struct rm_node *node, const char *module)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_module *m = rm__code_module_find(node, module);
+    bool used = m && m->old && atomic_load(&m->old->nprocs) > 0;
+    pthread_mutex_unlock(&C->code_lock);
+    return used;
+}
+
+/* Whether `module` has an old version. */
+static bool has_old(struct rm_node *node, const char *module)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_module *m = rm__code_module_find(node, module);
+    bool old = m && m->old;
+    pthread_mutex_unlock(&C->code_lock);
+    return old;
+}
+
+/* Runs the prepares of `module` deferred for its load: the old version is
+   purged brutally (its processes killed: the transaction becomes
+   irreversible), then the object is prepared for real. Called without
+   sys_lock: the purge and the prepare take it. A deferred prepare runs once,
+   whether it succeeds or not. */
+static int run_deferred(struct rm_txn *t, const char *module, struct rm_error *err)
+{
+    for (size_t i = 0; i < t->ndefer; i++) {
+        struct txn_defer *d = &t->defers[i];
+        if (!d->path || strcmp(d->module, module) != 0)
+            continue;
+        if (old_in_use(t->node, module))
+            t->irreversible = true;
+        size_t killed = 0;
+        if (has_old(t->node, module) &&
+            rm_module_purge(t->node, module, RM_PURGE_BRUTAL, &killed, err) < 0)
+            return rm_error_prefix(err, "pre-purge of module '%s'", module);
+        t->killed += killed;
+        int rc = txn_prepare(t, d->path, d->expect_name, d->vsn, false, err);
+        free(d->path);
+        d->path = NULL;
+        if (rc < 0)
+            return rm_error_prefix(err, "module '%s'", module);
+    }
+    return 0;
 }
 
 struct mod_set {
@@ -227,6 +341,8 @@ int rm_txn_suspend(struct rm_txn *t, const char *const *modules, size_t n, int t
 
 int rm_txn_load(struct rm_txn *t, const char *module, struct rm_error *err)
 {
+    if (module && run_deferred(t, module, err) < 0)
+        return -1;
     struct rm_node *node = t->node;
     struct rm__sys_node *Y = rm__sys_of(node);
     struct rm__code_node *C = rm__code_of(node);
@@ -538,6 +654,57 @@ int rm_txn_resume(struct rm_txn *t, const char *const *modules, size_t n, size_t
     return 0;
 }
 
+/* ---- the rest of the undo log ---------------------------------------- */
+
+int rm_txn_spawn(struct rm_txn *t, const struct rm_spawn_opts *opts, rm_pid *pid,
+                 struct rm_error *err)
+{
+    /* room first: a process started is always recorded */
+    if (grow((void **)&t->spawned, &t->capspawned, t->nspawned, sizeof *t->spawned, 1) < 0)
+        return rm_error_nomem(err);
+    rm_pid p;
+    if (rm_proc_spawn(t->node, opts, &p, err) < 0)
+        return -1;
+    t->spawned[t->nspawned++] = p;
+    if (pid)
+        *pid = p;
+    return 0;
+}
+
+int rm_txn_purge_at_commit(struct rm_txn *t, const char *module, struct rm_error *err)
+{
+    char *name = module ? strdup(module) : NULL;
+    if (!name || grow((void **)&t->purges, &t->cappurge, t->npurge, sizeof *t->purges, 1) < 0) {
+        free(name);
+        return rm_error_nomem(err);
+    }
+    t->purges[t->npurge++] = name;
+    return 0;
+}
+
+void rm_txn_mark_irreversible(struct rm_txn *t)
+{
+    t->irreversible = true;
+}
+
+int rm_txn_irreversible(const struct rm_txn *t)
+{
+    return t->irreversible ? 1 : 0;
+}
+
+size_t rm_txn_killed(const struct rm_txn *t)
+{
+    return t->killed;
+}
+
+/* Stops the processes the transaction started, newest first (before abort
+   unloads the code they run). Without sys_lock: a stop takes it. */
+static void stop_spawned(struct rm_txn *t)
+{
+    for (size_t i = t->nspawned; i-- > 0;)
+        rm_proc_stop(t->node, t->spawned[i], "shutdown", NULL);
+}
+
 /* ---- the end ---------------------------------------------------------- */
 
 struct resume_work {
@@ -579,6 +746,17 @@ static void txn_free(struct rm_txn *t)
     free(t->procs);
     free(t->loads);
     free(t->preps);
+    free(t->spawned);
+    for (size_t i = 0; i < t->ndefer; i++) {
+        free(t->defers[i].module);
+        free(t->defers[i].path);
+        free(t->defers[i].expect_name);
+        free(t->defers[i].vsn);
+    }
+    free(t->defers);
+    for (size_t i = 0; i < t->npurge; i++)
+        free(t->purges[i]);
+    free(t->purges);
     rm__txn_of(t->node)->txn = NULL;
     free(t);
 }
@@ -621,8 +799,19 @@ int rm_txn_commit(struct rm_txn *t, uint64_t *pause_ns)
         rm__code_unref(node, l->replaced, false);
     }
     drop_unloaded(t);
+    /* The modules to purge once more: after the transaction is gone, as a
+       purge refuses modules of an upgrade in progress. */
+    char **purges = t->purges;
+    size_t npurge = t->npurge;
+    t->purges = NULL;
+    t->npurge = 0;
     txn_free(t);
     pthread_mutex_unlock(&Y->sys_lock);
+    for (size_t i = 0; i < npurge; i++) {
+        rm_module_purge(node, purges[i], RM_PURGE_BRUTAL, NULL, NULL);
+        free(purges[i]);
+    }
+    free(purges);
     return 0;
 }
 
@@ -631,6 +820,7 @@ void rm_txn_abort(struct rm_txn *t)
     struct rm_node *node = t->node;
     struct rm__sys_node *Y = rm__sys_of(node);
     struct rm__code_node *C = rm__code_of(node);
+    stop_spawned(t);
     pthread_mutex_lock(&Y->sys_lock);
     for (size_t i = t->nproc; i-- > 0;)
         if (t->procs[i].changed)

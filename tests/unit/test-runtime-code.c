@@ -2,7 +2,9 @@
  * test-runtime-code.c - module versions and upgrades: bad module files,
  * load and purge rules, change_code by hand (the counter's seed scenario
  * up and down), and transactions: a 100,000-process upgrade, an abort that
- * restores everything, a suspend that times out.
+ * restores everything, a suspend that times out, and the rest of the undo
+ * log: processes started, deferred prepares, purges after commit,
+ * irreversible steps.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -711,4 +713,161 @@ Test(code, txn_abort_leaves_processes_started_on_the_new_code_on_it)
     cr_assert_eq(rm_module_purge(node, "t", RM_PURGE_BRUTAL, &killed, &err), 0, "%s", err.msg);
     cr_expect_eq(killed, 1);
     rt_expect(node, a, "get", "4");
+}
+
+/* The module table's entry for t: its current and old versions. */
+static void expect_t_versions(const char *current, const char *old, size_t procs_old)
+{
+    struct rm_module_info *v;
+    size_t n;
+    cr_assert_eq(rm_module_list(node, &v, &n, NULL), 0);
+    cr_assert_eq(n, 1);
+    cr_expect_str_eq(v[0].current_vsn, current);
+    cr_expect_str_eq(v[0].old_vsn, old);
+    cr_expect_eq(v[0].procs_old, procs_old);
+    free(v);
+}
+
+/* Leaves a process on t's old version 1 (version 2 current): suspended
+   while version 2 was loaded, it stayed on its code. */
+static rm_pid t_with_old_in_use(void)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", NULL, "4", RM_RESTART_TEMPORARY);
+    cr_assert_eq(rm_proc_suspend(node, &a, 1, 5000, NULL), 0);
+    rt_load(node, rt_path(1, "t-2/t.so"));
+    cr_assert_eq(rm_proc_resume(node, &a, 1, NULL), 0);
+    rt_expect(node, a, "vsn", "1");
+    expect_t_versions("2", "1", 1);
+    return a;
+}
+
+static int proc_gone(rm_pid pid)
+{
+    struct rm_error err = {0};
+    int r = rm_proc_call(node, pid, "get", 3, 1000, &(char *){NULL}, &(size_t){0}, &err);
+    return r == -1 && err.code == RM_ENOENT;
+}
+
+Test(code, txn_spawn_is_stopped_by_abort_before_the_code_is_unloaded)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_assert_eq(rm_txn_prepare(txn, rt_path(1, "t-2/t.so"), "t", "2", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_load(txn, "t", &err), 0, "%s", err.msg);
+    struct rm_spawn_opts so = {.module = "t", .name = "first", .arg = "1"};
+    rm_pid a, b;
+    cr_assert_eq(rm_txn_spawn(txn, &so, &a, &err), 0, "%s", err.msg);
+    so.name = "second";
+    cr_assert_eq(rm_txn_spawn(txn, &so, &b, &err), 0, "%s", err.msg);
+    rt_expect(node, a, "vsn", "2");
+    rt_expect(node, b, "vsn", "2");
+    so.module = "nosuch";
+    cr_assert_eq(rm_txn_spawn(txn, &so, NULL, &err), -1);
+    cr_expect_eq(err.code, RM_ENOENT);
+    rm_txn_abort(txn);
+    cr_expect(proc_gone(a) && proc_gone(b), "abort left a process it started");
+    cr_expect_eq(rm_proc_resolve(node, "first", &a, NULL), -1);
+    /* stopped first, so nothing kept the loaded code */
+    expect_t_versions("1", "", 0);
+
+    /* commit leaves them running */
+    txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    so = (struct rm_spawn_opts){.module = "t", .arg = "7"};
+    cr_assert_eq(rm_txn_spawn(txn, &so, &a, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    rt_expect(node, a, "get", "7");
+}
+
+Test(code, txn_deferred_prepare_purges_the_old_version_at_its_load)
+{
+    rm_pid a = t_with_old_in_use();
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    const char *p3 = rt_path(2, "t-3/t.so");
+    char msg[1024];
+    cr_assert_eq(rm_txn_prepare(txn, p3, "t", "3", &err), -1);
+    snprintf(msg, sizeof msg, "prepare '%s': old code of 't' not purged", p3);
+    cr_expect_str_eq(err.msg, msg);
+    cr_assert_eq(rm_txn_prepare_deferred(txn, p3, "t", "7", &err), -1, "a bad object deferred");
+    cr_assert_eq(rm_txn_prepare_deferred(txn, p3, "t", "3", &err), 0, "%s", err.msg);
+    /* validated only: nothing killed yet, still undoable */
+    rt_expect(node, a, "vsn", "1");
+    cr_expect_eq(rm_txn_irreversible(txn), 0);
+    cr_expect_eq(rm_txn_killed(txn), 0);
+    cr_assert_eq(rm_txn_load(txn, "t", &err), 0, "%s", err.msg);
+    cr_expect_eq(rm_txn_killed(txn), 1);
+    cr_expect_eq(rm_txn_irreversible(txn), 1, "a pre-purge that kills is not undoable");
+    cr_expect(proc_gone(a));
+    expect_t_versions("3", "2", 0);
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    expect_t_versions("3", "", 0);
+}
+
+Test(code, txn_deferred_prepare_of_an_unused_old_version_stays_reversible)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rt_load(node, rt_path(1, "t-2/t.so"));
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_assert_eq(rm_txn_prepare_deferred(txn, rt_path(2, "t-3/t.so"), "t", "3", &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(rm_txn_load(txn, "t", &err), 0, "%s", err.msg);
+    cr_expect_eq(rm_txn_killed(txn), 0);
+    cr_expect_eq(rm_txn_irreversible(txn), 0);
+    /* a deferred prepare runs once */
+    cr_assert_eq(rm_txn_load(txn, "t", &err), -1);
+    cr_expect_str_eq(err.msg, "load 't': already loaded in this upgrade");
+    rm_txn_abort(txn);
+    expect_t_versions("2", "", 0);
+}
+
+Test(code, txn_purge_at_commit_purges_after_commit_and_abort_forgets_it)
+{
+    rm_pid a = t_with_old_in_use();
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_assert_eq(rm_txn_purge_at_commit(txn, "t", &err), 0, "%s", err.msg);
+    rm_txn_abort(txn);
+    rt_expect(node, a, "vsn", "1");
+    expect_t_versions("2", "1", 1);
+
+    txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_assert_eq(rm_txn_purge_at_commit(txn, "nosuch", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_purge_at_commit(txn, "t", &err), 0, "%s", err.msg);
+    rt_expect(node, a, "vsn", "1"); /* not before commit */
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    cr_expect(proc_gone(a), "the purge after commit is brutal");
+    expect_t_versions("2", "", 0);
+}
+
+Test(code, txn_marked_irreversible_says_so_and_abort_still_undoes)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", NULL, "3", RM_RESTART_TEMPORARY);
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_expect_eq(rm_txn_irreversible(txn), 0);
+    cr_assert_eq(rm_txn_prepare(txn, rt_path(1, "t-2/t.so"), "t", "2", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_load(txn, "t", &err), 0, "%s", err.msg);
+    rm_txn_mark_irreversible(txn);
+    cr_expect_eq(rm_txn_irreversible(txn), 1);
+    rm_txn_mark_irreversible(txn);
+    cr_expect_eq(rm_txn_irreversible(txn), 1);
+    rm_txn_abort(txn);
+    rt_expect(node, a, "vsn", "1");
+    expect_t_versions("1", "", 0);
+    /* a new transaction starts reversible */
+    txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_expect_eq(rm_txn_irreversible(txn), 0);
+    rm_txn_abort(txn);
 }

@@ -320,9 +320,17 @@ int rm_proc_trace(struct rm_node *node, rm_pid pid, int on, struct rm_error *err
  *   - rm_txn_code_change migrates every suspended process of a module in
  *     parallel across the workers, keeping each old state;
  *   - rm_txn_resume marks processes for resumption: they resume at commit
- *     (so that no message is handled by a state that could still be undone).
- * rm_txn_commit resumes the marked processes, frees the kept old states and
- * purges the replaced code. rm_txn_abort puts every process back on its old
+ *     (so that no message is handled by a state that could still be undone);
+ *   - rm_txn_spawn starts a process that abort stops again;
+ *   - rm_txn_prepare_deferred validates code an old version is in the way
+ *     of, and rm_txn_load purges that version first;
+ *   - rm_txn_purge_at_commit names a module to purge once more after commit;
+ *   - rm_txn_mark_irreversible records that a step that cannot be undone
+ *     has begun (rm_txn_irreversible tells).
+ * The transaction is the upgrade's only undo log: everything abort must undo
+ * is recorded in it. rm_txn_commit resumes the marked processes, frees the
+ * kept old states and purges the replaced code. rm_txn_abort stops the
+ * processes the transaction started, puts every process back on its old
  * code with its untouched old state and its queue, unloads new code, and
  * resumes everything the transaction suspended. Both free the transaction.
  *
@@ -363,9 +371,28 @@ int rm_txn_suspend(struct rm_txn *txn, const char *const *modules, size_t n, int
                    size_t *count, struct rm_error *err);
 
 /*
+ * Prepares version `expect_vsn` of module `expect_name` from `path` as
+ * rm_txn_prepare does, except when the module still has an old version (OTP's
+ * pre-purge case, where rm_txn_prepare fails with RM_EBUSY): then the object
+ * is opened and checked now and closed again, and rm_txn_load of the module
+ * first purges the old version brutally, then prepares the object for real.
+ * Processes that pre-purge kills count in rm_txn_killed(), and when the old
+ * version is still in use at that point the transaction becomes irreversible
+ * (rm_txn_irreversible). Returns 0, or -1 with `err` set as rm_txn_prepare
+ * sets it (a bad object, RM_EEXIST for a module already prepared, RM_ENOMEM).
+ */
+int rm_txn_prepare_deferred(struct rm_txn *txn, const char *path, const char *expect_name,
+                            const char *expect_vsn, struct rm_error *err);
+
+/*
  * Makes the prepared version of `module` current; the replaced version stays
  * loaded (as old) until commit. Processes not suspended move to the new code
- * at their next message.
+ * at their next message. A prepare of `module` deferred by
+ * rm_txn_prepare_deferred runs first, once: a failed purge leaves "pre-purge
+ * of module 'm': " in front of the purge's error, a failed prepare "module
+ * 'm': " in front of rm_txn_prepare's. Otherwise fails with RM_ENOENT ("load
+ * 'm': no code prepared in this upgrade", "... already loaded ...") or
+ * RM_EBUSY ("load 'm': old code of 'm' not purged").
  */
 int rm_txn_load(struct rm_txn *txn, const char *module, struct rm_error *err);
 
@@ -395,11 +422,47 @@ int rm_txn_resume(struct rm_txn *txn, const char *const *modules, size_t n, size
 /*
  * Commits: resumes the marked (and any still suspended) processes, frees the
  * kept old states, purges code replaced during the transaction (processes
- * still on it are moved to the current code first), and frees `txn`. The
+ * still on it are moved to the current code first), and frees `txn`; then
+ * purges the modules rm_txn_purge_at_commit named, in order. The
  * pause (first suspend to last resume, in nanoseconds) goes to *pause_ns
  * when not NULL. Cannot fail once begun; returns 0.
  */
 int rm_txn_commit(struct rm_txn *txn, uint64_t *pause_ns);
+
+/*
+ * Starts a process as rm_proc_spawn does and records it in the transaction:
+ * rm_txn_abort stops the processes so started, newest first, with reason
+ * "shutdown", before it undoes anything else; commit leaves them running.
+ * The pid goes to *pid when not NULL. Returns 0, or -1 with `err` set as
+ * rm_proc_spawn sets it (or RM_ENOMEM: then no process started).
+ */
+int rm_txn_spawn(struct rm_txn *txn, const struct rm_spawn_opts *opts, rm_pid *pid,
+                 struct rm_error *err);
+
+/*
+ * Records `module` to be purged brutally once more after commit, when the
+ * transaction is gone (a purge refuses a module of an upgrade in progress);
+ * that purge's failure (say, no such module) is ignored. Abort forgets the
+ * list. Returns 0, or -1 with RM_ENOMEM in `err`.
+ */
+int rm_txn_purge_at_commit(struct rm_txn *txn, const char *module, struct rm_error *err);
+
+/*
+ * Records that a step that cannot be undone has begun (a process stopped, a
+ * module removed, an apply): abort still undoes everything recorded, but the
+ * node is no longer as it was before the transaction, so its caller should
+ * restart the node rather than carry on. Cannot fail.
+ */
+void rm_txn_mark_irreversible(struct rm_txn *txn);
+
+/* Returns 1 once rm_txn_mark_irreversible was called, or once a deferred
+   pre-purge (rm_txn_prepare_deferred) met processes on the old version;
+   else 0. */
+int rm_txn_irreversible(const struct rm_txn *txn);
+
+/* Returns the number of processes the transaction's deferred pre-purges
+   have killed so far (0 when none ran). */
+size_t rm_txn_killed(const struct rm_txn *txn);
 
 /* Undoes everything the transaction did, as described above, and frees it.
    Only processes the transaction moved go back to the replaced code: one
