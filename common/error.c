@@ -159,15 +159,14 @@ void rm_error_subject_pid(struct rm_error *err, uint64_t pid)
         err->subject.pid = pid;
 }
 
-int rm_error_about(struct rm_error *err, int code, int xcode, uint64_t pid, const char *verb,
-                   const char *label, const char *fmt, ...)
+/* rm_error_about and rm_error_naming: the message, its label and pid, and
+   (with `lead`) its lead. */
+static int vabout(struct rm_error *err, int code, int xcode, uint64_t pid, const char *verb,
+                  const char *label, int lead, const char *fmt, va_list ap)
 {
     if (!err)
         return -1;
-    va_list ap;
-    va_start(ap, fmt);
     rm_error_vset(err, xcode != RM_XNONE ? rm_xcode_primary(xcode) : code, fmt, ap);
-    va_end(ap);
     err->xcode = xcode;
     size_t vlen = strlen(verb);
     rm_error_lead(err, "%s%s'%s'", verb, vlen ? " " : "", label);
@@ -182,6 +181,28 @@ int rm_error_about(struct rm_error *err, int code, int xcode, uint64_t pid, cons
         err->subject.label_at = vlen + (vlen ? 1 : 0) + 1;
         err->subject.label_len = strlen(label);
     }
+    if (!lead)
+        err->lead = 0;
+    return -1;
+}
+
+int rm_error_about(struct rm_error *err, int code, int xcode, uint64_t pid, const char *verb,
+                   const char *label, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vabout(err, code, xcode, pid, verb, label, 1, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int rm_error_naming(struct rm_error *err, int code, int xcode, uint64_t pid, const char *before,
+                    const char *label, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vabout(err, code, xcode, pid, before, label, 0, fmt, ap);
+    va_end(ap);
     return -1;
 }
 

@@ -85,58 +85,27 @@ int rm_ctl_serve_status(void *ud, struct rm_node *node, struct rm_proto_reader *
 }
 
 /*
- * The runtime names a process by its label (its registered name, or "<N>")
- * in the first quoted string of a message: "resume 'z': not suspended",
- * "no process '<2>'". The user named it as they typed it (names[i] for
- * pids[i]); this puts their spelling in place of the label, so that a user
- * who typed 't' never reads of '<2>'.
+ * Says a runtime failure the user's way, from the error's structure, never
+ * its words: where the message names one of the processes the user named
+ * (the subject's label, for pids[i]), the user's spelling names[i] goes
+ * instead, so that a user who typed 't' never reads of '<2>'. Then, with
+ * `what`: with `restate`, the runtime's lead (its own account of the
+ * operation, "call to 'z'") gives way to `what` ("call 'z'"); otherwise, or
+ * when the message has no lead, `what` goes in front. Returns -1.
  */
-static void respell(struct rm_node *node, struct rm_error *err, char (*names)[PROC_REF_MAX],
-                    const rm_pid *pids, size_t n)
+static int say(struct rm_error *err, char (*names)[PROC_REF_MAX], const rm_pid *pids, size_t n,
+               const char *what, int restate)
 {
-    char *open = strchr(err->msg, '\'');
-    char *close = open ? strchr(open + 1, '\'') : NULL;
-    if (!close)
-        return;
-    char label[RM_ERROR_MAX];
-    snprintf(label, sizeof label, "%.*s", (int)(close - open - 1), open + 1);
-    rm_pid named = 0;
-    if (rm_proc_resolve(node, label, &named, NULL) < 0)
-        named = 0;
-    for (size_t i = 0; i < n; i++) {
-        char by_pid[32];
-        snprintf(by_pid, sizeof by_pid, "<%llu>", (unsigned long long)pids[i]);
-        if (strcmp(label, by_pid) != 0 && named != pids[i])
-            continue;
-        if (strcmp(label, names[i]) != 0) {
-            char msg[RM_ERROR_MAX];
-            snprintf(msg, sizeof msg, "%s", err->msg);
-            rm_error_set(err, err->code, "%.*s%s%s", (int)(open + 1 - err->msg), msg, names[i],
-                         msg + (close - err->msg));
+    for (size_t i = 0; i < n; i++)
+        if (err->subject.pid && err->subject.pid == pids[i]) {
+            rm_error_relabel(err, names[i]);
+            break;
         }
-        return;
-    }
-}
-
-/*
- * Says what failed once: a runtime message that starts with the runtime's
- * own account of the operation (`own`, e.g. "load '" of "load '/p': invalid
- * ELF header") has that part, up to the end of its quoted subject, replaced
- * by `what` ("load 'z' from '/p'"); any other message gets `what` in front.
- * Returns -1.
- */
-static int restate(struct rm_error *err, const char *own, const char *what)
-{
-    size_t len = strlen(own);
-    const char *end = NULL;
-    if (strncmp(err->msg, own, len) == 0)
-        for (end = strchr(err->msg + len, '\''); end && !strchr(": )", end[1]);)
-            end = strchr(end + 1, '\'');
-    if (!end)
-        return rm_error_prefix(err, "%s", what);
-    char why[RM_ERROR_MAX];
-    snprintf(why, sizeof why, "%s", end + 1);
-    return rm_error_set(err, err->code, "%s%s", what, why);
+    if (!what)
+        return -1;
+    if (restate && err->lead)
+        return rm_error_restate(err, "%s", what);
+    return rm_error_prefix(err, "%s", what);
 }
 
 /* call and cast: a process and a message; call adds a timeout. */
@@ -160,8 +129,7 @@ static int send_msg(int is_call, struct rm_node *node, struct rm_proto_reader *r
         return rm_error_prefix(err, "%s", what);
     if (is_call ? rm_proc_call(node, pid, msg, len, timeout, &answer, &alen, err)
                 : rm_proc_cast(node, pid, msg, len, err)) {
-        respell(node, err, &name, &pid, 1);
-        return restate(err, "call to '", what);
+        return say(err, &name, &pid, 1, what, 1);
     }
     if (!is_call)
         return 0;
@@ -191,13 +159,10 @@ static int suspend_resume_once(struct rm_node *node, int suspend, char (*names)[
         suspend ? rm_proc_suspend(node, pids, n, timeout, &e) : rm_proc_resume(node, pids, n, &e);
     if (rc == 0)
         return 0;
-    if (e.code == RM_ENOENT && !last)
+    if (e.xcode == RM_XNO_PROCESS && !last)
         return 1;
-    respell(node, &e, names, pids, n);
-    char own[16]; /* the runtime's lead, "resume '": it names the process already */
-    snprintf(own, sizeof own, "%s '", verb);
-    if (strncmp(e.msg, own, strlen(own)) != 0)
-        rm_error_prefix(&e, "%s", verb);
+    /* The runtime's lead ("resume 'z'") names the operation already. */
+    say(&e, names, pids, n, e.lead ? NULL : verb, 0);
     return rm_error_copy(err, &e);
 }
 
@@ -246,7 +211,7 @@ int rm_ctl_serve_load(void *ud, struct rm_node *node, struct rm_proto_reader *re
     if (rm_module_load(node, path, module, NULL, loaded, err) < 0) {
         char what[sizeof module + sizeof path + 16];
         snprintf(what, sizeof what, "load '%s' from '%s'", module, path);
-        return restate(err, "load '", what);
+        return say(err, NULL, NULL, 0, what, 1);
     }
     struct rm_module_info *mods;
     size_t n;
@@ -273,7 +238,7 @@ int rm_ctl_serve_purge(void *ud, struct rm_node *node, struct rm_proto_reader *r
         return -1;
     if (rm_module_purge(node, module, (enum rm_purge_mode)mode, &killed, err) < 0) {
         snprintf(what, sizeof what, "purge '%s'", module);
-        return restate(err, "purge '", what);
+        return say(err, NULL, NULL, 0, what, 1);
     }
     rm_proto_put_u64(reply, killed);
     return 0;
@@ -305,8 +270,7 @@ int rm_ctl_serve_change_code(void *ud, struct rm_node *node, struct rm_proto_rea
     int rc = rm_proc_change_code_dir(node, pid, module, (enum rm_direction)dir, vsn, x, err);
     free(x);
     if (rc < 0) {
-        respell(node, err, &name, &pid, 1);
-        return restate(err, "change code of '", what);
+        return say(err, &name, &pid, 1, what, 1);
     }
     return 0;
 }
@@ -323,8 +287,9 @@ int rm_ctl_serve_trace(void *ud, struct rm_node *node, struct rm_proto_reader *r
     if (rm_proc_resolve(node, name, &pid, err) < 0)
         return rm_error_prefix(err, "trace '%s'", name);
     if (rm_proc_trace(node, pid, (int)on, err) < 0) {
-        respell(node, err, &name, &pid, 1);
-        return rm_error_prefix(err, "trace '%s'", name);
+        char what[PROC_REF_MAX + 16];
+        snprintf(what, sizeof what, "trace '%s'", name);
+        return say(err, &name, &pid, 1, what, 0);
     }
     return 0;
 }
@@ -346,8 +311,9 @@ int rm_ctl_serve_state(void *ud, struct rm_node *node, struct rm_proto_reader *r
         return rm_error_nomem(err);
     if (rm_proc_format_state(node, pid, buf, max, err) < 0) {
         free(buf);
-        respell(node, err, &name, &pid, 1);
-        return rm_error_prefix(err, "state '%s'", name);
+        char what[PROC_REF_MAX + 16];
+        snprintf(what, sizeof what, "state '%s'", name);
+        return say(err, &name, &pid, 1, what, 0);
     }
     rm_proto_put_str(reply, buf);
     free(buf);

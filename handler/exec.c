@@ -147,11 +147,11 @@ static int pre_purge_check(struct exec *x, const char *module, struct rm_error *
         return r < 0 ? -1 : 0;
     enum rm_purge_mode method = pre_purge_of(x->plan, module);
     if (mi.procs_old > 0 && method == RM_PURGE_SOFT)
-        return rm_error_set(err, RM_EBUSY,
-                            "old processes: module '%s' still has %zu process(es) on its old "
-                            "version '%s'; soft_purge refuses to purge it (use brutal_purge or "
-                            "let them finish)",
-                            module, mi.procs_old, mi.old_vsn);
+        return rm_error_xset(err, RM_XIN_USE,
+                             "old processes: module '%s' still has %zu process(es) on its old "
+                             "version '%s'; soft_purge refuses to purge it (use brutal_purge or "
+                             "let them finish)",
+                             module, mi.procs_old, mi.old_vsn);
     if (mi.procs_old > 0 || x->env->check_only)
         return 1;
     if (rm_module_purge(x->env->node, module, RM_PURGE_SOFT, NULL, err) < 0)

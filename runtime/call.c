@@ -166,8 +166,8 @@ int rm__call_call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *m
         return rm_error_about(err, RM_ENOMEM, RM_XNONE, pid, "call to", plabel(pid, label), ": %s",
                               w.reason);
     if (w.status) {
-        return rm_error_about(err, RM_ESTATE, RM_XNONE, pid, "process", plabel(pid, label),
-                              " exited before answering: %s", w.reason);
+        return rm_error_naming(err, RM_ESTATE, RM_XNONE, pid, "process", plabel(pid, label),
+                               " exited before answering: %s", w.reason);
     }
     if (!w.reply) {
         if (!(w.reply = malloc(w.len + 1)))

@@ -125,12 +125,13 @@ static int check_desc(const char *path, const struct rm_module_desc *d, const ch
                       const char *expect_vsn, struct rm_error *err)
 {
     if (d->abi_version != RM_MODULE_ABI_VERSION)
-        return rm_error_set(err, RM_ELOAD, "load '%s': module ABI version %u, this node needs %d",
-                            path, d->abi_version, RM_MODULE_ABI_VERSION);
+        return rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
+                              ": module ABI version %u, this node needs %d", d->abi_version,
+                              RM_MODULE_ABI_VERSION);
     if (d->size < sizeof(struct rm_module_desc))
-        return rm_error_set(err, RM_ELOAD,
-                            "load '%s': module descriptor of %u bytes, this node needs %zu", path,
-                            d->size, sizeof(struct rm_module_desc));
+        return rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
+                              ": module descriptor of %u bytes, this node needs %zu", d->size,
+                              sizeof(struct rm_module_desc));
     /* Names and versions follow the one rule of the manifests
        (rm_name_check), so that every loaded module can be named in one. */
     if (!d->name || rm_name_check(d->name, "module name", err) < 0) {
@@ -138,24 +139,27 @@ static int check_desc(const char *path, const struct rm_module_desc *d, const ch
             rm_error_set(err, RM_ELOAD, "the module name is missing");
         if (err)
             err->code = RM_ELOAD;
-        return rm_error_prefix(err, "load '%s'", path);
+        return rm_error_lead(err, "load '%s'", path);
     }
     if (!d->version || rm_name_check(d->version, "version", err) < 0) {
         if (!d->version)
             rm_error_set(err, RM_ELOAD, "the version is missing");
         if (err)
             err->code = RM_ELOAD;
-        return rm_error_prefix(err, "load '%s': module '%s'", path, d->name);
+        rm_error_prefix(err, "module '%s'", d->name);
+        return rm_error_lead(err, "load '%s'", path);
     }
     if (expect_name && strcmp(d->name, expect_name) != 0)
-        return rm_error_set(err, RM_ELOAD, "load '%s': module name is '%s', expected '%s'", path,
-                            d->name, expect_name);
+        return rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
+                              ": module name is '%s', expected '%s'", d->name, expect_name);
     if (expect_vsn && strcmp(d->version, expect_vsn) != 0)
-        return rm_error_set(err, RM_ELOAD, "load '%s': module '%s' is version '%s', expected '%s'",
-                            path, d->name, d->version, expect_vsn);
+        return rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
+                              ": module '%s' is version '%s', expected '%s'", d->name, d->version,
+                              expect_vsn);
     if (!d->init || !d->handle_call)
-        return rm_error_set(err, RM_ELOAD, "load '%s': module '%s' has no %s callback", path,
-                            d->name, d->init ? "handle_call" : "init");
+        return rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
+                              ": module '%s' has no %s callback", d->name,
+                              d->init ? "handle_call" : "init");
     return 0;
 }
 
@@ -173,26 +177,28 @@ struct rm_code *rm__code_open(struct rm_node *node, const char *path, const char
         char why[128];
         snprintf(why, sizeof why, "%s", strerror(e));
         why[0] = (char)tolower((unsigned char)why[0]);
-        rm_error_set(err, e == ENOENT ? RM_ENOENT : RM_ELOAD, "load '%s': %s", path, why);
+        rm_error_about(err, e == ENOENT ? RM_ENOENT : RM_ELOAD, RM_XNONE, 0, "load", path, ": %s",
+                       why);
         return NULL;
     }
     pthread_mutex_lock(&C->code_lock);
     bool known = path_known(node, canon);
     pthread_mutex_unlock(&C->code_lock);
     if (known) {
-        rm_error_set(err, RM_EEXIST, "load '%s': path already loaded in this node", path);
+        rm_error_about(err, RM_EEXIST, RM_XNONE, 0, "load", path,
+                       ": path already loaded in this node");
         return NULL;
     }
     dlerror();
     void *dl = dlopen(canon, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
-        rm_error_set(err, RM_ELOAD, "load '%s': %s", path, dl_reason(canon));
+        rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path, ": %s", dl_reason(canon));
         return NULL;
     }
     const struct rm_module_desc *d = dlsym(dl, RM_MODULE_SYMBOL);
     if (!d) {
-        rm_error_set(err, RM_ELOAD, "load '%s': no symbol '%s': not a relman module", path,
-                     RM_MODULE_SYMBOL);
+        rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
+                       ": no symbol '%s': not a relman module", RM_MODULE_SYMBOL);
         dlclose(dl);
         return NULL;
     }

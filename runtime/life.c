@@ -371,8 +371,8 @@ int rm_proc_resolve(struct rm_node *node, const char *name, rm_pid *pid, struct 
 {
     rm_pid r = rm__proc_resolve(node, name);
     if (!r)
-        return rm_error_about(err, RM_ENOENT, RM_XNO_PROCESS, 0, "no process", name ? name : "",
-                              "%s", "");
+        return rm_error_naming(err, RM_ENOENT, RM_XNO_PROCESS, 0, "no process", name ? name : "",
+                               "%s", "");
     *pid = r;
     return 0;
 }

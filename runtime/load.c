@@ -51,10 +51,11 @@ int rm_module_load(struct rm_node *node, const char *path, const char *expect_na
     struct rm_module *m = rm__code_module_find(node, name);
     struct rm_code *cur = m ? atomic_load(&m->current) : NULL;
     if (m && m->old)
-        r = rm_error_xset(err, RM_XOLD_CODE, "load '%s': old code of '%s' not purged", path, name);
+        r = rm_error_about(err, 0, RM_XOLD_CODE, 0, "load", path, ": old code of '%s' not purged",
+                           name);
     else if (cur && strcmp(cur->desc->version, code->desc->version) == 0)
-        r = rm_error_set(err, RM_EEXIST, "load '%s': version '%s' of '%s' is already current", path,
-                         code->desc->version, name);
+        r = rm_error_about(err, RM_EEXIST, RM_XNONE, 0, "load", path,
+                           ": version '%s' of '%s' is already current", code->desc->version, name);
     else if (!(m = rm__code_module_get(node, name)) || rm__code_path_add(node, code->path, err) < 0)
         r = rm_error_nomem(err);
     if (r == 0) {
@@ -181,11 +182,11 @@ static int purge_old(struct rm_node *node, struct rm_module *m, struct rm_code *
     if (!move) {
         r = rm_error_nomem(err);
     } else if (users > 0 && mode == RM_PURGE_SOFT) {
-        r = rm_error_xset(
-            err, RM_XIN_USE, "purge '%s': %zu process%s still run%s the old code (version '%s')",
-            m->name, users, users == 1 ? "" : "es", users == 1 ? "s" : "", old->desc->version);
+        r = rm_error_about(err, 0, RM_XIN_USE, 0, "purge", m->name,
+                           ": %zu process%s still run%s the old code (version '%s')", users,
+                           users == 1 ? "" : "es", users == 1 ? "s" : "", old->desc->version);
     } else if (rm__sys_suspend(node, &rq, err) < 0) {
-        r = rm_error_prefix(err, "purge '%s'", m->name);
+        r = rm_error_lead(err, "purge '%s'", m->name);
     }
     for (size_t i = 0; r == 0 && i < n; i++) {
         struct rm_proc *p = v[i];
@@ -224,10 +225,11 @@ int rm_module_purge(struct rm_node *node, const char *name, enum rm_purge_mode m
     pthread_mutex_unlock(&C->code_lock);
     int r = 0;
     if (!m)
-        r = rm_error_set(err, RM_ENOENT, "purge '%s': module not loaded", name ? name : "");
+        r = rm_error_about(err, RM_ENOENT, RM_XNONE, 0, "purge", name ? name : "",
+                           ": module not loaded");
     else if (old && L->in_upgrade && L->in_upgrade(node, m))
-        r = rm_error_xset(err, RM_XUPGRADING,
-                          "purge '%s': the module is part of an upgrade in progress", name);
+        r = rm_error_about(err, 0, RM_XUPGRADING, 0, "purge", name,
+                           ": the module is part of an upgrade in progress");
     else if (old)
         r = purge_old(node, m, old, mode, &nkilled, err);
     pthread_mutex_unlock(&Y->sys_lock);

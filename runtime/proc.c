@@ -534,5 +534,5 @@ int rm__proc_no_such(struct rm_error *err, rm_pid pid)
 {
     char label[32];
     snprintf(label, sizeof label, "<%llu>", (unsigned long long)pid);
-    return rm_error_about(err, RM_ENOENT, RM_XNO_PROCESS, pid, "no process", label, "%s", "");
+    return rm_error_naming(err, RM_ENOENT, RM_XNO_PROCESS, pid, "no process", label, "%s", "");
 }

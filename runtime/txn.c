@@ -115,7 +115,7 @@ struct rm_txn *rm_txn_begin(struct rm_node *node, struct rm_error *err)
     pthread_mutex_lock(&Y->sys_lock);
     struct rm_txn *t = NULL;
     if (T->txn) {
-        rm_error_set(err, RM_EBUSY, "an upgrade is already in progress on this node");
+        rm_error_xset(err, RM_XUPGRADING, "an upgrade is already in progress on this node");
     } else if (!(t = calloc(1, sizeof *t))) {
         rm_error_nomem(err);
     } else {
@@ -186,7 +186,8 @@ static int txn_prepare(struct rm_txn *t, const char *path, const char *expect_na
     else if (m && m->old && defer)
         r = defer_add(t, name, path, expect_name, expect_vsn, err) < 0 ? -1 : 1;
     else if (m && m->old)
-        r = rm_error_set(err, RM_EBUSY, "prepare '%s': old code of '%s' not purged", path, name);
+        r = rm_error_xset(err, RM_XOLD_CODE, "prepare '%s': old code of '%s' not purged", path,
+                          name);
     else if (cur && strcmp(cur->desc->version, vsn) == 0)
         r = rm_error_set(err, RM_EEXIST, "prepare '%s': version '%s' of '%s' is already current",
                          path, vsn, name);
@@ -358,7 +359,8 @@ int rm_txn_load(struct rm_txn *t, const char *module, struct rm_error *err)
              !(m = rm__code_module_get(node, module)))
         r = rm_error_nomem(err);
     else if (m->old)
-        r = rm_error_set(err, RM_EBUSY, "load '%s': old code of '%s' not purged", module, module);
+        r = rm_error_xset(err, RM_XOLD_CODE, "load '%s': old code of '%s' not purged", module,
+                          module);
     if (r == 0) {
         struct rm_code *cur = atomic_load(&m->current);
         pr->code->module = m;

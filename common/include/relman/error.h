@@ -186,6 +186,16 @@ int rm_error_about(struct rm_error *err, int code, int xcode, uint64_t pid, cons
                    const char *label, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
 /*
+ * The same message and subject as rm_error_about(), "<before> '<label>'..."
+ * ("no process '<2>'", "process '<2>' exited ..."), with no lead: the
+ * opening names the process but is not the operation that failed, so a
+ * caller puts its own words in front (rm_error_prefix) instead of in its
+ * place. Returns -1.
+ */
+int rm_error_naming(struct rm_error *err, int code, int xcode, uint64_t pid, const char *before,
+                    const char *label, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/*
  * Puts `name` where the message names its subject process (the subject's
  * label), when there is such a place. Keeps codes, subject and lead (whose
  * length follows). Returns -1.
