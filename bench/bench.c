@@ -25,6 +25,7 @@ static const struct bench_section sections[] = {
     {"manifests", "Manifests: load, validate, translate", bench_manifests},
     {"unpack", "Release unpack against bsdtar", bench_unpack},
     {"install", "relman install of the counter (release handler)", bench_install},
+    {"soak", "Soak: install cycles on one node", bench_soak},
 };
 
 struct bench_fig {

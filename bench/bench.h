@@ -63,5 +63,8 @@ int bench_runtime(struct bench_out *out);
 int bench_manifests(struct bench_out *out);
 int bench_unpack(struct bench_out *out);
 int bench_install(struct bench_out *out);
+/* Many install cycles on one node: memory, mappings and descriptors at
+   start and end (relman-bench soak). */
+int bench_soak(struct bench_out *out);
 
 #endif
