@@ -63,14 +63,6 @@ struct rm_ctl {
     int stopping;
 };
 
-#define CTL_CHECK(cond)                                                                            \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: broken invariant: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
 /* ---- replies ------------------------------------------------------------- */
 
 /* Sends an error reply for a request of `type`. Returns 0 or -1. */
@@ -481,7 +473,7 @@ void rm_ctl_shutdown(struct rm_ctl *ctl)
     pthread_mutex_lock(&ctl->lock);
     if (!ctl->stopping) {
         ctl->stopping = 1;
-        CTL_CHECK(write(ctl->wake[1], "x", 1) == 1);
+        RM_ASSERT(write(ctl->wake[1], "x", 1) == 1);
     }
     /* Wake connections waiting for a request; a running handler still
        writes its reply, since only the reading side is shut. */

@@ -330,7 +330,7 @@ void rm__proc_unregister(struct rm_node *node, struct rm_proc *p)
 {
     struct rm__proc_node *P = rm__proc_of(node);
     uint32_t f = atomic_fetch_or(&p->st, F_EXITING);
-    RM__RT_CHECK(!(f & (F_EXITING | F_DEAD))); /* exit: "-" in EXITING and DEAD */
+    RM_ASSERT(!(f & (F_EXITING | F_DEAD))); /* exit: "-" in EXITING and DEAD */
     pthread_rwlock_wrlock(&P->tab_lock);
     rm__proc_ptable_del(&P->pids, p->pid);
     if (p->ext && p->ext->name)

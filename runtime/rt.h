@@ -38,16 +38,6 @@
 
 #include "relman/runtime.h"
 
-/* Aborts with file:line when an invariant of the runtime does not hold. */
-#define RM__RT_CHECK(cond)                                                                         \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "relman runtime: %s:%d: invariant '%s' broken\n", __FILE__, __LINE__,  \
-                    #cond);                                                                        \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
 static inline void rm__rt_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
