@@ -34,6 +34,7 @@ struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *er
     pthread_mutex_init(&rm__sys_of(node)->sys_lock, NULL);
     /* the hooks: lower layers reach these upper ones only through them */
     rm__load_of(node)->in_upgrade = rm__txn_in_upgrade;
+    rm__sys_of(node)->state_before = rm__txn_state_before;
     if (rm__proc_init(node, err) < 0 || rm__timer_start(node, err) < 0)
         goto fail;
     if (rm__sched_start(node, rm__life_run, err) < 0) {

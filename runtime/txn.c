@@ -79,6 +79,23 @@ bool rm__txn_in_upgrade(struct rm_node *node, struct rm_module *m)
     return t && touches(t, m);
 }
 
+bool rm__txn_state_before(struct rm_node *node, struct rm_proc *p, void **state,
+                          struct rm_code **code)
+{
+    struct rm_txn *t = rm__txn_of(node)->txn;
+    if (!t || !rm__proc_migrated(p))
+        return false;
+    for (size_t i = 0; i < t->nproc; i++) {
+        struct txn_proc *e = &t->procs[i];
+        if (e->p == p && e->changed) {
+            *state = e->old_state;
+            *code = e->old_code;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Lets go of a process the transaction held: the one resume path drops
    the transaction's hold (one suspended by hand stays suspended) and its
    migrated mark, and `also` (the keep mark on abort). */

@@ -23,4 +23,9 @@ static inline struct rm__txn_node *rm__txn_of(struct rm_node *node)
    loaded or prepared code of m. */
 bool rm__txn_in_upgrade(struct rm_node *node, struct rm_module *m);
 
+/* The sys layer's state_before hook: the state and code a process had
+   before the open transaction changed it (sys_lock held). */
+bool rm__txn_state_before(struct rm_node *node, struct rm_proc *p, void **state,
+                          struct rm_code **code);
+
 #endif

@@ -463,6 +463,64 @@ Test(code, txn_downgrade_runs_down_in_the_newer_code)
     cr_expect_str_eq(buf, "3");
 }
 
+/* A downgrade changes the state down before it loads the older code: until
+   commit, `relman state` shows the process as it stood before the
+   transaction (its kept state, formatted by its own code), never the newer
+   code's format run on the older layout. */
+static void expect_state(rm_pid z, const char *expect)
+{
+    char buf[64];
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_format_state(node, z, buf, sizeof buf, &err), 0, "%s", err.msg);
+    cr_expect_str_eq(buf, expect);
+}
+
+static struct rm_txn *txn_down_z(void)
+{
+    struct rm_error err = {0};
+    const char *mods[] = {"z"};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_assert_eq(rm_txn_prepare(txn, rt_counter(0, 0), "z", "0", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_code_change(txn, "z", RM_DOWN, "0", "", 5000, NULL, &err), 0, "%s",
+                 err.msg);
+    return txn;
+}
+
+Test(code, format_state_in_a_downgrade_shows_the_state_before_the_transaction)
+{
+    rt_load(node, rt_counter(0, 0));
+    rm_pid z = rt_spawn(node, "z", "z", NULL, RM_RESTART_PERMANENT);
+    rt_expect(node, z, "boom", "0");
+    struct rm_error err = {0};
+    const char *mods[] = {"z"};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert_eq(rm_txn_prepare(txn, rt_counter(1, 1), "z", "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0);
+    cr_assert_eq(rm_txn_load(txn, "z", &err), 0);
+    cr_assert_eq(rm_txn_code_change(txn, "z", RM_UP, NULL, "", 5000, NULL, &err), 0, "%s", err.msg);
+    expect_state(z, "1"); /* up: still the state before, in its own code */
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    expect_state(z, "{tschak,1}");
+
+    /* down, then abort before the load */
+    txn = txn_down_z();
+    expect_state(z, "{tschak,1}");
+    rm_txn_abort(txn);
+    expect_state(z, "{tschak,1}");
+    rt_expect(node, z, "boom", "1");
+
+    /* down, load, commit */
+    txn = txn_down_z();
+    expect_state(z, "{tschak,2}");
+    cr_assert_eq(rm_txn_load(txn, "z", &err), 0, "%s", err.msg);
+    expect_state(z, "{tschak,2}");
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    expect_state(z, "2");
+    rt_expect(node, z, "boom", "2");
+}
+
 /*
  * DESIGN.md's quality bar: a long upgrade/rollback loop shows no leak. 200
  * round trips of 100 counters, up to version "1" and back down to "0", each
