@@ -396,6 +396,75 @@ Test(code, suspend_times_out_on_a_slow_callback_and_undoes)
     cr_expect_eq(s.rc, 0);
 }
 
+static double secs_since(uint64_t t0)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - t0) / 1e9;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct commit_call {
+    struct rm_txn *txn;
+    double secs;
+};
+
+static void *commit_thread(void *arg)
+{
+    struct commit_call *c = arg;
+    uint64_t t0 = now_ns();
+    rm_txn_commit(c->txn, NULL);
+    c->secs = secs_since(t0);
+    return NULL;
+}
+
+/* A process of the upgraded module inside a long callback at commit moves
+   to the new code at its next message: commit does not wait for it, and an
+   unrelated control operation is not held behind it. */
+Test(code, commit_does_not_wait_for_a_process_inside_a_callback)
+{
+    rt_load(node, rt_path(0, "slow-1/slow.so"));
+    rt_load(node, rt_path(1, "t-1/t.so"));
+    char marker[512];
+    snprintf(marker, sizeof marker, "%s/in-callback", tmpdir);
+    rm_pid a = rt_spawn(node, "slow", NULL, marker, RM_RESTART_TEMPORARY);
+    rm_pid c = rt_spawn(node, "t", NULL, "0", RM_RESTART_TEMPORARY);
+    struct slow_call s = {.pid = a, .ms = 2000};
+    pthread_t tid, ctid;
+    cr_assert_eq(pthread_create(&tid, NULL, slow_thread, &s), 0);
+    wait_file(marker);
+    uint64_t t0 = now_ns();
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn);
+    cr_assert_eq(rm_txn_prepare(txn, rt_path(2, "slow-2/slow.so"), "slow", "2", &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(rm_txn_load(txn, "slow", &err), 0, "%s", err.msg);
+    struct commit_call cc = {.txn = txn};
+    cr_assert_eq(pthread_create(&ctid, NULL, commit_thread, &cc), 0);
+    usleep(50000);
+    uint64_t t1 = now_ns();
+    cr_assert_eq(rm_proc_suspend(node, &c, 1, 5000, &err), 0, "%s", err.msg);
+    double susp = secs_since(t1);
+    cr_assert_eq(rm_proc_resume(node, &c, 1, &err), 0, "%s", err.msg);
+    pthread_join(ctid, NULL);
+    double total = secs_since(t0);
+    cr_expect_lt(cc.secs, 1.5, "commit took %.2f s behind a 2 s callback", cc.secs);
+    cr_expect_lt(susp, 1.5, "an unrelated suspend took %.2f s", susp);
+    cr_expect_lt(total, 1.5);
+    pthread_join(tid, NULL);
+    cr_expect_eq(s.rc, 0);
+    rt_expect(node, a, "x", "ok");
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, a, buf), "2");
+}
+
 Test(code, txn_code_change_over_its_time_limit_fails_and_aborts)
 {
     rt_load(node, rt_path(0, "slow-1/slow.so"));
