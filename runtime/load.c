@@ -95,11 +95,14 @@ static bool waits_for_current(struct rm_proc *p, void *ud)
 }
 
 /* Pins each process of v[0..n-1], moves it to its module's current code
-   and releases it; drops the references. */
+   and releases it; drops the references. A process inside a callback is
+   not waited for (sys_lock is held): not held and not kept, it moves at its
+   next message, and its own reference keeps its code loaded until then. */
 static void move_each(struct rm_node *node, struct rm_proc **v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        rm__sys_pin(node, v[i], -1, "move", NULL);
+        if (rm__sys_pin(node, v[i], 0, "move", NULL) < 0)
+            continue;
         if (!rm__proc_dead(v[i]))
             rm__proc_to_current(node, v[i]);
         rm__sys_unpin(node, v[i]);

@@ -34,6 +34,7 @@ struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *er
     pthread_mutex_init(&rm__sys_of(node)->sys_lock, NULL);
     /* the hooks: lower layers reach these upper ones only through them */
     rm__load_of(node)->in_upgrade = rm__txn_in_upgrade;
+    rm__sys_of(node)->state_before = rm__txn_state_before;
     if (rm__proc_init(node, err) < 0 || rm__timer_start(node, err) < 0)
         goto fail;
     if (rm__sched_start(node, rm__life_run, err) < 0) {
@@ -63,6 +64,10 @@ void rm_node_free(struct rm_node *node)
     struct rm__sys_node *Y = rm__sys_of(node);
     if (rm__txn_of(node)->txn)
         rm_txn_abort(rm__txn_of(node)->txn);
+    /* a code_change given up on still runs: its module's code, its
+       process and the node stay until it returns */
+    while (atomic_load(&rm__txn_of(node)->nhelpers) > 0)
+        usleep(1000);
     rm__timer_stop(node);
 
     /* Stop every process, without restarts, until none is left. */

@@ -488,8 +488,15 @@ int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t siz
         if (rm__proc_dead(p)) {
             rm__proc_no_such(err, pid);
         } else {
-            if (p->code->desc->format_state)
-                p->code->desc->format_state(p->state, buf, size);
+            /* a process the open transaction changed is shown as it stood
+               before it: its state may already be for another version's
+               layout while it still runs the code of the one it left */
+            void *state = p->state;
+            struct rm_code *code = p->code;
+            if (Y->state_before)
+                Y->state_before(node, p, &state, &code);
+            if (code->desc->format_state)
+                code->desc->format_state(state, buf, size);
             else
                 snprintf(buf, size, "<state of '%s'>", p->module->name);
             r = 0;

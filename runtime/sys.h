@@ -15,6 +15,11 @@
 struct rm__sys_node {
     struct rm__timer_node timer;
     pthread_mutex_t sys_lock;
+    /* The transaction layer's hook (node.c): when the open transaction has
+       changed p's state, sets *state and *code to the state p had before
+       it and the code that built it, and returns true (sys_lock held). */
+    bool (*state_before)(struct rm_node *node, struct rm_proc *p, void **state,
+                         struct rm_code **code);
 };
 
 static inline struct rm__sys_node *rm__sys_of(struct rm_node *node)

@@ -12,6 +12,9 @@
 struct rm__txn_node {
     struct rm__load_node load;
     struct rm_txn *txn; /* the open transaction, or NULL (sys_lock) */
+    /* migrating threads still running, maybe past their transaction
+       (a code_change given up on); the node is freed only when none is */
+    _Atomic unsigned nhelpers;
 };
 
 static inline struct rm__txn_node *rm__txn_of(struct rm_node *node)
@@ -22,5 +25,10 @@ static inline struct rm__txn_node *rm__txn_of(struct rm_node *node)
 /* The load layer's in_upgrade hook: whether the open transaction has
    loaded or prepared code of m. */
 bool rm__txn_in_upgrade(struct rm_node *node, struct rm_module *m);
+
+/* The sys layer's state_before hook: the state and code a process had
+   before the open transaction changed it (sys_lock held). */
+bool rm__txn_state_before(struct rm_node *node, struct rm_proc *p, void **state,
+                          struct rm_code **code);
 
 #endif

@@ -404,6 +404,75 @@ Test(code, suspend_times_out_on_a_slow_callback_and_undoes)
     cr_expect_eq(s.rc, 0);
 }
 
+static double secs_since(uint64_t t0)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - t0) / 1e9;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct commit_call {
+    struct rm_txn *txn;
+    double secs;
+};
+
+static void *commit_thread(void *arg)
+{
+    struct commit_call *c = arg;
+    uint64_t t0 = now_ns();
+    rm_txn_commit(c->txn, NULL);
+    c->secs = secs_since(t0);
+    return NULL;
+}
+
+/* A process of the upgraded module inside a long callback at commit moves
+   to the new code at its next message: commit does not wait for it, and an
+   unrelated control operation is not held behind it. */
+Test(code, commit_does_not_wait_for_a_process_inside_a_callback)
+{
+    rt_load(node, rt_path(0, "slow-1/slow.so"));
+    rt_load(node, rt_path(1, "t-1/t.so"));
+    char marker[512];
+    snprintf(marker, sizeof marker, "%s/in-callback", tmpdir);
+    rm_pid a = rt_spawn(node, "slow", NULL, marker, RM_RESTART_TEMPORARY);
+    rm_pid c = rt_spawn(node, "t", NULL, "0", RM_RESTART_TEMPORARY);
+    struct slow_call s = {.pid = a, .ms = 2000};
+    pthread_t tid, ctid;
+    cr_assert_eq(pthread_create(&tid, NULL, slow_thread, &s), 0);
+    wait_file(marker);
+    uint64_t t0 = now_ns();
+    struct rm_error err = {0};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn);
+    cr_assert_eq(rm_txn_prepare(txn, rt_path(2, "slow-2/slow.so"), "slow", "2", &err), 0, "%s",
+                 err.msg);
+    cr_assert_eq(rm_txn_load(txn, "slow", &err), 0, "%s", err.msg);
+    struct commit_call cc = {.txn = txn};
+    cr_assert_eq(pthread_create(&ctid, NULL, commit_thread, &cc), 0);
+    usleep(50000);
+    uint64_t t1 = now_ns();
+    cr_assert_eq(rm_proc_suspend(node, &c, 1, 5000, &err), 0, "%s", err.msg);
+    double susp = secs_since(t1);
+    cr_assert_eq(rm_proc_resume(node, &c, 1, &err), 0, "%s", err.msg);
+    pthread_join(ctid, NULL);
+    double total = secs_since(t0);
+    cr_expect_lt(cc.secs, 1.5, "commit took %.2f s behind a 2 s callback", cc.secs);
+    cr_expect_lt(susp, 1.5, "an unrelated suspend took %.2f s", susp);
+    cr_expect_lt(total, 1.5);
+    pthread_join(tid, NULL);
+    cr_expect_eq(s.rc, 0);
+    rt_expect(node, a, "x", "ok");
+    char buf[64];
+    cr_expect_str_eq(rt_version(node, a, buf), "2");
+}
+
 Test(code, txn_code_change_over_its_time_limit_fails_and_aborts)
 {
     rt_load(node, rt_path(0, "slow-1/slow.so"));
@@ -426,6 +495,46 @@ Test(code, txn_code_change_over_its_time_limit_fails_and_aborts)
     char buf[64];
     cr_expect_str_eq(rt_version(node, a, buf), "1");
     rt_expect(node, a, "x", "ok");
+}
+
+/* A code_change slower than its limit is given up on at the limit: the
+   step fails at once, the abort resumes every other process on its old code
+   and state, and the slow process stays suspended until its callback
+   returns, then resumes on its old state (the new one freed with the code
+   that built it, which stays loaded until then). */
+Test(code, txn_code_change_over_its_limit_ends_the_pause_at_the_limit)
+{
+    rt_load(node, rt_path(0, "t-1/t.so"));
+    rm_pid a = rt_spawn(node, "t", NULL, "5", RM_RESTART_TEMPORARY);
+    rm_pid b = rt_spawn(node, "t", NULL, "7", RM_RESTART_TEMPORARY);
+    struct rm_error err = {0};
+    const char *mods[] = {"t"};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn);
+    cr_assert_eq(rm_txn_prepare(txn, rt_path(1, "t-2/t.so"), "t", "2", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_load(txn, "t", &err), 0, "%s", err.msg);
+    uint64_t t0 = now_ns();
+    cr_assert_eq(rm_txn_code_change(txn, "t", RM_UP, NULL, "sleep-at 5 2000", 100, NULL, &err), -1);
+    double step = secs_since(t0);
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "code change of '<%llu>' (module 't', version '1' to '2'): timed out (over 100 ms)",
+             (unsigned long long)a);
+    cr_expect_str_eq(err.msg, msg);
+    rm_txn_abort(txn);
+    rt_expect(node, b, "peek", "7");
+    rt_expect(node, b, "vsn", "1");
+    double others = secs_since(t0);
+    cr_expect_lt(step, 1.0, "the code_change step took %.2f s under a 100 ms limit", step);
+    cr_expect_lt(others, 1.5, "the other processes answered after %.2f s", others);
+
+    /* the slow one answers only once its code_change has returned */
+    rt_expect(node, a, "peek", "5");
+    cr_expect_geq(secs_since(t0), 1.5, "a process answered inside its own code_change");
+    rt_expect(node, a, "changes", "0");
+    rt_expect(node, a, "vsn", "1");
+    rt_expect(node, b, "changes", "0");
 }
 
 Test(code, one_transaction_at_a_time)
@@ -469,6 +578,64 @@ Test(code, txn_downgrade_runs_down_in_the_newer_code)
     cr_expect_str_eq(rt_version(node, z, buf), "0");
     cr_assert_eq(rm_proc_format_state(node, z, buf, sizeof buf, NULL), 0);
     cr_expect_str_eq(buf, "3");
+}
+
+/* A downgrade changes the state down before it loads the older code: until
+   commit, `relman state` shows the process as it stood before the
+   transaction (its kept state, formatted by its own code), never the newer
+   code's format run on the older layout. */
+static void expect_state(rm_pid z, const char *expect)
+{
+    char buf[64];
+    struct rm_error err = {0};
+    cr_assert_eq(rm_proc_format_state(node, z, buf, sizeof buf, &err), 0, "%s", err.msg);
+    cr_expect_str_eq(buf, expect);
+}
+
+static struct rm_txn *txn_down_z(void)
+{
+    struct rm_error err = {0};
+    const char *mods[] = {"z"};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert(txn, "%s", err.msg);
+    cr_assert_eq(rm_txn_prepare(txn, rt_counter(0, 0), "z", "0", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_code_change(txn, "z", RM_DOWN, "0", "", 5000, NULL, &err), 0, "%s",
+                 err.msg);
+    return txn;
+}
+
+Test(code, format_state_in_a_downgrade_shows_the_state_before_the_transaction)
+{
+    rt_load(node, rt_counter(0, 0));
+    rm_pid z = rt_spawn(node, "z", "z", NULL, RM_RESTART_PERMANENT);
+    rt_expect(node, z, "boom", "0");
+    struct rm_error err = {0};
+    const char *mods[] = {"z"};
+    struct rm_txn *txn = rm_txn_begin(node, &err);
+    cr_assert_eq(rm_txn_prepare(txn, rt_counter(1, 1), "z", "1", &err), 0, "%s", err.msg);
+    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0);
+    cr_assert_eq(rm_txn_load(txn, "z", &err), 0);
+    cr_assert_eq(rm_txn_code_change(txn, "z", RM_UP, NULL, "", 5000, NULL, &err), 0, "%s", err.msg);
+    expect_state(z, "1"); /* up: still the state before, in its own code */
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    expect_state(z, "{tschak,1}");
+
+    /* down, then abort before the load */
+    txn = txn_down_z();
+    expect_state(z, "{tschak,1}");
+    rm_txn_abort(txn);
+    expect_state(z, "{tschak,1}");
+    rt_expect(node, z, "boom", "1");
+
+    /* down, load, commit */
+    txn = txn_down_z();
+    expect_state(z, "{tschak,2}");
+    cr_assert_eq(rm_txn_load(txn, "z", &err), 0, "%s", err.msg);
+    expect_state(z, "{tschak,2}");
+    cr_assert_eq(rm_txn_commit(txn, NULL), 0);
+    expect_state(z, "2");
+    rt_expect(node, z, "boom", "2");
 }
 
 /*
