@@ -557,7 +557,7 @@ static void cc_run(void *arg)
     struct cc_work *w = arg;
     struct rm_node *node = w->node;
     unsigned k = atomic_fetch_add(&w->nslot, 1);
-    RM__RT_CHECK(k < w->nslots);
+    RM_ASSERT(k < w->nslots);
     struct cc_slot *s = &w->slots[k];
     atomic_store(&s->state, SLOT_BUSY);
     for (;;) {
