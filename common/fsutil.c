@@ -202,3 +202,17 @@ int rm_fs_path(char *buf, size_t size, struct rm_error *err, const char *fmt, ..
                             n, size - 1);
     return 0;
 }
+
+char *rm_fs_join(const char *a, const char *b, struct rm_error *err)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *p = malloc(la + lb + 2);
+    if (!p) {
+        rm_error_nomem(err);
+        return NULL;
+    }
+    memcpy(p, a, la);
+    p[la] = '/';
+    memcpy(p + la + 1, b, lb + 1);
+    return p;
+}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "relman/error.h"
+#include "relman/fsutil.h"
 #include "relman/vocab.h" /* RM_ASSERT */
 
 /* ---- SHA-256 (sha256.c) ---- */
@@ -134,11 +135,6 @@ int rm__intent_clear(const char *root, struct rm_error *err);
 int rm__store_recover(struct rm_store *store, struct rm_error *err);
 /* Tells whether a release of `store` uses lib/<app>-<version>. */
 int rm__store_app_used(const struct rm_store *store, const struct rm_store_app *app);
-
-/* ---- the store lock (store.c) ---- */
-
-/* Joins `a` "/" `b` into a new string, or NULL with `err` set. */
-char *rm__path_join(const char *a, const char *b, struct rm_error *err);
 
 /* ---- module descriptors (module-check.c) ---- */
 

@@ -15,7 +15,7 @@
 static int read_rel(const char *dir, const char *rel, char **data, size_t *len,
                     struct rm_error *err)
 {
-    char *path = rm__path_join(dir, rel, err);
+    char *path = rm_fs_join(dir, rel, err);
     if (!path)
         return -1;
     struct rm_error rerr;

@@ -67,7 +67,7 @@ int rm__intent_write(const char *root, const char *op, const char *vsn,
         fprintf(f, "lib %s %s\n", libs[i].name, libs[i].version);
     fprintf(f, "end %zu\n", nlibs);
     int rc = fclose(f) == 0 ? 0 : rm_error_nomem(err);
-    if (rc == 0 && !(path = rm__path_join(root, RM__INTENT_FILE, err)))
+    if (rc == 0 && !(path = rm_fs_join(root, RM__INTENT_FILE, err)))
         rc = -1;
     if (rc == 0)
         rc = rm_fs_write_atomic(path, text, len, 0644, err);
@@ -78,14 +78,14 @@ int rm__intent_write(const char *root, const char *op, const char *vsn,
 
 int rm__intent_clear(const char *root, struct rm_error *err)
 {
-    char *path = rm__path_join(root, RM__INTENT_FILE, err);
+    char *path = rm_fs_join(root, RM__INTENT_FILE, err);
     if (!path)
         return -1;
     int rc = 0;
     if (unlink(path) < 0 && errno != ENOENT)
         rc = rm_error_set(err, RM_EIO, "cannot delete '%s': %s", path, strerror(errno));
     free(path);
-    char *dir = rc == 0 ? rm__path_join(root, "releases", err) : NULL;
+    char *dir = rc == 0 ? rm_fs_join(root, "releases", err) : NULL;
     if (rc == 0)
         rc = dir ? rm_fs_sync_dir(dir, err) : -1;
     free(dir);
@@ -102,14 +102,14 @@ static void remove_leftovers(const char *root)
         while ((e = readdir(d)) != NULL) {
             if (strncmp(e->d_name, RM__STAGING_PREFIX, strlen(RM__STAGING_PREFIX)) != 0)
                 continue;
-            char *p = rm__path_join(root, e->d_name, NULL);
+            char *p = rm_fs_join(root, e->d_name, NULL);
             if (p)
                 rm_fs_remove_tree(p, NULL);
             free(p);
         }
         closedir(d);
     }
-    char *tmp = rm__path_join(root, "releases/RELEASES.new", NULL);
+    char *tmp = rm_fs_join(root, "releases/RELEASES.new", NULL);
     if (tmp)
         unlink(tmp);
     free(tmp);
@@ -166,7 +166,7 @@ static int settle(struct rm_store *store, char *text, const char *path, struct r
 int rm__store_recover(struct rm_store *store, struct rm_error *err)
 {
     remove_leftovers(store->root);
-    char *path = rm__path_join(store->root, RM__INTENT_FILE, err);
+    char *path = rm_fs_join(store->root, RM__INTENT_FILE, err);
     if (!path)
         return -1;
     char *text;

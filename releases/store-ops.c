@@ -57,7 +57,7 @@ static int store_save(struct rm_store *store, struct rm_error *err)
         free(text);
         return -1;
     }
-    path = rm__path_join(store->root, "releases/RELEASES", err);
+    path = rm_fs_join(store->root, "releases/RELEASES", err);
     rm__crash_point("store-write");
     int rc = path ? rm_fs_replace(path, text, len, 0644, &store->warning) : -1;
     if (rc >= 0)

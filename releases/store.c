@@ -77,7 +77,7 @@ static int take_lock(struct rm_store *store, struct rm_error *err)
     struct stat st;
     if (stat(store->root, &st) < 0 || !S_ISDIR(st.st_mode))
         return rm_error_set(err, RM_ENOENT, "node root '%s' is not a directory", store->root);
-    char *dir = rm__path_join(store->root, "releases", err);
+    char *dir = rm_fs_join(store->root, "releases", err);
     if (!dir)
         return -1;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -116,7 +116,7 @@ struct rm_store *rm_store_open(const char *root, int flags, struct rm_error *err
     store->lock_fd = -1;
     if ((flags & RM_STORE_LOCK) && take_lock(store, err) < 0)
         goto fail;
-    char *path = rm__path_join(root, "releases/RELEASES", err);
+    char *path = rm_fs_join(root, "releases/RELEASES", err);
     if (!path)
         goto fail;
     char *text = NULL;

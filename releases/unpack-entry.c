@@ -173,7 +173,7 @@ struct capture {
 static int write_file(struct rm__unpack *u, struct archive_entry *entry, const char *name,
                       const char *want, struct capture *cap, struct rm_error *err)
 {
-    char *full = rm__path_join(u->staging, name, err);
+    char *full = rm_fs_join(u->staging, name, err);
     if (!full)
         return -1;
     archive_entry_set_pathname(entry, full);
@@ -409,7 +409,7 @@ static int write_symlink(struct rm__unpack *u, struct archive_entry *entry, cons
         return -1;
     if (add_link(u, name, target, err) < 0)
         return -1;
-    char *full = rm__path_join(u->staging, name, err);
+    char *full = rm_fs_join(u->staging, name, err);
     if (!full)
         return -1;
     archive_entry_set_pathname(entry, full);
@@ -441,8 +441,8 @@ static int write_hardlink(struct rm__unpack *u, struct archive_entry *entry, con
     if (strcmp(t->hex, item->hex) != 0)
         return rm_error_set(err, RM_ECHECKSUM, "hardlink '%s' -> '%s': checksum mismatch", name,
                             target);
-    char *full = rm__path_join(u->staging, name, err);
-    char *tfull = full ? rm__path_join(u->staging, target, err) : NULL;
+    char *full = rm_fs_join(u->staging, name, err);
+    char *tfull = full ? rm_fs_join(u->staging, target, err) : NULL;
     if (!tfull) {
         free(full);
         return -1;

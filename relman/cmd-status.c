@@ -55,7 +55,7 @@ static void print_row(const struct status_row *row, int json, int first)
         return;
     }
     char pid[32];
-    snprintf(pid, sizeof pid, "<%llu>", (unsigned long long)row->pid);
+    rm_label(NULL, row->pid, pid, sizeof pid);
     printf("%-16s %-8s %-16s %-8s %-9s %-7s %llu\n", row->name[0] ? row->name : "-", pid,
            row->module, row->version, row->suspended ? "yes" : "no", row->tracing ? "on" : "off",
            (unsigned long long)row->queue);

@@ -130,8 +130,7 @@ int rm__call_wait(struct rm_node *node, struct rm__call_waiter *w, uint64_t dead
 /* "<N>" for pid, into buf (RM_NAME_MAX + 24 bytes). */
 static const char *plabel(rm_pid pid, char *buf)
 {
-    snprintf(buf, RM_NAME_MAX + 24, "<%llu>", (unsigned long long)pid);
-    return buf;
+    return rm_label(NULL, pid, buf, RM_NAME_MAX + 24);
 }
 
 int rm__call_call(struct rm_node *node, rm_pid sender, rm_pid pid, const void *msg, size_t len,

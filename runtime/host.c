@@ -35,10 +35,7 @@ static const char *self_label(struct rm__host_ctx *c)
 {
     if (!c->self[0]) {
         struct rm_proc *p = c->proc;
-        if (p->ext && p->ext->name)
-            snprintf(c->self, sizeof c->self, "%s", p->ext->name);
-        else
-            snprintf(c->self, sizeof c->self, "<%llu>", (unsigned long long)c->self_pid);
+        rm_label(p->ext ? p->ext->name : NULL, c->self_pid, c->self, sizeof c->self);
     }
     return c->self;
 }

@@ -442,19 +442,13 @@ void rm__proc_label(struct rm_node *node, rm_pid pid, char *buf, size_t size)
     }
     pthread_rwlock_rdlock(&P->tab_lock);
     struct rm_proc *p = rm__proc_ptable_get(&P->pids, pid);
-    if (p && p->ext && p->ext->name)
-        snprintf(buf, size, "%s", p->ext->name);
-    else
-        snprintf(buf, size, "<%llu>", (unsigned long long)pid);
+    rm_label(p && p->ext ? p->ext->name : NULL, pid, buf, size);
     pthread_rwlock_unlock(&P->tab_lock);
 }
 
 void rm__proc_label_of(struct rm_proc *p, char *buf, size_t size)
 {
-    if (p->ext && p->ext->name)
-        snprintf(buf, size, "%s", p->ext->name);
-    else
-        snprintf(buf, size, "<%llu>", (unsigned long long)p->pid);
+    rm_label(p->ext ? p->ext->name : NULL, p->pid, buf, size);
 }
 
 struct rm_proc *rm__proc_get(struct rm_node *node, rm_pid pid, struct rm_error *err)
@@ -549,6 +543,6 @@ void rm__proc_free(struct rm_node *node)
 int rm__proc_no_such(struct rm_error *err, rm_pid pid)
 {
     char label[32];
-    snprintf(label, sizeof label, "<%llu>", (unsigned long long)pid);
+    rm_label(NULL, pid, label, sizeof label);
     return rm_error_naming(err, RM_ENOENT, RM_XNO_PROCESS, pid, "no process", label, "%s", "");
 }

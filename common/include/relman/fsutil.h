@@ -69,6 +69,9 @@ int rm_fs_sync_dir(const char *path, struct rm_error *err);
 int rm_fs_path(char *buf, size_t size, struct rm_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Returns a new string "a/b" (free() it), or NULL with RM_ENOMEM. */
+char *rm_fs_join(const char *a, const char *b, struct rm_error *err);
+
 /* Tells whether `path` exists (as anything, links not followed). */
 int rm_fs_exists(const char *path);
 
