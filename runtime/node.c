@@ -64,10 +64,6 @@ void rm_node_free(struct rm_node *node)
     struct rm__sys_node *Y = rm__sys_of(node);
     if (rm__txn_of(node)->txn)
         rm_txn_abort(rm__txn_of(node)->txn);
-    /* a code_change given up on still runs: its module's code, its
-       process and the node stay until it returns */
-    while (atomic_load(&rm__txn_of(node)->nhelpers) > 0)
-        usleep(1000);
     rm__timer_stop(node);
 
     /* Stop every process, without restarts, until none is left. */

@@ -22,12 +22,11 @@ enum {
     F_USER = RM__PROC_HOLD_USER << F_HOLD_SHIFT,
     F_TXN = RM__PROC_HOLD_TXN << F_HOLD_SHIFT,
     F_PIN = RM__PROC_HOLD_PIN << F_HOLD_SHIFT,
-    F_EXITING = 1u << 5,          /* leaving the tables */
-    F_DEAD = 1u << 6,             /* gone from the tables, calls failed */
-    F_KEEP = 1u << 7,             /* stays on its code when the current code changes */
-    F_MIGRATED = 1u << 8,         /* its state was changed by the open transaction */
-    F_TRACE = RM__PROC_TRACE_BIT, /* trace lines for every message */
-    F_CHANGING = 1u << 10         /* a controller runs its code_change (held) */
+    F_EXITING = 1u << 5,         /* leaving the tables */
+    F_DEAD = 1u << 6,            /* gone from the tables, calls failed */
+    F_KEEP = 1u << 7,            /* stays on its code when the current code changes */
+    F_MIGRATED = 1u << 8,        /* its state was changed by the open transaction */
+    F_TRACE = RM__PROC_TRACE_BIT /* trace lines for every message */
 };
 #define F_HOLDS (F_USER | F_TXN | F_PIN)
 
@@ -74,8 +73,6 @@ static enum rm__proc_state state_of(const struct rm_proc *p, uint32_t f)
 
 enum hold_action { REFUSE, TAKE, JOIN };
 
-static void notify_idle(struct rm_node *node);
-
 static const unsigned char hold_table[RM__PROC_NSTATES][3] = {
     /*                       user    txn     pin */
     [RM__PROC_RUNNABLE] = {TAKE, TAKE, TAKE},    [RM__PROC_RUNNING] = {TAKE, TAKE, TAKE},
@@ -114,19 +111,7 @@ bool rm__proc_held(struct rm_proc *p, enum rm__proc_hold why)
 bool rm__proc_busy(struct rm_proc *p)
 {
     uint32_t f = atomic_load(&p->st);
-    return (f & (F_RUNNING | F_CHANGING)) && !(f & F_DEAD);
-}
-
-void rm__proc_enter_change(struct rm_proc *p)
-{
-    atomic_fetch_or(&p->st, F_CHANGING);
-}
-
-void rm__proc_leave_change(struct rm_node *node, struct rm_proc *p)
-{
-    uint32_t old = atomic_fetch_and(&p->st, ~(uint32_t)F_CHANGING);
-    if (old & F_HOLDS)
-        notify_idle(node);
+    return (f & F_RUNNING) && !(f & F_DEAD);
 }
 
 static void set_mark(struct rm_proc *p, uint32_t bit, bool on)
@@ -284,8 +269,7 @@ int rm__proc_hold(struct rm_node *node, struct rm_proc *p, enum rm__proc_hold wh
     } while (!atomic_compare_exchange_weak(&p->st, &f, f | bit));
     if (why == RM__PROC_HOLD_USER)
         atomic_fetch_add(&rm__proc_of(node)->nuser_susp, 1);
-    /* a hold that joins waits too for a code_change a controller runs */
-    *busy = ((a == TAKE && (f & F_RUNNING)) || (f & F_CHANGING)) && !(f & F_DEAD);
+    *busy = a == TAKE && (f & F_RUNNING) && !(f & F_DEAD);
     return a == TAKE ? 1 : 0;
 }
 

@@ -149,14 +149,8 @@ bool rm__proc_dead(struct rm_proc *p);
 bool rm__proc_suspended(struct rm_proc *p);
 /* Held for `why` (among others, maybe). */
 bool rm__proc_held(struct rm_proc *p, enum rm__proc_hold why);
-/* Inside a callback, or between two on its worker, or inside a code_change
-   a controller runs (see below), and not dead. */
+/* Inside a callback, or between two on its worker, and not dead. */
 bool rm__proc_busy(struct rm_proc *p);
-/* Around a code_change run for a held process off the controller's
-   thread: meanwhile the process counts as busy, so a pin (stop, purge,
-   format_state) waits for it, with its own bound, as for a callback. */
-void rm__proc_enter_change(struct rm_proc *p);
-void rm__proc_leave_change(struct rm_node *node, struct rm_proc *p);
 /* Read on every message, so inline: the one bit of the state word known
    outside proc.c (a mark, not a state). */
 #define RM__PROC_TRACE_BIT (1u << 9)

@@ -45,9 +45,6 @@ struct txn_proc {
     struct rm_code *state_code; /* the code that frees new_state on abort */
     uint64_t old_gen;           /* the process's state_gen before */
     bool changed, resume;
-    /* its code_change was given up on: it stays held, on its old code and
-       state, until that callback returns (cc_orphan releases it) */
-    bool abandoned;
 };
 
 struct rm_txn {
@@ -441,57 +438,19 @@ static void rb_add(struct refbatch *b, struct rm_code *code, uint32_t refs, int 
     b->nprocs[i] += nprocs;
 }
 
-/* One thread running migrations: what it does now, for the coordinating
-   thread (the caller of rm_txn_code_change) to see. While the thread is
-   between callbacks (BUSY) it may touch the transaction; inside a
-   code_change (CALLBACK) it touches only its own slot. The coordinator
-   gives up on a code_change by turning CALLBACK into TAKEN: the thread then
-   cleans up on its own, without the transaction, when the callback
-   returns. */
-enum { SLOT_OUT, SLOT_BUSY, SLOT_CALLBACK, SLOT_TAKEN };
-
-struct cc_slot {
-    _Atomic int state;
-    _Atomic uint64_t since;     /* when the running code_change started */
-    struct txn_proc *e;         /* the entry it runs for (CALLBACK) */
-    struct rm_proc *p;          /* its process */
-    struct rm_code *in, *owner; /* the code it runs in; the one that frees its state */
-    struct refbatch b;          /* flushed by the thread, or by the coordinator on TAKEN */
-    char pad[64];
-};
-
 struct cc_work {
-    struct rm_node *node;
-    struct rm_txn *t;    /* not to be touched after the coordinator gave up */
+    struct rm_txn *t;
     struct txn_proc **e; /* the entries to migrate */
     size_t n;
     _Atomic size_t next;
     _Atomic int failed;
-    _Atomic int abandoned; /* the coordinator gave up: no new code_change */
-    _Atomic uint32_t done; /* the migrating thread has finished */
-    _Atomic unsigned refs; /* the coordinator and the migrating thread */
     enum rm_direction dir;
-    char *down_vsn, *extra; /* copies: a taken code_change outlives the call */
-    uint64_t limit_ns;      /* per code_change; UINT64_MAX: none */
+    const char *down_vsn, *extra;
+    uint64_t limit_ns; /* per code_change; UINT64_MAX: none */
     pthread_mutex_t lock;
     struct txn_proc *bad; /* the first failure and its reason */
     char reason[256];
-    struct cc_slot *slots;
-    unsigned nslots;
-    _Atomic unsigned nslot;
 };
-
-static void cc_put(struct cc_work *w)
-{
-    if (atomic_fetch_sub(&w->refs, 1) != 1)
-        return;
-    free(w->e);
-    free(w->slots);
-    free(w->down_vsn);
-    free(w->extra);
-    pthread_mutex_destroy(&w->lock);
-    free(w);
-}
 
 static void cc_fail(struct cc_work *w, struct txn_proc *e, const char *reason)
 {
@@ -536,158 +495,46 @@ static void cc_apply(struct txn_proc *e, void *ns, struct rm_code *owner, enum r
     }
 }
 
-/* A code_change the coordinator gave up on has returned (the transaction
-   may be gone): the new state is freed with the code that built it, and
-   the process, still on its old code and state, leaves the code_change and
-   the transaction's hold. The references the coordinator took for it go. */
-static void cc_orphan(struct rm_node *node, struct cc_slot *s, int rc, void *ns)
-{
-    struct rm_proc *p = s->p;
-    if (rc == 0 && ns != p->state)
-        rm__code_state_free(s->owner, ns);
-    rm__proc_leave_change(node, p);
-    txn_release(node, p, RM__PROC_ALSO_KEEP);
-    rm__code_unref(node, s->in, false);
-    rm__code_unref(node, s->owner, false);
-    rm__proc_put(p);
-}
-
 static void cc_run(void *arg)
 {
     struct cc_work *w = arg;
-    struct rm_node *node = w->node;
-    unsigned k = atomic_fetch_add(&w->nslot, 1);
-    RM_ASSERT(k < w->nslots);
-    struct cc_slot *s = &w->slots[k];
-    atomic_store(&s->state, SLOT_BUSY);
+    struct rm_txn *t = w->t;
+    struct refbatch b = {.n = 0};
+    uint64_t t0 = w->limit_ns != UINT64_MAX ? rm__rt_now_ns() : 0;
     for (;;) {
-        if (atomic_load(&w->abandoned))
-            goto out;
         size_t i = atomic_fetch_add(&w->next, 64);
         if (i >= w->n)
             break;
         size_t end = i + 64 < w->n ? i + 64 : w->n;
         for (; i < end; i++) {
-            if (atomic_load_explicit(&w->failed, memory_order_relaxed) ||
-                atomic_load(&w->abandoned))
+            if (atomic_load_explicit(&w->failed, memory_order_relaxed))
                 goto out;
             struct txn_proc *e = w->e[i];
             struct rm_proc *p = e->p;
-            s->in = w->dir == RM_UP ? atomic_load(&p->module->current) : p->code;
-            s->owner = state_owner(w->t, e, w->dir, w->down_vsn);
-            s->e = e;
-            s->p = p;
+            struct rm_code *in = w->dir == RM_UP ? atomic_load(&p->module->current) : p->code;
             const char *vsn = w->dir == RM_UP ? p->code->desc->version : w->down_vsn;
             char why[256];
             void *ns = NULL;
-            rm__proc_enter_change(p);
-            uint64_t since = rm__rt_now_ns();
-            atomic_store(&s->since, since);
-            atomic_store(&s->state, SLOT_CALLBACK);
-            int rc =
-                rm__sys_code_change(node, p, s->in, w->dir, vsn, w->extra, &ns, why, sizeof why);
-            int st = SLOT_CALLBACK;
-            if (!atomic_compare_exchange_strong(&s->state, &st, SLOT_BUSY)) {
-                cc_orphan(node, s, rc, ns); /* taken: the slot's batch is flushed */
-                return;
-            }
-            rm__proc_leave_change(node, p);
-            if (rc < 0) {
+            if (rm__sys_code_change(t->node, p, in, w->dir, vsn, w->extra, &ns, why, sizeof why) <
+                0) {
                 cc_fail(w, e, why);
                 continue;
             }
-            cc_apply(e, ns, s->owner, w->dir, &s->b);
-            if (w->limit_ns != UINT64_MAX && rm__rt_now_ns() - since > w->limit_ns) {
-                snprintf(why, sizeof why, "timed out (over %llu ms)",
-                         (unsigned long long)(w->limit_ns / 1000000u));
-                cc_fail(w, e, why);
+            struct rm_code *owner = state_owner(t, e, w->dir, w->down_vsn);
+            cc_apply(e, ns, owner, w->dir, &b);
+            if (t0) {
+                uint64_t now = rm__rt_now_ns();
+                if (now - t0 > w->limit_ns) {
+                    snprintf(why, sizeof why, "timed out (over %llu ms)",
+                             (unsigned long long)(w->limit_ns / 1000000u));
+                    cc_fail(w, e, why);
+                }
+                t0 = now;
             }
         }
     }
 out:
-    rb_flush(&s->b);
-    atomic_store(&s->state, SLOT_OUT);
-}
-
-/* The migrating thread: runs the migrations (across the workers when there
-   are many) and tells the coordinator. */
-static void *cc_thread(void *arg)
-{
-    struct cc_work *w = arg;
-    struct rm_node *node = w->node;
-    if (w->n >= 256 && rm__rt_of(node)->nworkers > 1)
-        rm__sched_parallel(node, cc_run, w);
-    else
-        cc_run(w);
-    atomic_store(&w->done, 1);
-    rm__rt_futex_wake(&w->done, 1);
-    cc_put(w);
-    atomic_fetch_sub(&rm__txn_of(node)->nhelpers, 1); /* the last touch of the node */
-    return NULL;
-}
-
-/* Gives up on the code_changes still running (sys_lock held): none starts
-   any more, each one running is taken from its thread (its process stays
-   held until it returns, see cc_orphan), and the threads between callbacks
-   are waited for to leave the transaction alone (no callback runs there). */
-static void cc_abandon(struct cc_work *w)
-{
-    char why[64];
-    snprintf(why, sizeof why, "timed out (over %llu ms)",
-             (unsigned long long)(w->limit_ns / 1000000u));
-    atomic_store(&w->abandoned, 1);
-    unsigned n = atomic_load(&w->nslot);
-    for (unsigned k = 0; k < n && k < w->nslots; k++) {
-        struct cc_slot *s = &w->slots[k];
-        for (;;) {
-            int st = atomic_load(&s->state);
-            if (st == SLOT_OUT || st == SLOT_TAKEN)
-                break;
-            if (st == SLOT_BUSY) {
-                sched_yield();
-                continue;
-            }
-            /* the thread cannot start another code_change (abandoned):
-               the slot's fields are those of this one */
-            rm__code_ref(s->in);
-            rm__code_ref(s->owner);
-            rm__proc_ref(s->p);
-            if (atomic_compare_exchange_strong(&s->state, &st, SLOT_TAKEN)) {
-                s->e->abandoned = true;
-                rb_flush(&s->b);
-                cc_fail(w, s->e, why);
-                break;
-            }
-            rm__code_unref(w->node, s->in, false);
-            rm__code_unref(w->node, s->owner, false);
-            rm__proc_put(s->p);
-        }
-    }
-}
-
-/* Waits for the migrating thread, giving up on a code_change that runs
-   longer than the limit (sys_lock held). */
-static void cc_wait(struct cc_work *w)
-{
-    int64_t tick = -1;
-    if (w->limit_ns != UINT64_MAX)
-        tick = w->limit_ns < 10000000u ? (int64_t)w->limit_ns + 1000000 : 10000000;
-    while (!atomic_load(&w->done)) {
-        rm__rt_futex_wait(&w->done, 0, tick);
-        if (atomic_load(&w->done) || tick < 0)
-            continue;
-        uint64_t now = rm__rt_now_ns();
-        unsigned n = atomic_load(&w->nslot);
-        for (unsigned k = 0; k < n && k < w->nslots; k++) {
-            struct cc_slot *s = &w->slots[k];
-            uint64_t since = atomic_load(&s->since);
-            if (atomic_load(&s->state) == SLOT_CALLBACK && now > since &&
-                now - since > w->limit_ns) {
-                cc_abandon(w);
-                return;
-            }
-        }
-    }
+    rb_flush(&b);
 }
 
 /* Puts back one migrated process (its new state freed). */
@@ -754,23 +601,13 @@ int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction d
     if (dir == RM_DOWN && !down_vsn)
         return rm_error_set(err, RM_EINVAL, "code change of '%s' down: no version to go back to",
                             module ? module : "");
-    struct cc_work *w = calloc(1, sizeof *w);
-    if (!w)
-        return rm_error_nomem(err);
     pthread_mutex_lock(&Y->sys_lock);
-    w->node = node;
-    w->t = t;
-    w->dir = dir;
-    w->limit_ns = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
-    atomic_store(&w->refs, 1);
-    pthread_mutex_init(&w->lock, NULL);
-    w->nslots = rm__rt_of(node)->nworkers + 1;
-    w->slots = calloc(w->nslots, sizeof *w->slots);
-    w->extra = strdup(extra ? extra : "");
-    w->down_vsn = down_vsn ? strdup(down_vsn) : NULL;
-    w->e = malloc((t->nproc + 1) * sizeof *w->e);
+    struct cc_work w = {.t = t, .dir = dir, .down_vsn = down_vsn, .extra = extra};
+    w.limit_ns = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
+    pthread_mutex_init(&w.lock, NULL);
     int r = 0;
-    if (!w->e || !w->slots || !w->extra || (down_vsn && !w->down_vsn))
+    w.e = malloc((t->nproc + 1) * sizeof *w.e);
+    if (!w.e)
         r = rm_error_nomem(err);
     const char *last = NULL;
     for (size_t i = 0; r == 0 && i < t->nproc; i++) {
@@ -780,52 +617,41 @@ int rm_txn_code_change(struct rm_txn *t, const char *module, enum rm_direction d
                 continue;
             last = e->p->module->name;
         }
-        if (rm__proc_dead(e->p) || e->abandoned)
+        if (rm__proc_dead(e->p))
             continue;
         if (e->changed)
             r = rm_error_set(err, RM_ESTATE,
                              "code change of '%s': its processes were already changed in this "
                              "upgrade",
                              module);
-        w->e[w->n++] = e;
+        w.e[w.n++] = e;
     }
-    if (r == 0 && w->n > 0) {
-        /* The migrations run on a thread of their own, so that this one
-           can stop waiting at the limit (see cc_abandon). */
-        pthread_attr_t attr;
-        pthread_t tid;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        atomic_fetch_add(&rm__txn_of(node)->nhelpers, 1);
-        atomic_fetch_add(&w->refs, 1);
-        if (pthread_create(&tid, &attr, cc_thread, w) != 0) {
-            atomic_fetch_sub(&w->refs, 1);
-            atomic_fetch_sub(&rm__txn_of(node)->nhelpers, 1);
-            r = rm_error_set(err, RM_ENOMEM, "code change of '%s': cannot start a thread", module);
-        } else {
-            cc_wait(w);
-        }
-        pthread_attr_destroy(&attr);
+    if (r == 0 && w.n > 0) {
+        if (w.n >= 256 && rm__rt_of(node)->nworkers > 1)
+            rm__sched_parallel(node, cc_run, &w);
+        else
+            cc_run(&w);
     }
-    if (r == 0 && w->bad) {
+    if (r == 0 && w.bad) {
         char label[RM_NAME_MAX + 24];
-        rm__proc_label_of(w->bad->p, label, sizeof label);
-        struct rm_code *cur = atomic_load(&w->bad->p->module->current);
+        rm__proc_label_of(w.bad->p, label, sizeof label);
+        struct rm_code *cur = atomic_load(&w.bad->p->module->current);
         const char *from =
-            w->bad->changed ? w->bad->old_code->desc->version : w->bad->p->code->desc->version;
+            w.bad->changed ? w.bad->old_code->desc->version : w.bad->p->code->desc->version;
         const char *to = dir == RM_UP ? (cur ? cur->desc->version : "?") : down_vsn;
         r = rm_error_set(err, RM_ECODECHANGE,
                          "code change of '%s' (module '%s', version '%s' to '%s'): %s", label,
-                         module, from, to, w->reason);
+                         module, from, to, w.reason);
         /* Put back this call's work. */
-        for (size_t i = 0; i < w->n; i++)
-            if (w->e[i]->changed)
-                cc_undo(node, w->e[i]);
+        for (size_t i = 0; i < w.n; i++)
+            if (w.e[i]->changed)
+                cc_undo(node, w.e[i]);
     }
     if (r == 0 && count)
-        *count = w->n;
+        *count = w.n;
+    free(w.e);
+    pthread_mutex_destroy(&w.lock);
     pthread_mutex_unlock(&Y->sys_lock);
-    cc_put(w);
     return r;
 }
 
@@ -916,7 +742,7 @@ static void resume_run(void *arg)
             return;
         size_t end = i + 256 < t->nproc ? i + 256 : t->nproc;
         for (; i < end; i++)
-            if (!rm__proc_dead(t->procs[i].p) && !t->procs[i].abandoned)
+            if (!rm__proc_dead(t->procs[i].p))
                 txn_release(t->node, t->procs[i].p, w->also);
     }
 }

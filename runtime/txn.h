@@ -12,9 +12,6 @@
 struct rm__txn_node {
     struct rm__load_node load;
     struct rm_txn *txn; /* the open transaction, or NULL (sys_lock) */
-    /* migrating threads still running, maybe past their transaction
-       (a code_change given up on); the node is freed only when none is */
-    _Atomic unsigned nhelpers;
 };
 
 static inline struct rm__txn_node *rm__txn_of(struct rm_node *node)

@@ -20,8 +20,7 @@
  *   info "tick"         counts a tick
  * init: arg "fail" refuses to start; a number sets the count.
  * code_change: extra "fail" fails; extra "fail-at N" fails for count N;
- * extra "sleep-at N MS" sleeps MS ms first for count N; otherwise the state is copied with
- * `changes` incremented; down keeps it.
+ * otherwise the state is copied with `changes` incremented; down keeps it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,9 +150,6 @@ static int t_code_change(struct rm_ctx *ctx, enum rm_direction dir, const char *
         rm_fail(ctx, "refused by test");
         return RM_FAIL;
     }
-    char *end;
-    if (strncmp(extra, "sleep-at ", 9) == 0 && o->count == strtol(extra + 9, &end, 10))
-        usleep((useconds_t)strtol(end, NULL, 10) * 1000);
     struct tstate *s = malloc(sizeof *s);
     if (!s)
         return RM_FAIL;

@@ -497,46 +497,6 @@ Test(code, txn_code_change_over_its_time_limit_fails_and_aborts)
     rt_expect(node, a, "x", "ok");
 }
 
-/* A code_change slower than its limit is given up on at the limit: the
-   step fails at once, the abort resumes every other process on its old code
-   and state, and the slow process stays suspended until its callback
-   returns, then resumes on its old state (the new one freed with the code
-   that built it, which stays loaded until then). */
-Test(code, txn_code_change_over_its_limit_ends_the_pause_at_the_limit)
-{
-    rt_load(node, rt_path(0, "t-1/t.so"));
-    rm_pid a = rt_spawn(node, "t", NULL, "5", RM_RESTART_TEMPORARY);
-    rm_pid b = rt_spawn(node, "t", NULL, "7", RM_RESTART_TEMPORARY);
-    struct rm_error err = {0};
-    const char *mods[] = {"t"};
-    struct rm_txn *txn = rm_txn_begin(node, &err);
-    cr_assert(txn);
-    cr_assert_eq(rm_txn_prepare(txn, rt_path(1, "t-2/t.so"), "t", "2", &err), 0, "%s", err.msg);
-    cr_assert_eq(rm_txn_suspend(txn, mods, 1, 5000, NULL, &err), 0, "%s", err.msg);
-    cr_assert_eq(rm_txn_load(txn, "t", &err), 0, "%s", err.msg);
-    uint64_t t0 = now_ns();
-    cr_assert_eq(rm_txn_code_change(txn, "t", RM_UP, NULL, "sleep-at 5 2000", 100, NULL, &err), -1);
-    double step = secs_since(t0);
-    char msg[256];
-    snprintf(msg, sizeof msg,
-             "code change of '<%llu>' (module 't', version '1' to '2'): timed out (over 100 ms)",
-             (unsigned long long)a);
-    cr_expect_str_eq(err.msg, msg);
-    rm_txn_abort(txn);
-    rt_expect(node, b, "peek", "7");
-    rt_expect(node, b, "vsn", "1");
-    double others = secs_since(t0);
-    cr_expect_lt(step, 1.0, "the code_change step took %.2f s under a 100 ms limit", step);
-    cr_expect_lt(others, 1.5, "the other processes answered after %.2f s", others);
-
-    /* the slow one answers only once its code_change has returned */
-    rt_expect(node, a, "peek", "5");
-    cr_expect_geq(secs_since(t0), 1.5, "a process answered inside its own code_change");
-    rt_expect(node, a, "changes", "0");
-    rt_expect(node, a, "vsn", "1");
-    rt_expect(node, b, "changes", "0");
-}
-
 Test(code, one_transaction_at_a_time)
 {
     struct rm_error err = {0};

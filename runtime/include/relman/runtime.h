@@ -404,17 +404,8 @@ int rm_txn_load(struct rm_txn *txn, const char *module, struct rm_error *err);
  * made current. Old states are kept until commit. On the first failure the
  * processes this call migrated are put back and the call fails naming
  * process, module, versions and reason. *count receives the number migrated.
- * The migrations run on a thread of their own (and the workers); the
- * calling thread waits, and a code_change that has run longer than
- * timeout_ms (negative: no limit) is given up on: the call fails at once
- * ("timed out (over N ms)", within about 10 ms of the limit) with this
- * call's work put back, so the abort that follows ends the pause of every
- * other process. A callback cannot be interrupted: the process whose
- * code_change was given up on stays suspended, on its old code and state,
- * until the callback returns; its new state is then freed by the code that
- * built it, which stays loaded until then, and the process resumes (a pin,
- * e.g. stop or format_state, meanwhile waits for it as for a callback).
- * The node lock is held while waiting, at most that long. Processes of
+ * A callback cannot be interrupted: one that runs longer than timeout_ms is
+ * waited for, then counted as failed ("timed out (over N ms)"). Processes of
  * `module` already migrated in this transaction make the call fail with
  * RM_ESTATE. On RM_DOWN the new state is freed on abort with the free_state
  * of the older version's code when the transaction or the table has it.
