@@ -66,6 +66,21 @@ static int make_root(char *root, size_t size, struct rm_error *err)
     return 0;
 }
 
+/* A root with the counter's releases 1 and 2, both loaded; -1 after
+   printing why (nothing left behind). */
+static int root_with_releases(char *root, size_t size, struct rm_handler_rel *r1,
+                              struct rm_handler_rel *r2)
+{
+    struct rm_error err = {0};
+    if (make_root(root, size, &err) < 0 || rm_handler_rel_load(root, "1", r1, &err) < 0 ||
+        rm_handler_rel_load(root, "2", r2, &err) < 0) {
+        rm_handler_rel_free(r1);
+        rm_fs_remove_tree(root, NULL);
+        return fail("root with releases 1 and 2", &err);
+    }
+    return 0;
+}
+
 /* One install from `from` to `to` with the executor; pause and total in ms. */
 static int install(struct rm_node *node, const char *root, const struct rm_handler_rel *from,
                    const struct rm_handler_rel *to, double *pause, double *total,
@@ -136,15 +151,10 @@ static int run_size(const char *root, const struct rm_handler_rel *r1,
 
 int bench_install(struct bench_out *out)
 {
-    struct rm_error err = {0};
     char root[1024];
     struct rm_handler_rel r1 = {0}, r2 = {0};
-    if (make_root(root, sizeof root, &err) < 0 || rm_handler_rel_load(root, "1", &r1, &err) < 0 ||
-        rm_handler_rel_load(root, "2", &r2, &err) < 0) {
-        rm_handler_rel_free(&r1);
-        rm_fs_remove_tree(root, NULL);
-        return fail("root with releases 1 and 2", &err);
-    }
+    if (root_with_releases(root, sizeof root, &r1, &r2) < 0)
+        return -1;
     static const size_t sizes[] = {1, 1000, 10000, 100000};
     size_t nsizes = out->quick ? 2 : 4;
     int rc = 0;
@@ -204,12 +214,8 @@ int bench_soak(struct bench_out *out)
     struct rm_error err = {0};
     char root[1024];
     struct rm_handler_rel r1 = {0}, r2 = {0};
-    if (make_root(root, sizeof root, &err) < 0 || rm_handler_rel_load(root, "1", &r1, &err) < 0 ||
-        rm_handler_rel_load(root, "2", &r2, &err) < 0) {
-        rm_handler_rel_free(&r1);
-        rm_fs_remove_tree(root, NULL);
-        return fail("root with releases 1 and 2", &err);
-    }
+    if (root_with_releases(root, sizeof root, &r1, &r2) < 0)
+        return -1;
     struct rm_node_opts o = {.log = quiet};
     struct rm_node *node = rm_node_new(&o, &err);
     char z0[4200];

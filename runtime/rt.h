@@ -44,22 +44,6 @@ static inline void rm__rt_cpu_relax(void)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
-    /* The bottom part of the node: its size and its log sink. */
-    struct rm__rt_node {
-        unsigned nworkers;
-        rm_log_fn log;
-        void *log_ud;
-    };
-
-    static inline struct rm__rt_node *rm__rt_of(struct rm_node * node)
-    {
-        return (struct rm__rt_node *)node;
-    }
-
-    /* Logs one line through the node's sink. */
-    void rm__rt_log(struct rm_node * node, int level, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
 #endif
 }
 
