@@ -285,8 +285,9 @@ void rm__proc_release(struct rm_node *node, struct rm_proc *p, unsigned why, uns
         return;
     /* The last hold going: the process follows the current code again
        when it is on it (nothing to keep any more). */
-    if (!(f & F_HOLDS & ~bits) && p->code == atomic_load(&p->module->current))
-        bits |= F_KEEP;
+    if (!(f & F_HOLDS & ~bits) &&
+        __atomic_load_n(&p->code, __ATOMIC_ACQUIRE) == atomic_load(&p->module->current))
+        bits |= F_KEEP; /* (a worker may be moving it right now: read atomically) */
     rm__mbox_lock(&p->mbox);
     uint32_t old = atomic_fetch_and(&p->st, ~bits);
     bool push = !(old & F_HOLDS & ~bits) && want_run(p);
@@ -370,7 +371,7 @@ void rm__proc_to_current(struct rm_node *node, struct rm_proc *p)
     if (cur && cur != old) {
         rm__code_ref(cur);
         atomic_fetch_add(&cur->nprocs, 1);
-        p->code = cur;
+        __atomic_store_n(&p->code, cur, __ATOMIC_RELEASE);
         atomic_fetch_sub(&old->nprocs, 1);
         rm__code_unref(node, old, true);
     }
