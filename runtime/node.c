@@ -64,6 +64,7 @@ void rm_node_free(struct rm_node *node)
     struct rm__sys_node *Y = rm__sys_of(node);
     if (rm__txn_of(node)->txn)
         rm_txn_abort(rm__txn_of(node)->txn);
+    rm__txn_drop_spare(node);
     rm__timer_stop(node);
 
     /* Stop every process, without restarts, until none is left. */

@@ -55,6 +55,7 @@ struct rm_txn {
     size_t nload, capload;
     struct txn_proc *procs;
     size_t nproc, capproc;
+    size_t touched;   /* entries the suspend engine may have written */
     uint64_t t_first; /* first suspend, 0 before */
     /* Touched only by the transaction's caller, so without sys_lock. */
     rm_pid *spawned; /* processes started in it, oldest first */
@@ -313,17 +314,28 @@ static void *txn_room(void *ud, size_t most)
         /* calloc only where it pays: a small one would bypass malloc's
            per-thread cache */
         size_t bytes = c * sizeof(struct txn_proc);
-        struct txn_proc *v = bytes >= RM__TXN_CALLOC_MIN ? calloc(c, sizeof *v) : malloc(bytes);
-        if (!v)
-            return NULL;
-        if (bytes < RM__TXN_CALLOC_MIN) /* past what is copied below */
-            memset(v + t->nproc, 0, (c - t->nproc) * sizeof *v);
+        struct rm__txn_node *T = rm__txn_of(t->node);
+        struct txn_proc *v;
+        if (bytes >= RM__TXN_CALLOC_MIN && T->spare && T->capspare >= c) {
+            v = T->spare; /* all zero, faulted in already */
+            c = T->capspare;
+            T->spare = NULL;
+            T->capspare = 0;
+        } else {
+            v = bytes >= RM__TXN_CALLOC_MIN ? calloc(c, sizeof *v) : malloc(bytes);
+            if (!v)
+                return NULL;
+            if (bytes < RM__TXN_CALLOC_MIN) /* past what is copied below */
+                memset(v + t->nproc, 0, (c - t->nproc) * sizeof *v);
+        }
         if (t->nproc)
             memcpy(v, t->procs, t->nproc * sizeof *v);
         free(t->procs);
         t->procs = v;
         t->capproc = c;
     }
+    if (t->nproc + most > t->touched)
+        t->touched = t->nproc + most;
     return &t->procs[t->nproc].p;
 }
 
@@ -758,11 +770,34 @@ static void resume_all(struct rm_txn *t, unsigned also)
         resume_run(&w);
 }
 
+/* Keeps a large entry array for the next transaction, cleared (after the
+   pause: commit and abort have resumed every process by now). */
+static void keep_spare(struct rm_txn *t)
+{
+    struct rm__txn_node *T = rm__txn_of(t->node);
+    if (t->capproc * sizeof *t->procs < RM__TXN_CALLOC_MIN || t->capproc <= T->capspare) {
+        free(t->procs);
+        return;
+    }
+    memset(t->procs, 0, t->touched * sizeof *t->procs);
+    free(T->spare);
+    T->spare = t->procs;
+    T->capspare = t->capproc;
+}
+
+void rm__txn_drop_spare(struct rm_node *node)
+{
+    struct rm__txn_node *T = rm__txn_of(node);
+    free(T->spare);
+    T->spare = NULL;
+    T->capspare = 0;
+}
+
 static void txn_free(struct rm_txn *t)
 {
     for (size_t i = 0; i < t->nproc; i++)
         rm__proc_put(t->procs[i].p);
-    free(t->procs);
+    keep_spare(t);
     free(t->loads);
     free(t->preps);
     free(t->spawned);

@@ -12,7 +12,15 @@
 struct rm__txn_node {
     struct rm__load_node load;
     struct rm_txn *txn; /* the open transaction, or NULL (sys_lock) */
+    /* The entry array of the last large transaction, all zero, kept for
+       the next one (sys_lock): a large fresh array is faulted in page by
+       page inside the pause. */
+    void *spare;
+    size_t capspare;
 };
+
+/* Frees the spare entry array (node teardown). */
+void rm__txn_drop_spare(struct rm_node *node);
 
 static inline struct rm__txn_node *rm__txn_of(struct rm_node *node)
 {
