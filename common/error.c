@@ -166,23 +166,19 @@ static int vabout(struct rm_error *err, int code, int xcode, uint64_t pid, const
 {
     if (!err)
         return -1;
-    rm_error_vset(err, xcode != RM_XNONE ? rm_xcode_primary(xcode) : code, fmt, ap);
+    char rest[RM_ERROR_MAX];
+    vsnprintf(rest, sizeof rest, fmt, ap);
+    const char *sp = *verb ? " " : "";
+    rm_error_set(err, xcode != RM_XNONE ? rm_xcode_primary(xcode) : code, "%s%s'%s'%s", verb, sp,
+                 label, rest);
     err->xcode = xcode;
-    size_t vlen = strlen(verb);
-    rm_error_lead(err, "%s%s'%s'", verb, vlen ? " " : "", label);
-    /* The separator rm_error_lead put after the lead is the rest's own. */
-    if (err->lead && strncmp(err->msg + err->lead, ": ", 2) == 0) {
-        const char *rest = err->msg + err->lead + 2;
-        if (strncmp(rest, ": ", 2) == 0 || *rest == ' ' || *rest == '\0')
-            memmove(err->msg + err->lead, rest, strlen(rest) + 1);
-    }
     err->subject.pid = pid;
-    if (err->lead) {
-        err->subject.label_at = vlen + (vlen ? 1 : 0) + 1;
+    size_t at = strlen(verb) + strlen(sp) + 1, end = at + strlen(label) + 1;
+    if (end < RM_ERROR_MAX - 1) { /* the opening was not cut */
+        err->subject.label_at = at;
         err->subject.label_len = strlen(label);
+        err->lead = lead ? end : 0;
     }
-    if (!lead)
-        err->lead = 0;
     return -1;
 }
 

@@ -315,23 +315,32 @@ static struct rm_store *store_locked(struct rm_handler *rh, struct rm_error *err
     return st;
 }
 
+/* The release `vsn` of the store, or NULL with RM_ENOENT (st NULL: NULL,
+   err already set by store_locked). */
+static const struct rm_store_rel *known(const struct rm_store *st, const char *vsn,
+                                        struct rm_error *err)
+{
+    const struct rm_store_rel *rel = st ? rm_store_find(st, vsn) : NULL;
+    if (st && !rel)
+        rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
+    return rel;
+}
+
 int rm_handler_permanent(struct rm_handler *rh, const char *vsn, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
     struct rm_store *st = store_locked(rh, err);
-    int rc = st ? 0 : -1;
-    const struct rm_store_rel *rel = st ? rm_store_find(st, vsn) : NULL;
-    if (st && !rel)
-        rc = rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
-    else if (st && rel->state == RM_REL_PERMANENT)
-        rc = 0; /* already permanent: nothing to do, as OTP's make_permanent */
-    else if (st && strcmp(vsn, running_vsn(rh)) != 0)
+    const struct rm_store_rel *rel = known(st, vsn, err);
+    int rc = rel ? 0 : -1;
+    /* Already permanent: nothing to do, as OTP's make_permanent. */
+    bool to_do = rel && rel->state != RM_REL_PERMANENT;
+    if (to_do && strcmp(vsn, running_vsn(rh)) != 0)
         rc = rm_error_set(err, RM_ESTATE,
                           "bad status: release '%s' is %s, not current (release '%s' runs; "
                           "install '%s' first%s)",
                           vsn, rm_rel_state_name(rm_store_state(st, rel)), running_vsn(rh), vsn,
                           rel->state == RM_REL_OLD ? ", or use reboot-old" : "");
-    else if (st)
+    else if (to_do)
         rc = rm_store_make_permanent(st, vsn, err);
     rm_store_close(st);
     pthread_mutex_unlock(&rh->lock);
@@ -342,14 +351,12 @@ int rm_handler_reboot_old(struct rm_handler *rh, const char *vsn, struct rm_erro
 {
     pthread_mutex_lock(&rh->lock);
     struct rm_store *st = store_locked(rh, err);
-    int rc = st ? 0 : -1;
-    const struct rm_store_rel *rel = st ? rm_store_find(st, vsn) : NULL;
-    if (st && !rel)
-        rc = rm_error_set(err, RM_ENOENT, "release '%s' is not known", vsn);
-    else if (st && rel->state != RM_REL_OLD)
+    const struct rm_store_rel *rel = known(st, vsn, err);
+    int rc = rel ? 0 : -1;
+    if (rel && rel->state != RM_REL_OLD)
         rc = rm_error_set(err, RM_ESTATE, "bad status: release '%s' is %s, not old", vsn,
                           rm_rel_state_name(rm_store_state(st, rel)));
-    else if (st)
+    else if (rel)
         rc = rm_store_make_permanent(st, vsn, err);
     rm_store_close(st);
     pthread_mutex_unlock(&rh->lock);
