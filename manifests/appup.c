@@ -37,10 +37,120 @@ static const struct rm__field down_fields[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
-/* Compiles a version regex anchored to the whole string. */
+/* The C library compiles a repetition by copying its operand ('x+' is
+   'xx*', 'x{2,5}' five copies), so a short pattern such as '0++++++++++'
+   (25 '+') asks regcomp for 2^25 nodes and gigabytes. A version regex
+   needs a few dozen; RM_REGEX_MAX_SIZE bounds what one may expand to. */
+#define RM_REGEX_MAX_LEN 1024
+#define RM_REGEX_MAX_SIZE 4096u
+#define RM_REGEX_MAX_DEPTH 32
+
+static unsigned long sat_mul(unsigned long a, unsigned long b)
+{
+    return b && a > (RM_REGEX_MAX_SIZE + 1) / b ? RM_REGEX_MAX_SIZE + 1 : a * b;
+}
+
+/* Where a bracket expression starting at s[i] == '[' ends (one past ']'). */
+static size_t bracket_end(const char *s, size_t i)
+{
+    i++;
+    if (s[i] == '^')
+        i++;
+    if (s[i] == ']')
+        i++;
+    while (s[i] && s[i] != ']') {
+        if (s[i] == '[' && (s[i + 1] == ':' || s[i + 1] == '.' || s[i + 1] == '=')) {
+            const char *close = strchr(s + i + 2, s[i + 1]);
+            while (close && close[1] != ']')
+                close = strchr(close + 1, s[i + 1]);
+            i = close ? (size_t)(close - s) + 2 : strlen(s);
+        } else {
+            i++;
+        }
+    }
+    return s[i] ? i + 1 : i;
+}
+
+/* How many nodes an extended regex expands to when every repetition is
+   copied out, saturated at RM_REGEX_MAX_SIZE + 1; a rough but safe upper
+   bound. Returns the nesting depth reached in *depth. */
+static unsigned long regex_size(const char *s, int *depth)
+{
+    unsigned long total[RM_REGEX_MAX_DEPTH + 1] = {0}, last[RM_REGEX_MAX_DEPTH + 1] = {0};
+    int d = 0;
+    *depth = 0;
+    for (size_t i = 0; s[i];) {
+        unsigned long mult = 0;
+        if (s[i] == '(') {
+            if (++d > RM_REGEX_MAX_DEPTH) {
+                *depth = d;
+                return 0;
+            }
+            *depth = d > *depth ? d : *depth;
+            total[d] = last[d] = 0;
+            i++;
+            continue;
+        }
+        if (s[i] == ')' && d > 0) {
+            unsigned long group = total[d] + 1;
+            d--;
+            total[d] += group;
+            last[d] = group;
+            i++;
+        } else if (s[i] == '*' || s[i] == '?') {
+            i++;
+            mult = 1;
+        } else if (s[i] == '+') {
+            i++;
+            mult = 2;
+        } else if (s[i] == '{') {
+            char *end;
+            unsigned long lo = strtoul(s + i + 1, &end, 10), hi = lo;
+            if (*end == ',')
+                hi = end[1] == '}' ? lo + 1 : strtoul(end + 1, &end, 10);
+            mult = hi > lo ? hi : lo ? lo : 1;
+            const char *close = strchr(s + i, '}');
+            i = close ? (size_t)(close - s) + 1 : strlen(s);
+        } else {
+            size_t next = s[i] == '[' ? bracket_end(s, i) : s[i] == '\\' && s[i + 1] ? i + 2 : i + 1;
+            i = next;
+            last[d] = 1;
+            total[d] += 1;
+        }
+        if (mult) {
+            unsigned long grown = sat_mul(last[d], mult);
+            total[d] += grown - last[d] + 1;
+            last[d] = grown;
+        }
+        if (total[d] > RM_REGEX_MAX_SIZE)
+            return RM_REGEX_MAX_SIZE + 1;
+    }
+    unsigned long sum = 0;
+    for (int k = 0; k <= d; k++)
+        sum += total[k];
+    return sum;
+}
+
+/* Compiles a version regex anchored to the whole string, after checking
+   that it cannot make the C library's compiler run away. */
 static int compile_regex(struct rm__yctx *c, const struct rm__ynode *n, struct rm_appup_entry *e)
 {
     size_t len = strlen(n->str);
+    int depth;
+    if (len > RM_REGEX_MAX_LEN)
+        return rm__yerr(c->doc, n, c->err,
+                        "regular expression is %zu bytes long; the limit is %d (RM_REGEX_MAX_LEN)",
+                        len, RM_REGEX_MAX_LEN);
+    unsigned long size = regex_size(n->str, &depth);
+    if (depth > RM_REGEX_MAX_DEPTH)
+        return rm__yerr(c->doc, n, c->err,
+                        "regular expression '%.40s' nests groups deeper than %d (RM_REGEX_MAX_DEPTH)",
+                        n->str, RM_REGEX_MAX_DEPTH);
+    if (size > RM_REGEX_MAX_SIZE)
+        return rm__yerr(c->doc, n, c->err,
+                        "regular expression '%.40s' repeats too much: it would compile to more than "
+                        "%u nodes (RM_REGEX_MAX_SIZE); write each repetition once",
+                        n->str, RM_REGEX_MAX_SIZE);
     char *anchored = rm__arena_alloc(c->arena, len + 7);
     regex_t *re = rm__arena_alloc(c->arena, sizeof *re);
     if (!anchored || !re)

@@ -1,9 +1,11 @@
 /* The release, application and boot formats: what loads, and how each
    mistake is reported. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "relman/manifest.h"
+#include "relman/plan.h"
 
 #define S(text) text, strlen(text)
 
@@ -93,4 +95,38 @@ Test(boot, unknown_key_reports_line_and_column)
     cr_assert_eq(rc, -1);
     cr_assert_str_eq(err.msg, "boot.yaml:2:15: unknown key 'vsn' in module entry");
     cr_assert_null(boot.arena);
+}
+
+/* A version regex of the kind people write compiles and matches whole
+   versions; one that would make the C library's regex compiler copy its
+   operand millions of times is refused before regcomp sees it. */
+Test(appup, version_regexes_bounded_before_compiling)
+{
+    struct rm_appup doc;
+    struct rm_error err = {0};
+    static const char ok[] = "application: counter\n"
+                             "version: \"2\"\n"
+                             "up:\n"
+                             "  - from_regex: '1\\.[0-9]+(\\.[0-9]+)?(-rc[0-9]{1,3})?|[[:digit:]]+[]a-z]*'\n"
+                             "    instructions: [load_module: z]\n";
+    cr_assert_eq(rm_appup_parse("a.appup.yaml", S(ok), &doc, &err), 0, "%s", err.msg);
+    static const char *match[] = {"1.2", "1.2.3-rc12", "7]ab"}, *miss[] = {"x1", "1.2.3-rc1234", "2.0"};
+    for (size_t i = 0; i < 3; i++) {
+        struct rm_plan plan;
+        cr_expect_eq(rm_plan_appup(&doc, RM_UP, match[i], NULL, NULL, &plan, &err), 0, "%s: %s",
+                     match[i], err.msg);
+        rm_plan_free(&plan);
+        cr_expect_eq(rm_plan_appup(&doc, RM_UP, miss[i], NULL, NULL, &plan, &err), -1, "%s", miss[i]);
+    }
+    rm_appup_free(&doc);
+
+    static const char *bad[] = {"'(((((((((((((1+)+)+)+)+)+)+)+)+)+)+)+)+)+'",
+                                "'1{1000}{1000}'", "'x{32767}'", "'((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))'"};
+    for (size_t i = 0; i < 4; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "application: c\nversion: \"2\"\nup:\n  - from_regex: %s\n"
+                 "    instructions: [load_module: z]\n", bad[i]);
+        cr_expect_eq(rm_appup_parse("a.appup.yaml", S(text), &doc, &err), -1, "%s accepted", bad[i]);
+        cr_expect(strstr(err.msg, "RM_REGEX_MAX_"), "%s: %s", bad[i], err.msg);
+    }
 }
