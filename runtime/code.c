@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "code.h"
+#include "relman/elf.h"
 
 struct rm_module *rm__code_module_find(struct rm_node *node, const char *name)
 {
@@ -124,14 +125,17 @@ static const char *dl_reason(const char *canon)
 static int check_desc(const char *path, const struct rm_module_desc *d, const char *expect_name,
                       const char *expect_vsn, struct rm_error *err)
 {
-    if (d->abi_version != RM_MODULE_ABI_VERSION)
+    if (d->abi_version < RM_MODULE_ABI_MIN || d->abi_version > RM_MODULE_ABI_VERSION)
         return rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
-                              ": module ABI version %u, this node needs %d", d->abi_version,
-                              RM_MODULE_ABI_VERSION);
-    if (d->size < sizeof(struct rm_module_desc))
+                              ": module ABI version %u, this node loads %d to %d", d->abi_version,
+                              RM_MODULE_ABI_MIN, RM_MODULE_ABI_VERSION);
+    /* A version-1 descriptor ends where ABI 2 appended handle_event. */
+    size_t need = d->abi_version == 1 ? offsetof(struct rm_module_desc, handle_event)
+                                      : sizeof(struct rm_module_desc);
+    if (d->size < need)
         return rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
-                              ": module descriptor of %u bytes, this node needs %zu", d->size,
-                              sizeof(struct rm_module_desc));
+                              ": module descriptor of %u bytes, ABI %u needs %zu", d->size,
+                              d->abi_version, need);
     /* Names and versions follow the one rule of the manifests
        (rm_name_check), so that every loaded module can be named in one. */
     if (!d->name || rm_name_check(d->name, "module name", err) < 0) {
@@ -163,6 +167,36 @@ static int check_desc(const char *path, const struct rm_module_desc *d, const ch
     return 0;
 }
 
+/* What a module may not import: a thread of its own would go on running
+   code a purge unmaps, and an exit handler would run code unloaded long
+   before exit (docs/module-api.md, "What a module may not do"). */
+static const char *const forbidden[] = {"pthread_create", "thrd_create", "atexit",
+                                        "__cxa_atexit", "on_exit", "__cxa_thread_atexit_impl",
+                                        "pthread_atfork"};
+
+static const char *forbidden_why(size_t i)
+{
+    return i < 2 ? "start threads" : i < 5 ? "register exit handlers" : "register thread or fork handlers";
+}
+
+struct forbidden_scan {
+    size_t found; /* 1 + the index in forbidden[], 0 for none */
+};
+
+static int forbidden_import(const char *name, void *ud)
+{
+    struct forbidden_scan *scan = ud;
+    for (size_t i = 0; i < sizeof forbidden / sizeof forbidden[0]; i++) {
+        size_t n = strlen(forbidden[i]);
+        /* "pthread_create@GLIBC_2.34" in some tables: match the name part */
+        if (strncmp(name, forbidden[i], n) == 0 && (name[n] == '\0' || name[n] == '@')) {
+            scan->found = i + 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 struct rm_code *rm__code_open(struct rm_node *node, const char *path, const char *expect_name,
                               const char *expect_vsn, struct rm_error *err)
 {
@@ -187,6 +221,18 @@ struct rm_code *rm__code_open(struct rm_node *node, const char *path, const char
     if (known) {
         rm_error_about(err, RM_EEXIST, RM_XNONE, 0, "load", path,
                        ": path already loaded in this node");
+        return NULL;
+    }
+    /* Read before dlopen, which would run the module's constructors. A file
+       the reader cannot make sense of goes on to dlopen, whose reason
+       ("invalid ELF header") says more. */
+    struct forbidden_scan scan = {0};
+    struct rm_error ignored;
+    if (rm_elf_imports(canon, forbidden_import, &scan, &ignored) != 0 && scan.found) {
+        rm_error_about(err, RM_ELOAD, RM_XNONE, 0, "load", path,
+                       ": module imports '%s': a module may not %s (docs/module-api.md, \"What a "
+                       "module may not do\")",
+                       forbidden[scan.found - 1], forbidden_why(scan.found - 1));
         return NULL;
     }
     dlerror();

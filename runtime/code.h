@@ -79,4 +79,12 @@ void rm__code_release(struct rm_node *node, struct rm_code *code, size_t n);
 /* Calls the module's free_state (or free) on a state of `code`. */
 void rm__code_state_free(struct rm_code *code, void *state);
 
+/* A descriptor's callback `field` when the module's descriptor is large
+   enough to have it (a module built for an older ABI has a shorter one),
+   else NULL. */
+#define RM__CODE_CALLBACK(desc, field)                                                           \
+    ((desc)->size >= offsetof(struct rm_module_desc, field) + sizeof((desc)->field)            \
+         ? (desc)->field                                                                        \
+         : NULL)
+
 #endif

@@ -2,9 +2,11 @@
  * host.c - running callbacks: the context and host API modules see, the
  * handling of one message, and the trace lines of {debug,[trace]}.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host.h"
 
@@ -156,6 +158,135 @@ static void h_free_reply(struct rm_ctx *ctx, void *reply)
     free(reply);
 }
 
+/* ---- processes that start and watch processes (ABI 2) ----------------- */
+
+static int h_spawn(struct rm_ctx *ctx, const struct rm_spawn_spec *spec, char *who, size_t size)
+{
+    struct rm__host_ctx *c = host(ctx);
+    struct rm_error err;
+    rm_pid pid;
+    if (!spec || !spec->module) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (rm__rel_of(c->node)->spawn(c->node, c->proc, spec, &pid, &err) < 0) {
+        rm__rt_log(c->node, RM_LOG_ERROR, "%s (%s): spawn of '%s' failed: %s", self_label(c),
+                   c->proc->module->name, spec->module, err.msg);
+        return -1;
+    }
+    if (who && size)
+        rm_label(spec->name, pid, who, size);
+    return 0;
+}
+
+static rm_mref h_monitor(struct rm_ctx *ctx, const char *who)
+{
+    struct rm__host_ctx *c = host(ctx);
+    return rm__rel_monitor(c->node, c->proc, rm__proc_resolve(c->node, who), who ? who : "");
+}
+
+static int h_demonitor(struct rm_ctx *ctx, rm_mref ref)
+{
+    struct rm__host_ctx *c = host(ctx);
+    return rm__rel_demonitor(c->node, c->proc, ref);
+}
+
+static int h_link(struct rm_ctx *ctx, const char *who)
+{
+    struct rm__host_ctx *c = host(ctx);
+    rm_pid pid = rm__proc_resolve(c->node, who);
+    return pid && rm__rel_link(c->node, c->proc, pid) >= 0 ? 0 : -1;
+}
+
+static int h_unlink(struct rm_ctx *ctx, const char *who)
+{
+    struct rm__host_ctx *c = host(ctx);
+    rm_pid pid = rm__proc_resolve(c->node, who);
+    return pid ? rm__rel_unlink(c->node, c->proc, pid) : -1;
+}
+
+static int h_trap_exit(struct rm_ctx *ctx, int on)
+{
+    struct rm__host_ctx *c = host(ctx);
+    return rm__rel_trap(c->node, c->proc, on);
+}
+
+static int h_exit(struct rm_ctx *ctx, const char *who, const char *reason)
+{
+    struct rm__host_ctx *c = host(ctx);
+    rm_pid pid = rm__proc_resolve(c->node, who);
+    if (!pid)
+        return -1;
+    reason = reason && *reason ? reason : "normal";
+    bool kill = strcmp(reason, "kill") == 0;
+    return rm__rel_signal(c->node, self_label(c), pid, kill ? "killed" : reason, kill);
+}
+
+/* ---- descriptors (ABI 2) ---------------------------------------------- */
+
+static int h_fd_own(struct rm_ctx *ctx, int fd)
+{
+    struct rm__host_ctx *c = host(ctx);
+    return rm__rel_fd_own(c->node, c->proc, fd);
+}
+
+static int h_fd_arm(struct rm_ctx *ctx, int fd, uint32_t events)
+{
+    struct rm__host_ctx *c = host(ctx);
+    return rm__rel_fd_arm(c->node, c->proc, fd, events);
+}
+
+static int h_fd_give(struct rm_ctx *ctx, int fd, const char *who)
+{
+    struct rm__host_ctx *c = host(ctx);
+    rm_pid pid = rm__proc_resolve(c->node, who);
+    if (!pid) {
+        errno = ESRCH;
+        return -1;
+    }
+    return rm__rel_fd_give(c->node, c->proc, fd, pid);
+}
+
+static int h_fd_close(struct rm_ctx *ctx, int fd)
+{
+    struct rm__host_ctx *c = host(ctx);
+    return rm__rel_fd_close(c->node, c->proc, fd);
+}
+
+/* Makes a new descriptor the caller's; closes it when that fails. */
+static int adopt(struct rm__host_ctx *c, int fd)
+{
+    if (fd < 0)
+        return -1;
+    if (rm__rel_fd_own(c->node, c->proc, fd) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static int h_listen(struct rm_ctx *ctx, const char *addr, int backlog, int flags)
+{
+    return adopt(host(ctx), rm__rel_listen(addr, backlog, flags));
+}
+
+static int h_connect(struct rm_ctx *ctx, const char *addr)
+{
+    return adopt(host(ctx), rm__rel_connect(addr));
+}
+
+static int h_accept(struct rm_ctx *ctx, int fd)
+{
+    struct rm__host_ctx *c = host(ctx);
+    if (!rm__rel_fd_owns(c->node, c->proc, fd)) {
+        errno = EBADF;
+        return -1;
+    }
+    return adopt(c, rm__rel_accept(fd));
+}
+
 static const struct rm_host_api host_api = {
     .abi_version = RM_MODULE_ABI_VERSION,
     .size = sizeof(struct rm_host_api),
@@ -170,6 +301,20 @@ static const struct rm_host_api host_api = {
     .log = h_log,
     .fail = h_fail,
     .free_reply = h_free_reply,
+    .spawn = h_spawn,
+    .monitor = h_monitor,
+    .demonitor = h_demonitor,
+    .link = h_link,
+    .unlink = h_unlink,
+    .trap_exit = h_trap_exit,
+    .exit = h_exit,
+    .fd_own = h_fd_own,
+    .fd_arm = h_fd_arm,
+    .fd_give = h_fd_give,
+    .fd_close = h_fd_close,
+    .listen = h_listen,
+    .connect = h_connect,
+    .accept = h_accept,
 };
 
 void rm__host_ctx_init(struct rm__host_ctx *c, struct rm_node *node, struct rm_proc *p)
@@ -211,6 +356,12 @@ static void trace_in(struct rm__host_ctx *c, const struct rm_msg *m)
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got call %s from %s", self, text, who);
     } else if (m->kind == RM__MBOX_CAST) {
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got cast %s", self, text);
+    } else if (m->kind == RM__MBOX_EVENT) {
+        const struct rm__rel_msg *e = (const void *)m->data;
+        static const char *const names[] = {"?", "ready", "fd_given", "DOWN", "EXIT"};
+        rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got %s fd %d events %u from %s %s", self,
+                   names[e->kind >= 1 && e->kind <= 4 ? e->kind : 0], e->fd, e->events,
+                   e->who[0] ? e->who : "-", e->reason);
     } else {
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got %s", self, text);
     }
@@ -233,6 +384,34 @@ static void trace_after(struct rm__host_ctx *c, struct rm_proc *p, rm_pid caller
     }
 }
 
+/* An event message: an exit signal ends p unless it traps it; an event
+   about a descriptor p no longer owns (closed or handed on since) is
+   dropped; the rest go to handle_event, when the module has one. */
+static int dispatch_event(struct rm__host_ctx *c, struct rm_proc *p, const struct rm__rel_msg *e)
+{
+    if (e->kind == RM__REL_EXIT && (e->kill || !rm__rel_trapping(c->node, p))) {
+        if (!e->kill && strcmp(e->reason, "normal") == 0)
+            return RM_CONTINUE;
+        c->failed = true;
+        snprintf(c->reason, sizeof c->reason, "%s", e->reason);
+        return RM_FAIL;
+    }
+    if ((e->kind == RM__REL_READY || e->kind == RM__REL_GIVEN) &&
+        !rm__rel_fd_current(c->node, p, e->fd, e->gen))
+        return RM_CONTINUE;
+    int (*handle)(struct rm_ctx *, const struct rm_event *, void **) =
+        RM__CODE_CALLBACK(p->code->desc, handle_event);
+    if (!handle)
+        return RM_CONTINUE;
+    struct rm_event ev = {.kind = e->kind,
+                          .fd = e->fd,
+                          .events = e->events,
+                          .ref = e->ref,
+                          .who = e->who,
+                          .reason = e->reason};
+    return handle(&c->pub, &ev, &p->state);
+}
+
 int rm__host_dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m,
                       struct rm__host_ctx *c, char *reason_out, size_t rsize, rm_from *unanswered)
 {
@@ -245,7 +424,9 @@ int rm__host_dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m,
     if (c->tracing)
         trace_in(c, m);
     int rc;
-    if (m->kind == RM__MBOX_CALL)
+    if (m->kind == RM__MBOX_EVENT)
+        rc = dispatch_event(c, p, (const struct rm__rel_msg *)(const void *)m->data);
+    else if (m->kind == RM__MBOX_CALL)
         rc = d->handle_call(&c->pub, m->data, m->len, &p->state);
     else if (m->kind == RM__MBOX_CAST)
         rc = d->handle_cast ? d->handle_cast(&c->pub, m->data, m->len, &p->state) : RM_CONTINUE;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "relman/module.h"
-#include "timer.h"
+#include "rel.h"
 
 /* The host side of a callback's context. */
 struct rm__host_ctx {

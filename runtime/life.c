@@ -116,9 +116,12 @@ static void proc_discard(struct rm_node *node, struct rm_proc *p)
     free(p);
 }
 
-/* Starts one process of module m with `ext` (consumed on success). */
+/* Starts one process of module m with `ext` (consumed on success) and
+   init argument `arg`, linked to `parent` before it can run when that is
+   not NULL. */
 static int proc_start(struct rm_node *node, struct rm_module *m, struct rm__proc_ext *ext,
-                      rm_pid *pid_out, struct rm_error *err)
+                      const char *arg, struct rm_proc *parent, rm_pid *pid_out,
+                      struct rm_error *err)
 {
     struct rm__proc_node *P = rm__proc_of(node);
     const char *name = ext ? ext->name : NULL;
@@ -130,7 +133,7 @@ static int proc_start(struct rm_node *node, struct rm_module *m, struct rm__proc
     pthread_rwlock_wrlock(&P->tab_lock);
     rm_pid pid = P->next_pid++;
     pthread_rwlock_unlock(&P->tab_lock);
-    struct rm_proc *p = proc_init(node, code, ext, ext ? ext->arg : NULL, pid, err);
+    struct rm_proc *p = proc_init(node, code, ext, arg, pid, err);
     if (!p) {
         rm__code_release(node, code, 1);
         return -1;
@@ -138,9 +141,12 @@ static int proc_start(struct rm_node *node, struct rm_module *m, struct rm__proc
     pthread_rwlock_wrlock(&P->tab_lock);
     bool taken = name && rm__proc_ntable_get(&P->names, name);
     if (taken || rm__proc_ptable_reserve(&P->pids, 1) < 0 ||
-        (name && rm__proc_ntable_reserve(&P->names, 1) < 0)) {
+        (name && rm__proc_ntable_reserve(&P->names, 1) < 0) ||
+        (parent && rm__rel_link_new(node, p, parent) < 0)) {
         pthread_rwlock_unlock(&P->tab_lock);
         p->ext = NULL;
+        if (parent)
+            rm__rel_unlink(node, parent, p->pid);
         proc_discard(node, p);
         rm__code_release(node, code, 1);
         if (taken)
@@ -184,7 +190,30 @@ int rm_proc_spawn(struct rm_node *node, const struct rm_spawn_opts *opts, rm_pid
     struct rm__proc_ext *ext = ext_new(opts);
     if (!ext)
         return rm_error_nomem(err);
-    if (proc_start(node, m, ext, pid, err) < 0) {
+    if (proc_start(node, m, ext, ext->arg, NULL, pid, err) < 0) {
+        ext_free(ext);
+        return -1;
+    }
+    return 0;
+}
+
+int rm__life_spawn(struct rm_node *node, struct rm_proc *parent, const struct rm_spawn_spec *spec,
+                   rm_pid *pid, struct rm_error *err)
+{
+    struct rm_spawn_opts o = {.module = spec->module,
+                              .name = spec->name,
+                              .arg = spec->arg,
+                              .restart = (enum rm_restart)spec->restart};
+    if (check_opts(&o, err) < 0)
+        return -1;
+    struct rm_module *m = find_module(node, o.module, err);
+    if (!m)
+        return -1;
+    /* A temporary process without a name needs no extension record. */
+    struct rm__proc_ext *ext = o.name || o.restart != RM_RESTART_TEMPORARY ? ext_new(&o) : NULL;
+    if ((o.name || o.restart != RM_RESTART_TEMPORARY) && !ext)
+        return rm_error_nomem(err);
+    if (proc_start(node, m, ext, o.arg, spec->link ? parent : NULL, pid, err) < 0) {
         ext_free(ext);
         return -1;
     }
@@ -285,7 +314,7 @@ static void restart(struct rm_node *node, struct rm_module *m, struct rm__proc_e
         x->hist[x->nhist++] = now;
         struct rm_error e;
         rm_pid pid;
-        if (proc_start(node, m, x, &pid, &e) == 0) {
+        if (proc_start(node, m, x, x->arg, NULL, &pid, &e) == 0) {
             rm__rt_log(node, RM_LOG_INFO, "process '%s' (module '%s') restarted as <%llu>", label,
                        m->name, (unsigned long long)pid);
             return;
@@ -311,6 +340,7 @@ void rm__life_exit(struct rm_node *node, struct rm_proc *p, const char *reason, 
 
     rm__proc_unregister(node, p);
     struct rm_msg *m = rm__proc_die(node, p);
+    rm__rel_exit(node, p, reason);
     if (current)
         rm__call_complete(node, current, NULL, 0, RM_ESTATE, reason, NULL);
     while (m) {

@@ -12,6 +12,11 @@
    run queue link is l, then puts it back on the run queue or takes it off
    (the run queue's reference goes with it). */
 void rm__life_run(struct rm_node *node, struct rm__sched_link *l);
+/* Starts a process for a module's rm_spawn (the relations layer's spawn
+   hook): init runs on this thread; with spec->link it is linked to parent
+   before it can run. 0 with *pid, or -1 with err. */
+int rm__life_spawn(struct rm_node *node, struct rm_proc *parent, const struct rm_spawn_spec *spec,
+                   rm_pid *pid, struct rm_error *err);
 /* Ends a pinned process or one on its worker: terminate, free the state,
    leave the tables, fail the call being handled (`current`, 0 for none) and
    the queued ones, then restart it when `may_restart` and its policy say

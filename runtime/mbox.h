@@ -14,7 +14,10 @@
 
 #include "rt.h"
 
-enum rm__mbox_kind { RM__MBOX_CALL = 0, RM__MBOX_CAST = 1, RM__MBOX_INFO = 2 };
+/* What a message is; EVENT carries what the relations layer (rel.h)
+   tells a process: readiness, a descriptor handed over, DOWN or an exit
+   signal. */
+enum rm__mbox_kind { RM__MBOX_CALL = 0, RM__MBOX_CAST = 1, RM__MBOX_INFO = 2, RM__MBOX_EVENT = 3 };
 
 /* One message in a mailbox: payload inline, NUL-terminated. */
 struct rm_msg {
@@ -34,8 +37,9 @@ struct rm__mbox {
     struct rm_msg *head, *tail;
 };
 
-/* Allocates a message holding a copy of data; NULL when out of memory. */
-static inline struct rm_msg *rm__mbox_msg_new(int kind, const void *data, size_t len)
+/* Allocates a message of len bytes (NUL-terminated after them) for the
+   caller to fill; NULL when out of memory. */
+static inline struct rm_msg *rm__mbox_msg_alloc(int kind, size_t len)
 {
     struct rm_msg *m = malloc(sizeof *m + len + 1);
     if (!m)
@@ -45,9 +49,16 @@ static inline struct rm_msg *rm__mbox_msg_new(int kind, const void *data, size_t
     m->sender = 0;
     m->len = len;
     m->kind = (uint8_t)kind;
-    if (len)
-        memcpy(m->data, data, len);
     m->data[len] = '\0';
+    return m;
+}
+
+/* Allocates a message holding a copy of data; NULL when out of memory. */
+static inline struct rm_msg *rm__mbox_msg_new(int kind, const void *data, size_t len)
+{
+    struct rm_msg *m = rm__mbox_msg_alloc(kind, len);
+    if (m && len)
+        memcpy(m->data, data, len);
     return m;
 }
 

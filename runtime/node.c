@@ -35,7 +35,9 @@ struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *er
     /* the hooks: lower layers reach these upper ones only through them */
     rm__load_of(node)->in_upgrade = rm__txn_in_upgrade;
     rm__sys_of(node)->state_before = rm__txn_state_before;
-    if (rm__proc_init(node, err) < 0 || rm__timer_start(node, err) < 0)
+    rm__rel_of(node)->spawn = rm__life_spawn;
+    if (rm__proc_init(node, err) < 0 || rm__timer_start(node, err) < 0 ||
+        rm__rel_start(node, err) < 0)
         goto fail;
     if (rm__sched_start(node, rm__life_run, err) < 0) {
         rm_node_free(node);
@@ -43,6 +45,7 @@ struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *er
     }
     return node;
 fail:
+    rm__rel_stop(node);
     rm__timer_stop(node);
     rm__proc_free(node);
     rm__code_free(node);
@@ -87,6 +90,7 @@ void rm_node_free(struct rm_node *node)
     }
     pthread_mutex_unlock(&Y->sys_lock);
 
+    rm__rel_stop(node);
     rm__sched_stop(node);
     rm__code_free(node);
     rm__proc_free(node);

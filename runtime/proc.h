@@ -55,6 +55,8 @@ enum rm__proc_hold {
 };
 
 /* What only named or restartable processes need. */
+struct rm__proc_rel; /* defined by the relations layer (rel.h) */
+
 struct rm__proc_ext {
     char *name; /* registered name or NULL */
     char *arg;  /* init argument or NULL */
@@ -64,7 +66,7 @@ struct rm__proc_ext {
     uint64_t hist[]; /* times of the latest max_restarts restarts */
 };
 
-/* A process: 96 bytes plus its state and messages; what a message
+/* A process: 104 bytes plus its state and messages; what a message
    touches comes first. `st` is private to proc.c: read it through the
    functions below. */
 struct rm_proc {
@@ -85,6 +87,9 @@ struct rm_proc {
        without code change keeps it): tells an aborted upgrade which
        processes it moved and which started on its code */
     uint64_t state_gen;
+    /* its links, monitors and descriptors: the relations layer's (rel.h),
+       under that layer's lock; NULL while there are none */
+    struct rm__proc_rel *rel;
 };
 
 /* ---- pid and name tables ---------------------------------------------- */

@@ -14,6 +14,15 @@ relman_add_module(test_mod_nodesc NAME nodesc VERSION 1
                   OUTPUT_DIRECTORY ${RT_MODDIR}/nodesc)
 relman_add_module(test_mod_badabi NAME b VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/badabi.c
                   OUTPUT_DIRECTORY ${RT_MODDIR}/badabi)
+relman_add_module(test_mod_r NAME r VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/rel.c
+                  OUTPUT_DIRECTORY ${RT_MODDIR}/r)
+relman_add_module(test_mod_threads NAME threads VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/threads.c
+                  OUTPUT_DIRECTORY ${RT_MODDIR}/threads)
+target_link_libraries(test_mod_threads PRIVATE Threads::Threads)
+relman_add_module(test_mod_exits NAME exits VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/exits.c
+                  OUTPUT_DIRECTORY ${RT_MODDIR}/exits)
+relman_add_module(test_mod_v1 NAME v1 VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/v1.c
+                  OUTPUT_DIRECTORY ${RT_MODDIR}/v1)
 
 file(GLOB RT_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test-runtime*.c)
 list(FILTER RT_TEST_SOURCES EXCLUDE REGEX "test-runtime-util\\.c$")
@@ -23,5 +32,5 @@ foreach(src ${RT_TEST_SOURCES})
                   LIBS relman_runtime relman_common)
   target_compile_definitions(${tname} PRIVATE RT_MODDIR="${RT_MODDIR}")
   add_dependencies(${tname} test_mod_t1 test_mod_t2 test_mod_t3 test_mod_slow1 test_mod_slow2 test_mod_nodesc
-                   test_mod_badabi counter_z0 counter_z1)
+                   test_mod_badabi test_mod_r test_mod_v1 test_mod_threads test_mod_exits counter_z0 counter_z1)
 endforeach()

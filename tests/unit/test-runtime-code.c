@@ -73,7 +73,7 @@ Test(code, bad_module_files_each_get_a_clear_error)
     expect_load_error(p, NULL, NULL, msg);
 
     p = rt_path(0, "badabi/b.so");
-    snprintf(msg, sizeof msg, "load '%s': module ABI version 99, this node needs 1", p);
+    snprintf(msg, sizeof msg, "load '%s': module ABI version 99, this node loads 1 to 2", p);
     expect_load_error(p, NULL, NULL, msg);
 
     p = rt_counter(0, 1);

@@ -107,7 +107,7 @@ char *rt_call(struct rm_node *node, rm_pid pid, const char *msg)
 void rt_expect(struct rm_node *node, rm_pid pid, const char *msg, const char *expect)
 {
     char *r = rt_call(node, pid, msg);
-    cr_expect_str_eq(r, expect, "call '%s'", msg);
+    cr_expect_str_eq(r, expect, "call '%s': got '%s'", msg, r);
     free(r);
 }
 

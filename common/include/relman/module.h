@@ -35,11 +35,16 @@ extern "C" {
 #endif
 
 /*
- * The module ABI version. The host refuses a module whose descriptor carries
- * another number. Bump this if the layout or meaning of struct rm_module_desc,
- * struct rm_host_api or struct rm_ctx changes in an incompatible way.
+ * The module ABI version. Version 2 added descriptors as messages,
+ * processes that start and watch processes (rm_spawn, rm_monitor, rm_link)
+ * and the handle_event callback, all appended to the version-1 layouts: the
+ * host loads modules built for version 1 (RM_MODULE_ABI_MIN) unchanged and
+ * never reads a field past the descriptor's `size`. The host refuses any
+ * other number. Bump this if the layout or meaning of struct rm_module_desc,
+ * struct rm_host_api or struct rm_ctx changes.
  */
-#define RM_MODULE_ABI_VERSION 1
+#define RM_MODULE_ABI_VERSION 2
+#define RM_MODULE_ABI_MIN     1
 
 /* The name of the symbol the host looks up in every module. */
 #define RM_MODULE_SYMBOL "relman_module"
@@ -71,6 +76,49 @@ typedef uint64_t rm_from;
 /* A timer reference from rm_send_after(), for rm_cancel_timer(). 0 is none. */
 typedef uint64_t rm_tref;
 
+/* A monitor reference from rm_monitor(), for rm_demonitor(). 0 is none. */
+typedef uint64_t rm_mref;
+
+/* Readiness of a descriptor, for rm_fd_arm() and RM_EVENT_READY. */
+#define RM_FD_IN  1u /* readable, or a connection to accept, or the peer closed */
+#define RM_FD_OUT 2u /* writable, or a connect() finished (check SO_ERROR) */
+#define RM_FD_HUP 4u /* reported only: the peer hung up (reading gives 0 or an error) */
+#define RM_FD_ERR 8u /* reported only: an error is pending on the descriptor */
+
+/* What a handle_event callback is told about (struct rm_event's kind). */
+enum rm_event_kind {
+    RM_EVENT_READY = 1, /* fd is ready for ev->events; armed again only by rm_fd_arm() */
+    RM_EVENT_FD_GIVEN = 2, /* fd was handed to this process by ev->who (rm_fd_give) */
+    RM_EVENT_DOWN = 3,  /* the process ev->who, monitored under ev->ref, exited
+                           with ev->reason ("noproc" when it was gone already) */
+    RM_EVENT_EXIT = 4   /* a linked process ev->who exited with ev->reason, and
+                           this process traps exits (rm_trap_exit) */
+};
+
+/* One event, valid during the handle_event callback that received it. */
+struct rm_event {
+    int kind;            /* enum rm_event_kind */
+    int fd;              /* READY, FD_GIVEN: the descriptor; -1 otherwise */
+    uint32_t events;     /* READY: the RM_FD_* bits that are ready */
+    rm_mref ref;         /* DOWN: the monitor's reference */
+    const char *who;     /* FD_GIVEN, DOWN, EXIT: the other process, "<N>" */
+    const char *reason;  /* DOWN, EXIT: its exit reason; "" otherwise */
+};
+
+/* How rm_spawn() starts a process. Zeroed fields take their defaults. */
+struct rm_spawn_spec {
+    const char *module; /* module to run (its current version); required */
+    const char *arg;    /* init argument; NULL is "" */
+    const char *name;   /* registered name, or NULL */
+    int restart;        /* 0 temporary (default), 1 transient, 2 permanent:
+                           restarted in place by the node, as runtime.h says */
+    int link;           /* non-zero: linked to the caller before it can run
+                           (OTP's spawn_link) */
+};
+
+/* rm_listen() flags. */
+#define RM_LISTEN_REUSEPORT 1 /* SO_REUSEPORT: several listeners share the port */
+
 struct rm_ctx;
 
 /*
@@ -94,6 +142,21 @@ struct rm_host_api {
     void (*log)(struct rm_ctx *ctx, int level, const char *msg);
     void (*fail)(struct rm_ctx *ctx, const char *reason);
     void (*free_reply)(struct rm_ctx *ctx, void *reply);
+    /* ---- processes and descriptors (ABI 2) ---- */
+    int (*spawn)(struct rm_ctx *ctx, const struct rm_spawn_spec *spec, char *who, size_t size);
+    rm_mref (*monitor)(struct rm_ctx *ctx, const char *who);
+    int (*demonitor)(struct rm_ctx *ctx, rm_mref ref);
+    int (*link)(struct rm_ctx *ctx, const char *who);
+    int (*unlink)(struct rm_ctx *ctx, const char *who);
+    int (*trap_exit)(struct rm_ctx *ctx, int on);
+    int (*exit)(struct rm_ctx *ctx, const char *who, const char *reason);
+    int (*fd_own)(struct rm_ctx *ctx, int fd);
+    int (*fd_arm)(struct rm_ctx *ctx, int fd, uint32_t events);
+    int (*fd_give)(struct rm_ctx *ctx, int fd, const char *who);
+    int (*fd_close)(struct rm_ctx *ctx, int fd);
+    int (*listen)(struct rm_ctx *ctx, const char *addr, int backlog, int flags);
+    int (*connect)(struct rm_ctx *ctx, const char *addr);
+    int (*accept)(struct rm_ctx *ctx, int fd);
 };
 
 /*
@@ -153,6 +216,14 @@ struct rm_ctx {
  *     Writes a readable form of the state into buf (at most size bytes,
  *     NUL-terminated) for status and trace output, such as "{tschak,3}".
  *     Returns the length it wanted, as snprintf does.
+ *
+ * handle_event(ctx, ev, &state)                                    (ABI 2)
+ *     What the node tells a process, in its mailbox in order with its other
+ *     messages: a descriptor is ready, a descriptor was handed to it, a
+ *     monitored process went down, a linked process exited while this one
+ *     traps exits (struct rm_event). Returns as handle_info does. When NULL,
+ *     events are dropped (a linked process's abnormal exit still ends this
+ *     one unless it traps exits).
  */
 struct rm_module_desc {
     uint32_t abi_version; /* RM_MODULE_ABI_VERSION the module was built for */
@@ -168,6 +239,8 @@ struct rm_module_desc {
                        const void *old_state, const char *extra, void **new_state);
     void (*free_state)(void *state);
     int (*format_state)(const void *state, char *buf, size_t size);
+    /* ---- ABI 2 ---- */
+    int (*handle_event)(struct rm_ctx *ctx, const struct rm_event *ev, void **state);
 };
 
 /*
@@ -256,6 +329,157 @@ static inline void rm_log(struct rm_ctx *ctx, int level, const char *msg)
 static inline void rm_fail(struct rm_ctx *ctx, const char *reason)
 {
     ctx->host->fail(ctx, reason);
+}
+
+/* ---- processes that start and watch processes (ABI 2) ------------------
+ *
+ * Exit reasons are strings; "normal", "shutdown" and "killed" keep their OTP
+ * meaning. When a process exits, for any reason:
+ *   - every process monitoring it gets RM_EVENT_DOWN with the reason;
+ *   - every process linked to it either gets RM_EVENT_EXIT (when it traps
+ *     exits) or, when the reason is not "normal", exits with the same
+ *     reason (its own links then propagate in turn);
+ *   - every descriptor it owns is closed (the peer sees EOF).
+ * Signals travel as messages: they wait behind the messages already in the
+ * mailbox, and while a process is suspended (during an upgrade) they wait
+ * like any message.
+ */
+
+/*
+ * Starts a process of spec->module (whose init runs now, on this thread)
+ * and writes its label ("<N>", or its name when it has one) into who (size
+ * bytes; RM_NAME_MAX + 24 always suffice). With spec->link it is linked to
+ * the caller before it can run, so that neither can miss the other's exit.
+ * 0, or -1 when the module is not loaded, the name is taken or its init
+ * failed (the reason is logged).
+ */
+static inline int rm_spawn(struct rm_ctx *ctx, const struct rm_spawn_spec *spec, char *who,
+                           size_t size)
+{
+    return ctx->host->spawn(ctx, spec, who, size);
+}
+
+/*
+ * Watches process `who`: one RM_EVENT_DOWN arrives when it exits, with the
+ * returned reference and its reason; at once, with reason "noproc", when
+ * there is no such process. Returns the reference (never 0 but out of
+ * memory). Monitoring is one-way and may be repeated (one DOWN each).
+ */
+static inline rm_mref rm_monitor(struct rm_ctx *ctx, const char *who)
+{
+    return ctx->host->monitor(ctx, who);
+}
+
+/* Stops a monitor. 0, or -1 when it fired already or is not this process's
+   (a DOWN already in the mailbox stays there). */
+static inline int rm_demonitor(struct rm_ctx *ctx, rm_mref ref)
+{
+    return ctx->host->demonitor(ctx, ref);
+}
+
+/* Links this process and `who` both ways (once: linking again does
+   nothing). 0, or -1 when there is no such process or it is this one. */
+static inline int rm_link(struct rm_ctx *ctx, const char *who)
+{
+    return ctx->host->link(ctx, who);
+}
+
+/* Removes the link with `who` both ways. 0, or -1 when there was none. */
+static inline int rm_unlink(struct rm_ctx *ctx, const char *who)
+{
+    return ctx->host->unlink(ctx, who);
+}
+
+/* With on non-zero, exits of linked processes arrive as RM_EVENT_EXIT
+   instead of ending this process (OTP's trap_exit). Returns the previous
+   setting. */
+static inline int rm_trap_exit(struct rm_ctx *ctx, int on)
+{
+    return ctx->host->trap_exit(ctx, on);
+}
+
+/*
+ * Sends an exit signal with `reason` to `who`, as if a linked process had
+ * exited with it (OTP's exit/2): a process trapping exits gets
+ * RM_EVENT_EXIT; another exits, unless the reason is "normal". Reason
+ * "kill" cannot be trapped: the process exits with "killed". 0, or -1 when
+ * there is no such process.
+ */
+static inline int rm_exit(struct rm_ctx *ctx, const char *who, const char *reason)
+{
+    return ctx->host->exit(ctx, who, reason);
+}
+
+/* ---- descriptors as messages (ABI 2) --------------------------------------
+ *
+ * A process does its I/O through descriptors the node knows it owns: it
+ * reads and writes them itself (they are non-blocking), and asks the node
+ * to tell it, once, when one is ready (rm_fd_arm); readiness arrives as
+ * RM_EVENT_READY in its mailbox, and nothing more arrives for that
+ * descriptor until it is armed again (OTP's {active, once}), so a slow
+ * process is never flooded and nothing polls. The node closes a process's
+ * descriptors when it exits; an upgrade, a rollback, a suspension or a
+ * code_change never closes one (while a process is suspended, its readiness
+ * waits in its mailbox and the kernel keeps the bytes).
+ */
+
+/* Hands the node a descriptor this process opened (socket, pipe, eventfd,
+   timerfd, anything pollable): it is made non-blocking and close-on-exec,
+   and is this process's from now on. 0, or -1 (not pollable, owned
+   already). */
+static inline int rm_fd_own(struct rm_ctx *ctx, int fd)
+{
+    return ctx->host->fd_own(ctx, fd);
+}
+
+/* Asks for one RM_EVENT_READY when fd is ready for `events` (RM_FD_IN,
+   RM_FD_OUT or both); replaces an earlier request not yet fired. 0, or -1
+   when this process does not own fd. */
+static inline int rm_fd_arm(struct rm_ctx *ctx, int fd, uint32_t events)
+{
+    return ctx->host->fd_arm(ctx, fd, events);
+}
+
+/* Hands fd to process `who` (OTP's controlling_process): a request armed
+   is dropped, and `who` gets RM_EVENT_FD_GIVEN. 0, or -1 when this process
+   does not own fd or there is no such process. */
+static inline int rm_fd_give(struct rm_ctx *ctx, int fd, const char *who)
+{
+    return ctx->host->fd_give(ctx, fd, who);
+}
+
+/* Closes a descriptor this process owns. 0, or -1 when it owns no fd. */
+static inline int rm_fd_close(struct rm_ctx *ctx, int fd)
+{
+    return ctx->host->fd_close(ctx, fd);
+}
+
+/*
+ * Opens a listening socket this process owns, at `addr`: "HOST:PORT" (an
+ * IPv4 address or name), "[IPv6]:PORT", ":PORT" or "*:PORT" (every
+ * address), or "unix:PATH". Port 0 picks a free one (getsockname() tells
+ * which). flags: RM_LISTEN_REUSEPORT. SO_REUSEADDR is always set for TCP.
+ * Returns the descriptor, or -1 with errno set (EINVAL for a bad address).
+ */
+static inline int rm_listen(struct rm_ctx *ctx, const char *addr, int backlog, int flags)
+{
+    return ctx->host->listen(ctx, addr, backlog, flags);
+}
+
+/* Starts connecting to `addr` (as rm_listen's, without '*'); the
+   descriptor is this process's and non-blocking: arm it for RM_FD_OUT to
+   learn when the connection is made. Returns it, or -1 with errno set. */
+static inline int rm_connect(struct rm_ctx *ctx, const char *addr)
+{
+    return ctx->host->connect(ctx, addr);
+}
+
+/* Accepts one connection on listening descriptor fd (owned by this
+   process); the new descriptor is this process's. Returns it, or -1 with
+   errno set (EAGAIN: none waiting; arm fd for RM_FD_IN). */
+static inline int rm_accept(struct rm_ctx *ctx, int fd)
+{
+    return ctx->host->accept(ctx, fd);
 }
 
 #ifdef __cplusplus
