@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "node.h"
@@ -63,8 +64,21 @@ static void stop_processes(struct rm_node *node)
     free(list);
 }
 
+/* A node holds a descriptor per connection its processes own: the soft
+   limit on open files (1024 by default) goes up to the hard one. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            node_logf(RM_LOG_WARNING, "cannot raise the open files limit: %s", strerror(errno));
+    }
+}
+
 int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
 {
+    raise_nofile();
     /* Threads inherit this mask: only the main thread takes these signals. */
     sigset_t stop_set;
     sigemptyset(&stop_set);

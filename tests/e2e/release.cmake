@@ -23,7 +23,9 @@ foreach(src ${RH_TEST_SOURCES})
   get_filename_component(t ${src} NAME_WE)
   relman_add_test(${t} SOURCES ${src} e2e/test-release-lib.c e2e/harness.c LIBS relman_protocol relman_common)
   target_compile_definitions(${t} PRIVATE RH_MODDIR="${RH_MODDIR}"
-    RH_COUNTER_DIR="${PROJECT_BINARY_DIR}/examples/counter")
+    RH_COUNTER_DIR="${PROJECT_BINARY_DIR}/examples/counter"
+    ECHO_DIR="${PROJECT_BINARY_DIR}/examples/echo"
+    ECHO_SOURCE_DIR="${PROJECT_SOURCE_DIR}/examples/echo")
   add_dependencies(${t} relman counter_z0 counter_z1 counter_release_1 counter_release_2
-                   ${RH_MODULE_TARGETS})
+                   echo_listener_1 echo_listener_2 echo_conn_1 echo_conn_2 ${RH_MODULE_TARGETS})
 endforeach()
