@@ -22,6 +22,7 @@
 
 static const struct bench_section sections[] = {
     {"runtime", "Node runtime", bench_runtime},
+    {"io", "Descriptors as messages: TCP echo against plain epoll", bench_io},
     {"manifests", "Manifests: load, validate, translate", bench_manifests},
     {"unpack", "Release unpack against bsdtar", bench_unpack},
     {"install", "relman install of the counter (release handler)", bench_install},

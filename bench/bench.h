@@ -60,6 +60,9 @@ double bench_percentile(double *v, size_t n, double p);
 
 /* The sections (bench-<name>.c each). */
 int bench_runtime(struct bench_out *out);
+/* TCP echo through connection processes against plain epoll; accepted
+   connections per second; CPU of an idle node holding idle connections. */
+int bench_io(struct bench_out *out);
 int bench_manifests(struct bench_out *out);
 int bench_unpack(struct bench_out *out);
 int bench_install(struct bench_out *out);

@@ -13,9 +13,12 @@
  * with a failure (to show that its socket is closed with it).
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "relman/module.h"
@@ -113,8 +116,11 @@ static int send_or_keep(struct conn *c, const char *buf, size_t len)
 static int c_event(struct rm_ctx *ctx, const struct rm_event *ev, void **state)
 {
     struct conn *c = *state;
-    if (ev->kind == RM_EVENT_FD_GIVEN)
+    if (ev->kind == RM_EVENT_FD_GIVEN) {
         c->io.fd = ev->fd;
+        int one = 1; /* an echo answers at once: no Nagle delay */
+        setsockopt(c->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     else if (ev->kind != RM_EVENT_READY || ev->fd != c->io.fd)
         return RM_CONTINUE;
     if (c->io.pending) { /* writable again: the rest first */
