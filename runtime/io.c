@@ -6,8 +6,10 @@
  * One epoll set per node, every registration one-shot (EPOLLONESHOT): a
  * descriptor reports once and is silent until its owner arms it again
  * (OTP's {active, once}), so a process is never flooded and nothing polls.
- * The poller is one thread that sleeps in epoll_wait and only posts
- * messages; callbacks run on the workers, as for every other message. The
+ * The event loop is part of the scheduler: the worker that would sleep
+ * waits in epoll_wait instead (sched.c), so readiness wakes a worker
+ * directly, and busy workers look without waiting every millisecond. It
+ * only posts messages; callbacks run as for every other message. The
  * epoll data of a registration is its fd and a generation, bumped each
  * time the descriptor changes owner or is registered anew, so an event
  * that crosses a close, a reuse of the number or a hand-over is dropped
@@ -250,7 +252,7 @@ void rm__rel_fd_close_all(struct rm_node *node, struct rm__proc_rel *rel)
     }
 }
 
-/* ---- the poller ------------------------------------------------------- */
+/* ---- the event loop -------------------------------------------------- */
 
 struct ready {
     rm_pid to;
@@ -258,57 +260,63 @@ struct ready {
     uint32_t gen, events;
 };
 
-static void *poller_main(void *arg)
+/* The scheduler's poll hook: waits up to timeout_ms in epoll_wait (on the
+   worker that would otherwise sleep), then posts a READY for each armed
+   registration that fired; an event about a registration closed, handed on
+   or disarmed since is dropped. */
+static void io_poll(struct rm_node *node, int timeout_ms)
 {
-    struct rm_node *node = arg;
     struct rm__rel_node *R = rm__rel_of(node);
     struct epoll_event evs[RM__IO_BATCH];
     struct ready out[RM__IO_BATCH];
-    for (;;) {
-        int n = epoll_wait(R->epfd, evs, RM__IO_BATCH, -1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rm__rt_log(node, RM_LOG_ERROR, "descriptor poller: epoll_wait: %s", strerror(errno));
-            return NULL;
+    int n = epoll_wait(R->epfd, evs, RM__IO_BATCH, timeout_ms);
+    if (timeout_ms != 0)
+        rm__sched_poll_returned(node);
+    if (n <= 0)
+        return; /* EINTR, or nothing within timeout_ms */
+    size_t k = 0;
+    pthread_mutex_lock(&R->lock);
+    for (int i = 0; i < n; i++) {
+        uint64_t d = evs[i].data.u64;
+        if (d == RM__IO_WAKE) {
+            uint64_t v;
+            ssize_t r = read(R->wakefd, &v, sizeof v);
+            (void)r;
+            continue;
         }
-        size_t k = 0;
-        bool stop = false;
-        pthread_mutex_lock(&R->lock);
-        for (int i = 0; i < n; i++) {
-            uint64_t d = evs[i].data.u64;
-            if (d == RM__IO_WAKE) {
-                stop = true;
-                continue;
-            }
-            int fd = (int)(uint32_t)d;
-            uint32_t gen = (uint32_t)(d >> 32);
-            struct rm__rel_fd *r = (size_t)fd < R->fds_cap ? R->fds[fd] : NULL;
-            if (!r || r->gen != gen || !r->armed)
-                continue; /* closed, handed on or disarmed since */
-            r->armed = 0;
-            out[k++] = (struct ready){r->owner->pid, fd, gen, rm_bits(evs[i].events)};
-        }
-        pthread_mutex_unlock(&R->lock);
-        for (size_t i = 0; i < k; i++) {
-            struct rm_msg *m = rm__mbox_msg_alloc(RM__MBOX_EVENT, sizeof(struct rm__rel_msg) + 1);
-            if (!m) {
-                rm__rt_log(node, RM_LOG_ERROR, "descriptor poller: out of memory: fd %d not reported",
-                           out[i].fd);
-                continue;
-            }
-            struct rm__rel_msg *e = (struct rm__rel_msg *)(void *)m->data;
-            memset(e, 0, sizeof *e + 1);
-            e->kind = RM__REL_READY;
-            e->fd = out[i].fd;
-            e->gen = out[i].gen;
-            e->events = out[i].events;
-            if (rm__proc_deliver(node, out[i].to, m) < 0)
-                free(m);
-        }
-        if (stop)
-            return NULL;
+        int fd = (int)(uint32_t)d;
+        uint32_t gen = (uint32_t)(d >> 32);
+        struct rm__rel_fd *r = (size_t)fd < R->fds_cap ? R->fds[fd] : NULL;
+        if (!r || r->gen != gen || !r->armed)
+            continue;
+        r->armed = 0;
+        out[k++] = (struct ready){r->owner->pid, fd, gen, rm_bits(evs[i].events)};
     }
+    pthread_mutex_unlock(&R->lock);
+    for (size_t i = 0; i < k; i++) {
+        struct rm_msg *m = rm__mbox_msg_alloc(RM__MBOX_EVENT, sizeof(struct rm__rel_msg) + 1);
+        if (!m) {
+            rm__rt_log(node, RM_LOG_ERROR, "descriptor %d ready, but out of memory to say so",
+                       out[i].fd);
+            continue;
+        }
+        struct rm__rel_msg *e = (struct rm__rel_msg *)(void *)m->data;
+        memset(e, 0, sizeof *e + 1);
+        e->kind = RM__REL_READY;
+        e->fd = out[i].fd;
+        e->gen = out[i].gen;
+        e->events = out[i].events;
+        if (rm__proc_deliver(node, out[i].to, m) < 0)
+            free(m);
+    }
+}
+
+/* The scheduler's wake hook: makes a blocking io_poll return. */
+static void io_wake(struct rm_node *node)
+{
+    uint64_t one = 1;
+    ssize_t w = write(rm__rel_of(node)->wakefd, &one, sizeof one);
+    (void)w;
 }
 
 int rm__rel_start(struct rm_node *node, struct rm_error *err)
@@ -318,17 +326,18 @@ int rm__rel_start(struct rm_node *node, struct rm_error *err)
     R->epfd = epoll_create1(EPOLL_CLOEXEC);
     R->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = RM__IO_WAKE};
-    if (R->epfd < 0 || R->wakefd < 0 || epoll_ctl(R->epfd, EPOLL_CTL_ADD, R->wakefd, &ev) < 0 ||
-        pthread_create(&R->poller, NULL, poller_main, node) != 0) {
-        rm_error_set(err, RM_ENOMEM, "cannot start the descriptor poller: %s", strerror(errno));
+    if (R->epfd < 0 || R->wakefd < 0 || epoll_ctl(R->epfd, EPOLL_CTL_ADD, R->wakefd, &ev) < 0) {
+        rm_error_set(err, RM_ENOMEM, "cannot set up the event loop: %s", strerror(errno));
         if (R->epfd >= 0)
             close(R->epfd);
         if (R->wakefd >= 0)
             close(R->wakefd);
         R->epfd = R->wakefd = -1;
+        pthread_mutex_destroy(&R->lock);
         return -1;
     }
     R->polling = true;
+    rm__sched_set_poller(node, &(struct rm__sched_poller){io_poll, io_wake});
     return 0;
 }
 
@@ -337,10 +346,6 @@ void rm__rel_stop(struct rm_node *node)
     struct rm__rel_node *R = rm__rel_of(node);
     if (!R->polling)
         return;
-    uint64_t one = 1;
-    ssize_t w = write(R->wakefd, &one, sizeof one);
-    (void)w;
-    pthread_join(R->poller, NULL);
     R->polling = false;
     close(R->epfd);
     close(R->wakefd);

@@ -90,8 +90,8 @@ void rm_node_free(struct rm_node *node)
     }
     pthread_mutex_unlock(&Y->sys_lock);
 
-    rm__rel_stop(node);
     rm__sched_stop(node);
+    rm__rel_stop(node); /* after the workers, which run its event loop */
     rm__code_free(node);
     rm__proc_free(node);
     rm__sched_free(node);

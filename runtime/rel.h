@@ -1,8 +1,9 @@
 /*
  * rel.h - the relations layer: what ties a process to the world outside
  * its mailbox. Links and monitors between processes and the exit signals
- * they carry (rel.c); the descriptors a process owns and the poller thread
- * that turns their readiness into messages (io.c); socket helpers (sock.c).
+ * they carry (rel.c); the descriptors a process owns and the event loop
+ * that turns their readiness into messages (io.c, run by the scheduler's
+ * idle workers); socket helpers (sock.c).
  *
  * Everything here travels as messages (RM__MBOX_EVENT): readiness, a
  * descriptor handed over, DOWN, and exit signals, which the host layer
@@ -81,8 +82,7 @@ struct rm__rel_node {
     size_t fds_cap;
     uint32_t next_gen;
     int epfd, wakefd;
-    pthread_t poller;
-    bool polling;
+    bool polling; /* set up (rm__rel_start) */
 };
 
 static inline struct rm__rel_node *rm__rel_of(struct rm_node *node)
@@ -90,10 +90,11 @@ static inline struct rm__rel_node *rm__rel_of(struct rm_node *node)
     return (struct rm__rel_node *)node;
 }
 
-/* Sets up the lock and the epoll set and starts the poller thread. 0, or
-   -1 with err. */
+/* Sets up the lock and the epoll set, and gives the scheduler its event
+   loop hooks (before the workers start). 0, or -1 with err. */
 int rm__rel_start(struct rm_node *node, struct rm_error *err);
-/* Stops the poller and frees what is left (every process has exited). */
+/* Frees what is left, once the workers have stopped (every process has
+   exited). */
 void rm__rel_stop(struct rm_node *node);
 
 /* ---- links, monitors, signals (rel.c) --------------------------------- */

@@ -34,6 +34,16 @@ struct rm__sched_thread {
 /* The hook a worker calls for each entry it takes off the run queue. */
 typedef void (*rm__sched_run_fn)(struct rm_node *node, struct rm__sched_link *l);
 
+/* The event loop's hooks (the relations layer's): `poll` waits up to
+   timeout_ms (-1: until something happens) for descriptors to become ready
+   and posts what it finds as messages; when timeout_ms is not 0 it calls
+   rm__sched_poll_returned exactly once, as soon as its wait is over.
+   `wake` makes a blocking `poll` return. */
+struct rm__sched_poller {
+    void (*poll)(struct rm_node *node, int timeout_ms);
+    void (*wake)(struct rm_node *node);
+};
+
 struct rm__sched_node {
     struct rm__rt_node rt;
 
@@ -50,6 +60,9 @@ struct rm__sched_node {
     _Atomic int searching;     /* workers awake and about to look at the queue */
     _Atomic uint32_t stopping;
     rm__sched_run_fn run;
+    struct rm__sched_poller poller;
+    _Atomic int poll_blocked;      /* a worker waits in poller.poll instead of sleeping */
+    _Atomic uint64_t last_poll_ns; /* when a worker last looked for ready descriptors */
 
     /* the pool: `running` threads take work; blocked ones are replaced */
     pthread_mutex_t pool_lock;
@@ -72,6 +85,12 @@ void rm__sched_init(struct rm_node *node);
 /* Starts the workers, which hand what they take to `run`. 0, or -1 with
    RM_ENOMEM (the workers started are stopped by rm__sched_stop). */
 int rm__sched_start(struct rm_node *node, rm__sched_run_fn run, struct rm_error *err);
+/* Sets the event loop's hooks (before rm__sched_start). */
+void rm__sched_set_poller(struct rm_node *node, const struct rm__sched_poller *poller);
+/* Called by poller.poll once its wait is over, before it posts anything:
+   the worker counts as looking for work again, so that what it posts is
+   not woken for. */
+void rm__sched_poll_returned(struct rm_node *node);
 /* Stops and joins every worker; the run queue must be empty. */
 void rm__sched_stop(struct rm_node *node);
 /* Frees what rm__sched_init set up. */

@@ -5,7 +5,11 @@
  * an upper layer registered (the process layer puts a process there only
  * when it has messages and is not suspended, and runs a batch of its
  * messages). An idle worker spins briefly (only one at a
- * time) and then sleeps on a futex. A worker that blocks in a call made from
+ * time) and then sleeps: one of them in the event loop's poll (epoll_wait
+ * on every descriptor processes own, so that readiness wakes a worker
+ * directly), the others on a futex. Busy workers look for ready
+ * descriptors without waiting at least every RM__SCHED_POLL_EVERY_NS, so a
+ * node that never idles still hears its sockets. A worker that blocks in a call made from
  * inside a callback lets a parked or new thread take its place, so the node
  * never runs out of workers; extra threads park themselves again once the
  * blocked ones return.
@@ -22,6 +26,7 @@
 #define RM__SCHED_IDLE_SHORT_SPIN_NS 5000  /* ... or this long when another one spins */
 #define RM__SCHED_WAKE_GRACE         48    /* pauses a pusher waits for a searching worker */
 #define RM__SCHED_MAX_THREADS        256
+#define RM__SCHED_POLL_EVERY_NS      1000000 /* a busy node polls descriptors this often */
 
 static _Thread_local struct rm_node *tls_worker_node;
 
@@ -65,8 +70,63 @@ void rm__sched_push(struct rm_node *node, struct rm__sched_link *p)
         if (atomic_load(&S->searching) <= 0 && has_work(node) && atomic_load(&S->idle) > 0) {
             atomic_fetch_add(&S->rq_seq, 1);
             rm__rt_futex_wake(&S->rq_seq, 1);
+            return;
         }
     }
+    /* No worker asleep on the futex or awake: the one waiting in the event
+       loop takes it. */
+    if (atomic_load(&S->searching) <= 0 && atomic_load(&S->idle) <= 0 &&
+        atomic_load(&S->poll_blocked) && has_work(node))
+        S->poller.wake(node);
+}
+
+void rm__sched_set_poller(struct rm_node *node, const struct rm__sched_poller *poller)
+{
+    rm__sched_of(node)->poller = *poller;
+}
+
+void rm__sched_poll_returned(struct rm_node *node)
+{
+    struct rm__sched_node *S = rm__sched_of(node);
+    if (atomic_exchange(&S->poll_blocked, 0))
+        atomic_fetch_add(&S->searching, 1);
+}
+
+/* Waits for work in the event loop instead of on the futex, when no other
+   worker does. Called counted out of `searching`; returns counted in.
+   false (nothing done, still counted out) when another worker polls. */
+static bool poll_idle(struct rm_node *node)
+{
+    struct rm__sched_node *S = rm__sched_of(node);
+    int zero = 0;
+    if (!S->poller.poll || !atomic_compare_exchange_strong(&S->poll_blocked, &zero, 1))
+        return false;
+    /* A push that came before poll_blocked was seen finds it here. The hook
+       gives the flag back itself (rm__sched_poll_returned) the moment its
+       wait ends: giving it back here as well, later, could take it from
+       another worker that has started polling meanwhile. */
+    if (!has_work(node) && !atomic_load(&S->stopping)) {
+        atomic_store(&S->last_poll_ns, rm__rt_now_ns());
+        S->poller.poll(node, -1);
+    } else {
+        rm__sched_poll_returned(node);
+    }
+    return true;
+}
+
+/* A busy worker's look at the descriptors, at most every
+   RM__SCHED_POLL_EVERY_NS across the node; never waits. */
+static void poll_busy(struct rm_node *node)
+{
+    struct rm__sched_node *S = rm__sched_of(node);
+    if (!S->poller.poll)
+        return;
+    uint64_t now = rm__rt_now_ns();
+    uint64_t last = atomic_load_explicit(&S->last_poll_ns, memory_order_relaxed);
+    if (now - last < RM__SCHED_POLL_EVERY_NS ||
+        !atomic_compare_exchange_strong(&S->last_poll_ns, &last, now))
+        return;
+    S->poller.poll(node, 0);
 }
 
 static void job_push(struct rm_node *node, struct rm__sched_job *j)
@@ -139,6 +199,10 @@ static bool take(struct rm_node *node, struct rm__sched_job **job, struct rm__sc
         for (unsigned i = 1; !has_work(node); i++) {
             if ((i & 31) == 0 && rm__rt_now_ns() - start > limit)
                 break;
+            /* the spinner also hears descriptors, or a reply the client is
+               waiting for would wait for the spin to end */
+            if (token && (i & 127) == 0 && S->poller.poll)
+                S->poller.poll(node, 0);
             rm__rt_cpu_relax();
         }
         if (token)
@@ -149,6 +213,8 @@ static bool take(struct rm_node *node, struct rm__sched_job **job, struct rm__sc
             return true;
         }
         atomic_fetch_sub(&S->searching, 1);
+        if (poll_idle(node))
+            continue;
         uint32_t seq = atomic_load(&S->rq_seq);
         atomic_fetch_add(&S->idle, 1);
         if (!atomic_load(&S->handoff) && !atomic_load(&S->rq_nonempty) &&
@@ -186,8 +252,10 @@ static void *worker_main(void *arg)
     struct rm_node *node = arg;
     struct rm__sched_node *S = rm__sched_of(node);
     tls_worker_node = node;
-    for (;;) {
+    for (unsigned round = 1;; round++) {
         maybe_park(node);
+        if ((round & 15) == 0)
+            poll_busy(node);
         struct rm__sched_job *job;
         struct rm__sched_link *p;
         atomic_fetch_add(&S->searching, 1);
@@ -350,6 +418,8 @@ void rm__sched_stop(struct rm_node *node)
     pthread_mutex_unlock(&S->pool_lock);
     atomic_fetch_add(&S->rq_seq, 1);
     rm__rt_futex_wake(&S->rq_seq, INT32_MAX);
+    if (S->poller.wake)
+        S->poller.wake(node);
     for (;;) {
         pthread_mutex_lock(&S->pool_lock);
         struct rm__sched_thread *t = S->threads;
