@@ -103,10 +103,20 @@ static int exec_releases(const struct cmd_entry *self, int argc, char **argv)
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    CMD_OPT_JSON("print a JSON array"),
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_releases_entry = {
     .name = "releases",
     .args = "[--json]",
     .summary = "list the releases of ROOT: name, version, state, applications",
     .exec = exec_releases,
+    .options = options,
+    .exits = CMD_EXITS_OFFLINE,
     .msg = RM_MSG_RH_WHICH,
 };

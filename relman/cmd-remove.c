@@ -24,10 +24,19 @@ static int exec_remove(const struct cmd_entry *self, int argc, char **argv)
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_remove_entry = {
     .name = "remove",
     .args = "VSN",
     .summary = "delete a release and the files no other release uses",
     .exec = exec_remove,
+    .options = options,
+    .exits = CMD_EXITS_OFFLINE,
     .msg = RM_MSG_RH_REMOVE,
 };

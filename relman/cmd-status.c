@@ -109,10 +109,20 @@ static int exec_status(const struct cmd_entry *self, int argc, char **argv)
     return fflush(stdout) == 0 ? CMD_OK : CMD_FAILED;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    CMD_OPT_JSON("print a JSON array"),
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_status_entry = {
     .name = "status",
     .args = "[--json]",
     .summary = "list processes: name, pid, module, version, suspended, trace, queue length",
     .exec = exec_status,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_STATUS,
 };
