@@ -19,3 +19,15 @@ add_test(NAME completion
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/completion.sh $<TARGET_FILE:relman>
           ${PROJECT_BINARY_DIR}/completion ${PROJECT_BINARY_DIR}/examples/counter)
 set_tests_properties(completion PROPERTIES SKIP_RETURN_CODE 77)
+
+# The README's CMake snippet in a new project, against relman installed.
+add_test(NAME cmake-helpers
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/cmake-helpers.sh ${PROJECT_SOURCE_DIR}
+          ${PROJECT_BINARY_DIR})
+
+# The demo into a pipe: no escape codes (colour only on a terminal), and
+# nothing left in TMPDIR.
+add_test(NAME demo-plain
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/demo-plain.sh ${PROJECT_SOURCE_DIR}
+          ${PROJECT_BINARY_DIR})
+set_tests_properties(demo-plain PROPERTIES RUN_SERIAL ON)

@@ -265,7 +265,9 @@ void tb_free(struct tb *b)
 
 char *test_tmpdir(void)
 {
-    char tmpl[] = "/tmp/relman-rel-XXXXXX";
+    const char *t = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/relman-rel-XXXXXX", t && *t ? t : "/tmp");
     cr_assert_not_null(mkdtemp(tmpl));
     return strdup(tmpl);
 }
