@@ -7,34 +7,21 @@
 #include "cmd.h"
 #include "relman/store.h"
 
-/* Prints `s` as a JSON string (names are printable tokens; quote and
-   backslash are escaped all the same). */
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            putchar('\\');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_json(const struct rm_store *st)
 {
     printf("[");
     for (size_t i = 0; i < st->nrels; i++) {
         const struct rm_store_rel *r = &st->rels[i];
         printf("%s{\"name\":", i ? "," : "");
-        json_str(r->name);
+        client_json_str(r->name);
         printf(",\"version\":");
-        json_str(r->version);
+        client_json_str(r->version);
         printf(",\"state\":\"%s\",\"applications\":[", rm_rel_state_name(rm_store_state(st, r)));
         for (size_t j = 0; j < r->napps; j++) {
             printf("%s{\"name\":", j ? "," : "");
-            json_str(r->apps[j].name);
+            client_json_str(r->apps[j].name);
             printf(",\"version\":");
-            json_str(r->apps[j].version);
+            client_json_str(r->apps[j].version);
             printf("}");
         }
         printf("]}");

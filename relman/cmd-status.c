@@ -25,30 +25,15 @@ static int read_row(struct rm_proto_reader *rd, struct status_row *row, struct r
     return 0;
 }
 
-/* Prints s as a JSON string. */
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 static void print_row(const struct status_row *row, int json, int first)
 {
     if (json) {
         printf("%s\n  {\"pid\": %llu, \"name\": ", first ? "" : ",", (unsigned long long)row->pid);
-        json_str(row->name);
+        client_json_str(row->name);
         fputs(", \"module\": ", stdout);
-        json_str(row->module);
+        client_json_str(row->module);
         fputs(", \"version\": ", stdout);
-        json_str(row->version);
+        client_json_str(row->version);
         printf(", \"suspended\": %s, \"tracing\": %s, \"queue\": %llu}",
                row->suspended ? "true" : "false", row->tracing ? "true" : "false",
                (unsigned long long)row->queue);

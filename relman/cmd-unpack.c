@@ -127,6 +127,7 @@ static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
     int rc = rm_release_unpack(file, root, &opts, &res, &err);
     if (opts.progress)
         fputc('\n', stderr);
+    cmd_audit(root, "unpack", rc == 0 ? res.version : "", rc == 0 ? NULL : &err);
     if (rc < 0)
         return cmd_fail(&err);
     printf("unpacked release '%s' version '%s' into '%s'%s\n", res.name, res.version, root,

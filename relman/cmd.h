@@ -105,6 +105,15 @@ int cmd_fail(const struct rm_error *err);
 int cmd_usage(const struct cmd_entry *self, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Appends the audit line of a release operation this command ran itself
+ * (unpack, remove without a node) to ROOT's audit log (audit.h): operation
+ * `op` on release `to` ("" unknown), failed with `failed` or done (NULL).
+ * Skipped when `root` is not a directory; a log that cannot be written is
+ * a warning on stderr.
+ */
+void cmd_audit(const char *root, const char *op, const char *to, const struct rm_error *failed);
+
 /* The node root: `opt` when given (--root), else $RELMAN_ROOT, else NULL. */
 const char *cmd_root(const char *opt);
 

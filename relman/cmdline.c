@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
 #include "cmd.h"
 
 int cmd_fail(const struct rm_error *err)
@@ -66,4 +70,18 @@ int cmd_common_opts(const struct cmd_entry *self, int argc, char **argv, const c
     }
     argv[out] = NULL;
     return out;
+}
+
+void cmd_audit(const char *root, const char *op, const char *to, const struct rm_error *failed)
+{
+    struct stat st;
+    if (!root || stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+        return;
+    struct audit_rec rec;
+    struct rm_error err;
+    audit_begin(&rec, op, getpid(), getuid());
+    snprintf(rec.to, sizeof rec.to, "%s", to ? to : "");
+    audit_outcome(&rec, failed);
+    if (audit_append(root, &rec, &err) < 0)
+        fprintf(stderr, "relman: warning: %s\n", err.msg);
 }

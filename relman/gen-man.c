@@ -115,6 +115,8 @@ void gen_man(FILE *f)
         ".TP\n.I ROOT/lib/APP\\-VSN/\nAn application's modules and manifests.\n"
         ".TP\n.I ROOT/run/\nThe control socket, the pid file and the lock of a running node.\n"
         ".TP\n.I ROOT/log/node.log\nThe log of a detached node.\n"
+        ".TP\n.I ROOT/log/audit.log\nOne line per release operation, read by \\fBrelman "
+        "history\\fR.\n"
         ".SH SEE ALSO\n"
         ".BR relman\\-manifests (5),\n"
         ".BR relman\\-module (3)\n",
