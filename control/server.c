@@ -29,7 +29,7 @@
 
 struct ctl_conn {
     struct rm_ctl *ctl;
-    int fd; /* -1 once the thread closed it */
+    int fd;                  /* -1 once the thread closed it */
     struct rm_ctl_peer peer; /* as the kernel saw it when it connected */
     int done;
     int busy;               /* inside a handler (or writing its reply) */
