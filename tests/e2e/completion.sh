@@ -5,6 +5,7 @@
 # RELMAN_ROOT).
 # usage: completion.sh RELMAN COMPLETION_DIR COUNTER_ARCHIVE_DIR
 set -euo pipefail
+unset RELMAN_ROOT # each case names its node, or none
 relman=$(realpath "$1") dir=$(realpath "$2") archives=$(realpath "$3")
 work=$(mktemp -d "${TMPDIR:-/tmp}/relman-completion.XXXXXX")
 root=$work/node

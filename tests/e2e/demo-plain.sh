@@ -4,11 +4,11 @@
 # usage: demo-plain.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$(realpath "$1") build=$(realpath "$2")
-export TMPDIR
-TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/relman-demo-check.XXXXXX")
-trap 'rm -rf "$TMPDIR"' EXIT
-out=$TMPDIR/../$(basename "$TMPDIR").out
-trap 'rm -rf "$TMPDIR" "$out"' EXIT
+work=$(mktemp -d "${TMPDIR:-/tmp}/relman-demo-check.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+out=$work/out
+export TMPDIR=$work/tmp # the demo's own temporary files, checked below
+mkdir "$TMPDIR"
 if ! TERM=xterm-256color RELMAN_BUILD_DIR=$build "$src/scripts/demo" >"$out" 2>&1; then
   tail -n 20 "$out"
   echo "demo-plain: the demo failed"
