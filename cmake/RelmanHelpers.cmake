@@ -7,7 +7,9 @@
 #   exported), no GNU unique symbols (they would pin the object in memory and
 #   defeat dlclose), and immediate binding (-z now) so that a missing symbol
 #   fails at load, not in the middle of a call. Each version should go to its
-#   own OUTPUT_DIRECTORY, since the node refuses to load a path twice.
+#   own OUTPUT_DIRECTORY, since the node refuses to load a path twice. A
+#   relative OUTPUT_DIRECTORY is taken in the calling directory's build
+#   directory (CMAKE_CURRENT_BINARY_DIR).
 
 function(relman_add_module target)
   cmake_parse_arguments(M "" "NAME;VERSION;OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
@@ -20,7 +22,9 @@ function(relman_add_module target)
     C_VISIBILITY_PRESET hidden
     POSITION_INDEPENDENT_CODE ON)
   if(M_OUTPUT_DIRECTORY)
-    set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${M_OUTPUT_DIRECTORY}")
+    get_filename_component(out_dir "${M_OUTPUT_DIRECTORY}" ABSOLUTE
+                           BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+    set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${out_dir}")
   endif()
   if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
     target_compile_options(${target} PRIVATE -fno-gnu-unique)
@@ -45,11 +49,21 @@ endfunction()
 #   release holds, DEPENDS any other file (specs, appups) whose change
 #   should repack. The archive is reproducible: SOURCE_DATE_EPOCH (0 unless
 #   set in the environment at configure time) becomes every entry's time.
+#   Relative paths are taken as the caller writes them: SPEC, PATH and
+#   DEPENDS in the calling source directory (CMAKE_CURRENT_SOURCE_DIR),
+#   OUTPUT in its build directory (CMAKE_CURRENT_BINARY_DIR).
 function(relman_pack_release target)
   cmake_parse_arguments(P "" "SPEC;OUTPUT" "PATH;MODULES;DEPENDS" ${ARGN})
   if(NOT P_SPEC OR NOT P_OUTPUT)
     message(FATAL_ERROR "relman_pack_release(${target}): SPEC and OUTPUT are required")
   endif()
+  get_filename_component(P_SPEC "${P_SPEC}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  get_filename_component(P_OUTPUT "${P_OUTPUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  set(deps)
+  foreach(f ${P_DEPENDS})
+    get_filename_component(f "${f}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND deps ${f})
+  endforeach()
   if(TARGET relman)
     set(exe $<TARGET_FILE:relman>)
     set(exe_dep relman)
@@ -61,6 +75,7 @@ function(relman_pack_release target)
   endif()
   set(path_args)
   foreach(dir ${P_PATH})
+    get_filename_component(dir "${dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     list(APPEND path_args --path ${dir})
   endforeach()
   set(epoch 0)
@@ -70,7 +85,7 @@ function(relman_pack_release target)
   add_custom_command(OUTPUT ${P_OUTPUT}
     COMMAND ${CMAKE_COMMAND} -E env SOURCE_DATE_EPOCH=${epoch}
             ${exe} pack ${P_SPEC} -o ${P_OUTPUT} ${path_args}
-    DEPENDS ${P_SPEC} ${P_MODULES} ${P_DEPENDS} ${exe_dep}
+    DEPENDS ${P_SPEC} ${P_MODULES} ${deps} ${exe_dep}
     COMMENT "Packing release ${P_OUTPUT}"
     VERBATIM)
   add_custom_target(${target} ALL DEPENDS ${P_OUTPUT})

@@ -29,7 +29,8 @@
 
 struct ctl_conn {
     struct rm_ctl *ctl;
-    int fd; /* -1 once the thread closed it */
+    int fd;                  /* -1 once the thread closed it */
+    struct rm_ctl_peer peer; /* as the kernel saw it when it connected */
     int done;
     int busy;               /* inside a handler (or writing its reply) */
     int evicted;            /* shut down to make room for a newer peer */
@@ -131,9 +132,21 @@ static int set_busy(struct ctl_conn *c, int busy)
     return evicted ? -1 : 0;
 }
 
+/* The peer of the connection this thread serves (rm_ctl_peer). */
+static __thread const struct rm_ctl_peer *thread_peer;
+
+int rm_ctl_peer(struct rm_ctl_peer *peer)
+{
+    if (!thread_peer)
+        return -1;
+    *peer = *thread_peer;
+    return 0;
+}
+
 static void *conn_main(void *arg)
 {
     struct ctl_conn *c = arg;
+    thread_peer = &c->peer;
     for (;;) {
         struct rm_proto_header h;
         unsigned char *payload;
@@ -251,6 +264,8 @@ static void admit(struct rm_ctl *ctl, int fd)
     }
     c->ctl = ctl;
     c->fd = fd;
+    c->peer.pid = cred.pid;
+    c->peer.uid = cred.uid;
     c->waiting_since = rm_clock_ns();
     pthread_mutex_lock(&ctl->lock);
     /* Evicted connections are on their way out: they hold no place, but

@@ -214,7 +214,9 @@ static int init_root(const char *root, const char *archive, struct rm_error *err
                             "more with 'relman unpack')",
                             archive, root);
     struct rm_unpack_result res;
-    if (rm_release_unpack(archive, root, NULL, &res, err) < 0)
+    int rc = rm_release_unpack(archive, root, NULL, &res, err);
+    cmd_audit(root, "unpack", rc == 0 ? res.version : "", rc == 0 ? NULL : err);
+    if (rc < 0)
         return rm_error_prefix(err, "node start --release '%s'", archive);
     printf("initialised '%s' from release '%s' version '%s' (permanent)\n", root, res.name,
            res.version);

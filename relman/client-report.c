@@ -6,7 +6,7 @@
 #include "client.h"
 #include "relman/report.h"
 
-static void json_str(const char *s)
+void client_json_str(const char *s)
 {
     putchar('"');
     for (; *s; s++) {
@@ -33,9 +33,9 @@ static void print_json(const struct rm_report *rep, const char *verb)
                                                            : "install";
     printf("{\"operation\":\"%s\"", op);
     printf(",\"from\":");
-    json_str(rep->from);
+    client_json_str(rep->from);
     printf(",\"to\":");
-    json_str(rep->to);
+    client_json_str(rep->to);
     printf(",\"direction\":\"%s\",\"plan_length\":%zu,\"first_irreversible\":",
            rep->dir == RM_UP ? "up" : "down", rep->plan_len);
     if (rep->first_irreversible < 0)
@@ -46,7 +46,7 @@ static void print_json(const struct rm_report *rep, const char *verb)
            ms(rep->total_ns));
     for (size_t i = 0; i < rep->nsteps; i++) {
         printf("%s{\"instruction\":", i ? "," : "");
-        json_str(rep->steps[i].what);
+        client_json_str(rep->steps[i].what);
         printf(",\"processes\":%llu,\"time_ms\":%.3f}", (unsigned long long)rep->steps[i].procs,
                ms(rep->steps[i].ns));
     }
@@ -56,7 +56,7 @@ static void print_json(const struct rm_report *rep, const char *verb)
 void client_print_json_error(const char *msg)
 {
     printf("{\"ok\":false,\"error\":");
-    json_str(msg);
+    client_json_str(msg);
     printf("}\n");
 }
 

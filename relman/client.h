@@ -168,6 +168,10 @@ int client_remove(const char *root, const char *vsn);
  */
 void client_report_print(const struct rm_report *rep, const char *verb, int json);
 
+/* Prints `s` on stdout as a JSON string: quote, backslash and control
+   characters escaped. */
+void client_json_str(const char *s);
+
 /* Prints {"ok":false,"error":"<msg>"} on stdout: what a --json command
    prints when it fails (the message also goes to stderr). */
 void client_print_json_error(const char *msg);

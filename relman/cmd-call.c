@@ -36,10 +36,20 @@ static int exec_call(const struct cmd_entry *self, int argc, char **argv)
     return fflush(stdout) == 0 ? CMD_OK : CMD_FAILED;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    CMD_OPT_TIMEOUT("how long to wait for the reply (default 5000)"),
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_call_entry = {
     .name = "call",
     .args = "PROC MESSAGE [--timeout MS]",
     .summary = "send a call and print the reply payload (timeout 5000 ms)",
     .exec = exec_call,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_CALL,
 };

@@ -18,10 +18,19 @@ static int exec_cast(const struct cmd_entry *self, int argc, char **argv)
     return rc;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_cast_entry = {
     .name = "cast",
     .args = "PROC MESSAGE",
     .summary = "send an asynchronous request (handle_cast)",
     .exec = exec_cast,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_CAST,
 };

@@ -27,10 +27,20 @@ static int exec_change_code(const struct cmd_entry *self, int argc, char **argv)
     return rc;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {.name = "--down", .help = "a downgrade: OLDVSN is the version gone back to"},
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_change_code_entry = {
     .name = "change-code",
     .args = "PROC MODULE OLDVSN [EXTRA] [--down]",
     .summary = "migrate a suspended process's state; --down: OLDVSN is the version gone back to",
     .exec = exec_change_code,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_CHANGE_CODE,
 };

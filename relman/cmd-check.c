@@ -21,10 +21,21 @@ static int exec_check(const struct cmd_entry *self, int argc, char **argv)
     return rc;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {.name = "--relup", .value = "FILE", .help = "plan with this relup instead of the releases' own"},
+    CMD_OPT_JSON("print the report as one JSON object"),
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_check_entry = {
     .name = "check",
     .args = "VSN [--relup FILE] [--json]",
     .summary = "dry run of install VSN: files, object code, plan; says if it is undoable",
     .exec = exec_check,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_RH_CHECK,
 };

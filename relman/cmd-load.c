@@ -52,10 +52,19 @@ static int exec_load(const struct cmd_entry *self, int argc, char **argv)
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_load_entry = {
     .name = "load",
     .args = "MODULE PATH",
     .summary = "load a new version of a module (fails if an old version remains)",
     .exec = exec_load,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_LOAD,
 };

@@ -29,11 +29,22 @@ static int exec_node_start(const struct cmd_entry *self, int argc, char **argv)
     return node_start(abs, detach);
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {.name = "--detach", .help = "run in the background (log in ROOT/log/node.log); return once the node answers"},
+    {.name = "--release", .value = "FILE.tar.gz", .help = "first initialise an empty ROOT from this archive (made permanent)"},
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_node_start_entry = {
     .name = "node start",
     .args = "--root DIR [--detach] [--release FILE.tar.gz]",
     .summary = "boot the permanent release under a watchdog (--release: initialise an empty "
                "ROOT from it)",
     .exec = exec_node_start,
+    .options = options,
+    .exits = CMD_EXITS_OFFLINE,
     .msg = RM_MSG_PING,
 };

@@ -83,10 +83,20 @@ static int exec_node_stop(const struct cmd_entry *self, int argc, char **argv)
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    CMD_OPT_TIMEOUT("kill the node when it has not stopped after MS (default 60000)"),
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_node_stop_entry = {
     .name = "node stop",
     .args = "--root DIR [--timeout MS]",
     .summary = "stop the node and its watchdog gracefully; after MS (60000) kill the node",
     .exec = exec_node_stop,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_STOP,
 };

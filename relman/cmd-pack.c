@@ -59,10 +59,20 @@ static int exec_pack(const struct cmd_entry *self, int argc, char **argv)
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    {.name = "--output", .alias = "-o", .value = "FILE", .help = "the archive to write"},
+    {.name = "--path", .value = "DIR", .help = "search DIR for application files, in the order given (repeatable)"},
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_pack_entry = {
     .name = "pack",
     .args = "RELEASE.yaml -o FILE [--path DIR]...",
     .summary = "build a release archive from a spec and built modules",
     .exec = exec_pack,
+    .options = options,
+    .exits = CMD_EXITS_OFFLINE,
     .msg = RM_MSG_NONE,
 };

@@ -370,10 +370,24 @@ static int exec_plan(const struct cmd_entry *self, int argc, char **argv)
     return status;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {.name = "--appup", .value = "FILE", .help = "offline: the plan of one application's appup"},
+    {.name = "--from", .value = "VSN", .help = "offline: the version (or release) gone from"},
+    {.name = "--to", .value = "VSN", .help = "offline: the version (or release) gone to"},
+    {.name = "--path", .value = "DIR", .help = "offline: search DIR for the releases' applications (repeatable)"},
+    CMD_OPT_JSON("print the plan as JSON instead of a relup document"),
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_plan_entry = {
     .name = "plan",
     .args = "VSN | --appup FILE --from|--to VSN | --from REL --to REL [--path DIR]... [--json]",
     .summary = "print the low-level plan of an upgrade or downgrade, live or offline",
     .exec = exec_plan,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_RH_PLAN,
 };

@@ -34,10 +34,20 @@ static int exec_purge(const struct cmd_entry *self, int argc, char **argv)
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {.name = "--brutal", .help = "kill the processes still running the old version"},
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_purge_entry = {
     .name = "purge",
     .args = "MODULE [--brutal]",
     .summary = "drop a module's old version (soft; --brutal kills its users)",
     .exec = exec_purge,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_PURGE,
 };

@@ -7,34 +7,21 @@
 #include "cmd.h"
 #include "relman/store.h"
 
-/* Prints `s` as a JSON string (names are printable tokens; quote and
-   backslash are escaped all the same). */
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            putchar('\\');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_json(const struct rm_store *st)
 {
     printf("[");
     for (size_t i = 0; i < st->nrels; i++) {
         const struct rm_store_rel *r = &st->rels[i];
         printf("%s{\"name\":", i ? "," : "");
-        json_str(r->name);
+        client_json_str(r->name);
         printf(",\"version\":");
-        json_str(r->version);
+        client_json_str(r->version);
         printf(",\"state\":\"%s\",\"applications\":[", rm_rel_state_name(rm_store_state(st, r)));
         for (size_t j = 0; j < r->napps; j++) {
             printf("%s{\"name\":", j ? "," : "");
-            json_str(r->apps[j].name);
+            client_json_str(r->apps[j].name);
             printf(",\"version\":");
-            json_str(r->apps[j].version);
+            client_json_str(r->apps[j].version);
             printf("}");
         }
         printf("]}");
@@ -103,10 +90,20 @@ static int exec_releases(const struct cmd_entry *self, int argc, char **argv)
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    CMD_OPT_JSON("print a JSON array"),
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_releases_entry = {
     .name = "releases",
     .args = "[--json]",
     .summary = "list the releases of ROOT: name, version, state, applications",
     .exec = exec_releases,
+    .options = options,
+    .exits = CMD_EXITS_OFFLINE,
     .msg = RM_MSG_RH_WHICH,
 };

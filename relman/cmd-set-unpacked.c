@@ -16,10 +16,19 @@ static int exec_set_unpacked(const struct cmd_entry *self, int argc, char **argv
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_set_unpacked_entry = {
     .name = "set-unpacked",
     .args = "VSN",
     .summary = "record a release placed in ROOT by other means (state unpacked)",
     .exec = exec_set_unpacked,
+    .options = options,
+    .exits = CMD_EXITS_OFFLINE,
     .msg = RM_MSG_NONE,
 };

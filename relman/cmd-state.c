@@ -29,10 +29,19 @@ static int exec_state(const struct cmd_entry *self, int argc, char **argv)
     return fflush(stdout) == 0 ? CMD_OK : CMD_FAILED;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_state_entry = {
     .name = "state",
     .args = "PROC",
     .summary = "print a process's state as its module formats it (OTP's sys:get_state)",
     .exec = exec_state,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_STATE,
 };

@@ -25,30 +25,15 @@ static int read_row(struct rm_proto_reader *rd, struct status_row *row, struct r
     return 0;
 }
 
-/* Prints s as a JSON string. */
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 static void print_row(const struct status_row *row, int json, int first)
 {
     if (json) {
         printf("%s\n  {\"pid\": %llu, \"name\": ", first ? "" : ",", (unsigned long long)row->pid);
-        json_str(row->name);
+        client_json_str(row->name);
         fputs(", \"module\": ", stdout);
-        json_str(row->module);
+        client_json_str(row->module);
         fputs(", \"version\": ", stdout);
-        json_str(row->version);
+        client_json_str(row->version);
         printf(", \"suspended\": %s, \"tracing\": %s, \"queue\": %llu}",
                row->suspended ? "true" : "false", row->tracing ? "true" : "false",
                (unsigned long long)row->queue);
@@ -109,10 +94,20 @@ static int exec_status(const struct cmd_entry *self, int argc, char **argv)
     return fflush(stdout) == 0 ? CMD_OK : CMD_FAILED;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    CMD_OPT_JSON("print a JSON array"),
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_status_entry = {
     .name = "status",
     .args = "[--json]",
     .summary = "list processes: name, pid, module, version, suspended, trace, queue length",
     .exec = exec_status,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_STATUS,
 };

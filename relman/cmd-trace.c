@@ -22,10 +22,19 @@ static int exec_trace(const struct cmd_entry *self, int argc, char **argv)
     return rc;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_trace_entry = {
     .name = "trace",
     .args = "PROC on|off",
     .summary = "log each message, reply and new state of a process (node log)",
     .exec = exec_trace,
+    .options = options,
+    .exits = CMD_EXITS_NODE,
     .msg = RM_MSG_TRACE,
 };

@@ -127,6 +127,7 @@ static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
     int rc = rm_release_unpack(file, root, &opts, &res, &err);
     if (opts.progress)
         fputc('\n', stderr);
+    cmd_audit(root, "unpack", rc == 0 ? res.version : "", rc == 0 ? NULL : &err);
     if (rc < 0)
         return cmd_fail(&err);
     printf("unpacked release '%s' version '%s' into '%s'%s\n", res.name, res.version, root,
@@ -136,10 +137,23 @@ static int exec_unpack(const struct cmd_entry *self, int argc, char **argv)
     return CMD_OK;
 }
 
+/* clang-format off */
+static const struct cmd_option options[] = {
+    CMD_OPT_ROOT,
+    {.name = "--max-file-size", .value = "N", .help = "refuse a file larger than N bytes (suffix K, M or G)"},
+    {.name = "--max-ratio", .value = "R", .help = "refuse an archive expanding more than R times"},
+    {.name = "--max-entries", .value = "N", .help = "refuse an archive of more than N entries"},
+    {.name = "--no-sync", .help = "do not flush the files to disk before they land"},
+    {0},
+};
+/* clang-format on */
+
 const struct cmd_entry cmd_unpack_entry = {
     .name = "unpack",
     .args = "FILE [--max-file-size N] [--max-ratio R] [--max-entries N] [--no-sync]",
     .summary = "verify a release archive and unpack it into ROOT",
     .exec = exec_unpack,
+    .options = options,
+    .exits = CMD_EXITS_OFFLINE,
     .msg = RM_MSG_NONE,
 };

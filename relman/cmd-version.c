@@ -7,7 +7,7 @@ static int exec_version(const struct cmd_entry *self, int argc, char **argv)
 {
     if (cmd_common_opts(self, argc, argv, NULL, NULL, 0) != 1)
         return cmd_usage(self, "'version' takes no arguments");
-    printf("relman %s\n", RELMAN_VERSION);
+    printf("relman %s\n", cmd_version);
     return CMD_OK;
 }
 
@@ -16,5 +16,6 @@ const struct cmd_entry cmd_version_entry = {
     .args = "",
     .summary = "print relman's version",
     .exec = exec_version,
+    .exits = CMD_EXITS_OFFLINE,
     .msg = RM_MSG_NONE,
 };

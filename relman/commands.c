@@ -25,6 +25,7 @@ extern const struct cmd_entry cmd_install_entry;
 extern const struct cmd_entry cmd_permanent_entry;
 extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_reboot_old_entry;
+extern const struct cmd_entry cmd_history_entry;
 
 /* One line per command, in the order `relman help` lists them: the node,
    its processes, then releases. */
@@ -53,6 +54,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_reboot_old_entry,
     &cmd_remove_entry,
     &cmd_set_unpacked_entry,
+    &cmd_history_entry,
     &cmd_version_entry,
     NULL,
 };

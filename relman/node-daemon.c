@@ -99,7 +99,7 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
     struct rm_handler *rh = NULL;
     struct rm_ctl_opts copts = {.root = root, .watchdog_pid = watchdog_pid};
     if (!node || boot(node, root, &rh, &err) < 0 || !(ctl = rm_ctl_new(node, &copts, &err)) ||
-        node_serve_requests(ctl, rh, &err) < 0 || rm_ctl_start(ctl, &err) < 0) {
+        node_serve_requests(ctl, rh, root, &err) < 0 || rm_ctl_start(ctl, &err) < 0) {
         node_logf(RM_LOG_ERROR, "node at '%s' failed to start: %s", root, err.msg);
         report_ready(ready_fd, &err);
         rm_ctl_free(ctl);

@@ -3,7 +3,8 @@
  * the function that serves it and what that function is handed. A
  * command's entry (cmd.h) names the type it sends; its row here names the
  * function that answers, in the control library (relman/ctl.h), the
- * release handler (relman/handler.h) or this file.
+ * release handler (relman/handler.h) or this file; the release requests
+ * that change releases are also written to the audit log (node-audit.c).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -38,33 +39,35 @@ static const struct node_request {
     enum rm_msg_type type;
     rm_ctl_handler_fn fn;
     enum node_ud ud;
+    const char *audit; /* the operation its audit line names; NULL: not audited */
 } node_requests[] = {
-    {RM_MSG_PING,          rm_ctl_serve_ping,           NODE_UD_SERVER},
-    {RM_MSG_STOP,          serve_stop,                  NODE_UD_NONE},
-    {RM_MSG_STATUS,        rm_ctl_serve_status,         NODE_UD_NONE},
-    {RM_MSG_CALL,          rm_ctl_serve_call,           NODE_UD_NONE},
-    {RM_MSG_CAST,          rm_ctl_serve_cast,           NODE_UD_NONE},
-    {RM_MSG_SUSPEND,       rm_ctl_serve_suspend,        NODE_UD_NONE},
-    {RM_MSG_RESUME,        rm_ctl_serve_resume,         NODE_UD_NONE},
-    {RM_MSG_LOAD,          rm_ctl_serve_load,           NODE_UD_NONE},
-    {RM_MSG_PURGE,         rm_ctl_serve_purge,          NODE_UD_NONE},
-    {RM_MSG_CHANGE_CODE,   rm_ctl_serve_change_code,    NODE_UD_NONE},
-    {RM_MSG_TRACE,         rm_ctl_serve_trace,          NODE_UD_NONE},
-    {RM_MSG_STATE,         rm_ctl_serve_state,          NODE_UD_NONE},
-    {RM_MSG_RH_PLAN,       rm_handler_serve_plan,       NODE_UD_HANDLER},
-    {RM_MSG_RH_CHECK,      rm_handler_serve_check,      NODE_UD_HANDLER},
-    {RM_MSG_RH_INSTALL,    rm_handler_serve_install,    NODE_UD_HANDLER},
-    {RM_MSG_RH_PERMANENT,  rm_handler_serve_permanent,  NODE_UD_HANDLER},
-    {RM_MSG_RH_ROLLBACK,   rm_handler_serve_rollback,   NODE_UD_HANDLER},
-    {RM_MSG_RH_REBOOT_OLD, rm_handler_serve_reboot_old, NODE_UD_HANDLER},
-    {RM_MSG_RH_REMOVE,     rm_handler_serve_remove,     NODE_UD_HANDLER},
-    {RM_MSG_RH_WHICH,      rm_handler_serve_which,      NODE_UD_HANDLER},
+    {RM_MSG_PING,          rm_ctl_serve_ping,           NODE_UD_SERVER,  NULL},
+    {RM_MSG_STOP,          serve_stop,                  NODE_UD_NONE,    NULL},
+    {RM_MSG_STATUS,        rm_ctl_serve_status,         NODE_UD_NONE,    NULL},
+    {RM_MSG_CALL,          rm_ctl_serve_call,           NODE_UD_NONE,    NULL},
+    {RM_MSG_CAST,          rm_ctl_serve_cast,           NODE_UD_NONE,    NULL},
+    {RM_MSG_SUSPEND,       rm_ctl_serve_suspend,        NODE_UD_NONE,    NULL},
+    {RM_MSG_RESUME,        rm_ctl_serve_resume,         NODE_UD_NONE,    NULL},
+    {RM_MSG_LOAD,          rm_ctl_serve_load,           NODE_UD_NONE,    NULL},
+    {RM_MSG_PURGE,         rm_ctl_serve_purge,          NODE_UD_NONE,    NULL},
+    {RM_MSG_CHANGE_CODE,   rm_ctl_serve_change_code,    NODE_UD_NONE,    NULL},
+    {RM_MSG_TRACE,         rm_ctl_serve_trace,          NODE_UD_NONE,    NULL},
+    {RM_MSG_STATE,         rm_ctl_serve_state,          NODE_UD_NONE,    NULL},
+    {RM_MSG_RH_PLAN,       rm_handler_serve_plan,       NODE_UD_HANDLER, NULL},
+    {RM_MSG_RH_CHECK,      rm_handler_serve_check,      NODE_UD_HANDLER, NULL},
+    {RM_MSG_RH_INSTALL,    rm_handler_serve_install,    NODE_UD_HANDLER, "install"},
+    {RM_MSG_RH_PERMANENT,  rm_handler_serve_permanent,  NODE_UD_HANDLER, "permanent"},
+    {RM_MSG_RH_ROLLBACK,   rm_handler_serve_rollback,   NODE_UD_HANDLER, "rollback"},
+    {RM_MSG_RH_REBOOT_OLD, rm_handler_serve_reboot_old, NODE_UD_HANDLER, "reboot-old"},
+    {RM_MSG_RH_REMOVE,     rm_handler_serve_remove,     NODE_UD_HANDLER, "remove"},
+    {RM_MSG_RH_WHICH,      rm_handler_serve_which,      NODE_UD_HANDLER, NULL},
 };
 /* clang-format on */
 _Static_assert(sizeof node_requests / sizeof node_requests[0] == RM_MSG_COUNT,
                "the node's table has one row per message type of protocol.h");
 
-int node_serve_requests(struct rm_ctl *ctl, struct rm_handler *rh, struct rm_error *err)
+int node_serve_requests(struct rm_ctl *ctl, struct rm_handler *rh, const char *root,
+                        struct rm_error *err)
 {
     unsigned char seen[RM_MSG_TYPE_LIMIT] = {0};
     for (size_t i = 0; i < sizeof node_requests / sizeof node_requests[0]; i++) {
@@ -80,7 +83,8 @@ int node_serve_requests(struct rm_ctl *ctl, struct rm_handler *rh, struct rm_err
                                               : NULL;
         if (r->ud == NODE_UD_HANDLER && !rh)
             continue; /* a node booted from boot.yaml: these types are unknown to it */
-        if (rm_ctl_handle(ctl, r->type, r->fn, ud, err) < 0)
+        if (r->audit ? node_audit_handle(ctl, r->type, r->fn, rh, root, r->audit, err)
+                     : rm_ctl_handle(ctl, r->type, r->fn, ud, err))
             return -1;
     }
     return 0;

@@ -60,14 +60,31 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid);
 
 struct rm_ctl;
 struct rm_handler;
+struct rm_node;
+struct rm_proto_reader;
+struct rm_proto_writer;
 
 /*
  * Registers with the control server `ctl` the function that serves each
  * message type (node-requests.c, one row per type); the release requests
- * only when the node has a release handler `rh` (not NULL). Before
- * rm_ctl_start(). Returns 0, or -1 with `err` set.
+ * only when the node has a release handler `rh` (not NULL), those that
+ * change releases through node_audit_handle. Before rm_ctl_start().
+ * Returns 0, or -1 with `err` set.
  */
-int node_serve_requests(struct rm_ctl *ctl, struct rm_handler *rh, struct rm_error *err);
+int node_serve_requests(struct rm_ctl *ctl, struct rm_handler *rh, const char *root,
+                        struct rm_error *err);
+
+/*
+ * Registers `fn` (a release handler's request function, handed `rh`) for
+ * message type `type` so that each request it serves appends a line for
+ * operation `op` to the audit log of `root` (audit.h, node-audit.c).
+ * `root` must outlive the server. Returns 0, or -1 with `err` set.
+ */
+int node_audit_handle(struct rm_ctl *ctl, unsigned type,
+                      int (*fn)(void *, struct rm_node *, struct rm_proto_reader *,
+                                struct rm_proto_writer *, struct rm_error *),
+                      struct rm_handler *rh, const char *root, const char *op,
+                      struct rm_error *err);
 
 /* Log sink of the node and the watchdog: one line to stderr, with a time
    stamp when `stamped` (a detached node's log file). */

@@ -312,6 +312,17 @@ static void assert_clean_log(struct e2e_node *n)
     free(log);
 }
 
+/* The directory e2e_root_new made with mkdtemp for `root` (the root itself,
+   or its top ancestor when the root is nested), into buf. */
+static void root_top(const char *root, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", root);
+    char *mark = strstr(buf, "/relman-e2e-");
+    char *slash = mark ? strchr(mark + 1, '/') : NULL;
+    if (slash)
+        *slash = '\0';
+}
+
 void e2e_stop(struct e2e_node *n)
 {
     if (n->started) {
@@ -320,7 +331,9 @@ void e2e_stop(struct e2e_node *n)
         assert_clean_log(n);
     }
     struct rm_error err;
-    cr_assert(rm_fs_remove_tree(n->root, &err) == 0, "%s", err.msg);
+    char top[sizeof n->root];
+    root_top(n->root, top, sizeof top);
+    cr_assert(rm_fs_remove_tree(top, &err) == 0, "%s", err.msg);
     for (int i = 0; i < E2E_MAX_NODES; i++)
         if (strcmp(roots[i], n->root) == 0)
             roots[i][0] = '\0';
@@ -363,6 +376,8 @@ void e2e_cleanup(void)
             if (pid > 0)
                 kill(pid, SIGKILL);
         }
-        rm_fs_remove_tree(n.root, NULL);
+        char top[sizeof n.root];
+        root_top(n.root, top, sizeof top);
+        rm_fs_remove_tree(top, NULL);
     }
 }

@@ -101,7 +101,7 @@ pid_t e2e_node_pid(struct e2e_node *n);
 pid_t e2e_wait_node(struct e2e_node *n, pid_t not, int timeout_ms);
 
 /* Stops the node if it was started (`relman node stop`, asserted) and
-   removes the root. */
+   removes the root, with the directories e2e_root_new made above it. */
 void e2e_stop(struct e2e_node *n);
 
 /* For a suite's .fini: stops every node this test started and did not stop

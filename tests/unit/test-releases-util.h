@@ -60,7 +60,8 @@ char *test_tmpdir(void);
 void rm_tree(const char *path);
 /* A listing of every file under `dir` (its parent's whole area when the
    caller passes it): path, type, size, mode, link target and a digest of
-   the contents, one line each, sorted. Free the string. */
+   the contents, one line each, sorted; a root's audit log (log/audit.log
+   and its directory) left out. Free the string. */
 char *tree_listing(const char *dir);
 /* SHA-256 of a buffer in hex into `hex` (65 bytes). */
 void test_sha256(const void *data, size_t len, char *hex);

@@ -21,7 +21,8 @@ static char tmpdir[256];
 static void setup(void)
 {
     node = rt_node(0);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/relman-rt-XXXXXX");
+    const char *t = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/relman-rt-XXXXXX", t && *t ? t : "/tmp");
     cr_assert(mkdtemp(tmpdir));
 }
 

@@ -58,6 +58,20 @@ struct rm_ctl;
 typedef int (*rm_ctl_handler_fn)(void *ud, struct rm_node *node, struct rm_proto_reader *req,
                                  struct rm_proto_writer *reply, struct rm_error *err);
 
+/* The peer whose request a handler serves, as the kernel saw it when it
+   connected (SO_PEERCRED): its process and user. */
+struct rm_ctl_peer {
+    pid_t pid;
+    uid_t uid;
+};
+
+/*
+ * From inside a handler (an rm_ctl_handler_fn on its connection's thread):
+ * fills *peer with the peer whose request it serves and returns 0. Returns
+ * -1, leaving *peer untouched, on any other thread.
+ */
+int rm_ctl_peer(struct rm_ctl_peer *peer);
+
 /* How a control server is built. Zeroed fields take their defaults. */
 struct rm_ctl_opts {
     const char *root;       /* the node's root; the socket is ROOT/run/node.sock (required) */
