@@ -14,7 +14,8 @@
 
 #include "rt.h"
 
-enum rm__mbox_kind { RM__MBOX_CALL = 0, RM__MBOX_CAST = 1, RM__MBOX_INFO = 2 };
+/* CONFIG: a config_change (config.c encodes it, host.c hands it over). */
+enum rm__mbox_kind { RM__MBOX_CALL = 0, RM__MBOX_CAST = 1, RM__MBOX_INFO = 2, RM__MBOX_CONFIG = 3 };
 
 /* One message in a mailbox: payload inline, NUL-terminated. */
 struct rm_msg {
