@@ -18,8 +18,8 @@ void rm__app_config_free(struct rm_cfg **v, size_t n)
     free(v);
 }
 
-int rm__app_config_load(const char *root, const struct rm_handler_rel *r, struct rm_cfg ***out,
-                        struct rm_error *err)
+int rm__app_config_load(const char *root, const struct rm_handler_rel *r, int flags,
+                        struct rm_cfg ***out, struct rm_error *err)
 {
     char path[4200];
     if (rm_fs_path(path, sizeof path, err, "%s/%s", root, RM_CONFIG_FILE) < 0)
@@ -31,7 +31,7 @@ int rm__app_config_load(const char *root, const struct rm_handler_rel *r, struct
     struct rm_cfg **v = calloc(n + 1, sizeof *v);
     int rc = v ? 0 : rm_error_nomem(err);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = rm_config_effective(&r->apps[i], &ov, &v[i], err);
+        rc = rm_config_effective(&r->apps[i], &ov, flags, &v[i], err);
     rm_config_override_free(&ov);
     if (rc < 0) {
         rm__app_config_free(v, n);

@@ -48,11 +48,12 @@ int rm__rel_app_stop(struct rm_node *node, const struct rm_app *app, size_t *cou
  * The effective configuration of each application of `r` (its manifest's
  * defaults with ROOT/config.yaml over them, checked against the declared
  * types), into a new array *out of r->rel.n_apps trees, in release order.
- * Returns 0, or -1 with `err` naming the file, line and column at fault.
- * Free with rm__app_config_free(*out, r->rel.n_apps).
+ * `flags` as rm_config_effective's (boot skips keys the release does not
+ * declare). Returns 0, or -1 with `err` naming the file, line and column
+ * at fault. Free with rm__app_config_free(*out, r->rel.n_apps).
  */
-int rm__app_config_load(const char *root, const struct rm_handler_rel *r, struct rm_cfg ***out,
-                        struct rm_error *err);
+int rm__app_config_load(const char *root, const struct rm_handler_rel *r, int flags,
+                        struct rm_cfg ***out, struct rm_error *err);
 void rm__app_config_free(struct rm_cfg **v, size_t n);
 
 /* Gives the node the configuration `cfg` of application `app`, for the

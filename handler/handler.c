@@ -138,7 +138,7 @@ int rm_handler_boot(struct rm_handler *rh, struct rm_error *err)
     if (rc == 0)
         rc = rm_release_start_order(&r.rel, r.apps, order, err);
     if (rc == 0)
-        rc = rm__app_config_load(rh->root, &r, &cfg, err);
+        rc = rm__app_config_load(rh->root, &r, RM_CONFIG_SKIP_UNKNOWN, &cfg, err);
     /* Every application's configuration is in place before any starts. */
     for (size_t i = 0; rc == 0 && i < r.rel.n_apps; i++)
         rc = rm__app_config_set(rh->node, &r.apps[i], cfg[i], err);
@@ -197,9 +197,11 @@ static void record_installed(struct rm_handler *rh, const char *vsn, struct rm_r
     rm_store_close(st);
 }
 
-/* Runs (or checks) the plan to `vsn` (lock held). */
+/* Runs (or checks) the plan to `vsn` (lock held); `cfg_flags` says how the
+   override file is read (rm_config_effective). */
 static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *given,
-               int check, int timeout_ms, struct rm_report *rep, struct rm_error *err)
+               int check, int timeout_ms, int cfg_flags, struct rm_report *rep,
+               struct rm_error *err)
 {
     struct rm__plan_source p;
     memset(rep, 0, sizeof *rep);
@@ -210,7 +212,7 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
         return rm_error_prefix(err, "%s '%s'", op, vsn);
     struct rm_cfg **cfg = NULL;
     if (rm_release_verify(rh->root, vsn, &nsums, err) < 0 ||
-        rm__app_config_load(rh->root, &p.to, &cfg, err) < 0) {
+        rm__app_config_load(rh->root, &p.to, cfg_flags, &cfg, err) < 0) {
         rm__plan_source_free(&p);
         if (check)
             return rm_error_prefix(err, "check '%s'", vsn);
@@ -302,7 +304,7 @@ int rm_handler_check(struct rm_handler *rh, const char *vsn, const struct rm_han
                      struct rm_report *rep, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
-    int rc = run(rh, vsn, relup, 1, -1, rep, err);
+    int rc = run(rh, vsn, relup, 1, -1, 0, rep, err);
     pthread_mutex_unlock(&rh->lock);
     return rc;
 }
@@ -311,7 +313,7 @@ int rm_handler_install(struct rm_handler *rh, const char *vsn, const struct rm_h
                        int timeout_ms, struct rm_report *rep, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
-    int rc = run(rh, vsn, relup, 0, timeout_ms, rep, err);
+    int rc = run(rh, vsn, relup, 0, timeout_ms, 0, rep, err);
     pthread_mutex_unlock(&rh->lock);
     return rc;
 }
@@ -334,7 +336,9 @@ int rm_handler_rollback(struct rm_handler *rh, int timeout_ms, struct rm_report 
         rc = rm_error_set(err, RM_ESTATE,
                           "rollback: nothing to roll back, release '%s' is current and permanent",
                           perm);
-    else if ((rc = run(rh, perm, NULL, 0, timeout_ms, rep, err)) < 0)
+    /* Back to the permanent release: the override file may already set
+       keys only the newer release declares (as at boot, they are left out). */
+    else if ((rc = run(rh, perm, NULL, 0, timeout_ms, RM_CONFIG_SKIP_UNKNOWN, rep, err)) < 0)
         rm_error_prefix(err, "rollback to permanent release '%s'", perm);
     pthread_mutex_unlock(&rh->lock);
     return rc;

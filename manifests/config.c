@@ -20,6 +20,7 @@
 struct budget {
     const char *app; /* names the application in messages */
     const char *who; /* put before a type error: "application 'a': ", or "" */
+    int skip_unknown; /* leave out keys the application does not declare */
     size_t values, bytes;
 };
 
@@ -353,7 +354,6 @@ static int convert(struct rm__yctx *c, const struct rm_config_spec *spec,
         if (check_keys(c, n, path) < 0)
             return -1;
         size_t nk = n->n / 2;
-        out->n = nk;
         out->items = rm__arena_array(c->arena, nk ? nk : 1, sizeof *out->items);
         out->keys = rm__arena_array(c->arena, nk ? nk : 1, sizeof *out->keys);
         if (!out->items || !out->keys)
@@ -361,13 +361,15 @@ static int convert(struct rm__yctx *c, const struct rm_config_spec *spec,
         for (size_t k = 0; k < nk; k++) {
             const struct rm__ynode *key = n->items[2 * k];
             const struct rm_config_spec *f = field_of(spec, key->str);
+            if (!f && b->skip_unknown)
+                continue;
             if (!f)
                 return unknown_key(c, key, path, spec, where);
             if (count(c, b, key, key->len + 1) < 0)
                 return -1;
-            out->keys[k] = key->str;
+            out->keys[out->n] = key->str;
             if (convert(c, f, n->items[2 * k + 1], sub_path(sub, sizeof sub, path, key->str),
-                        depth + 1, b, where, &out->items[k]) < 0)
+                        depth + 1, b, where, &out->items[out->n++]) < 0)
                 return -1;
         }
         return 0;
@@ -537,7 +539,7 @@ void rm_config_override_free(struct rm_config_override *ov)
     memset(ov, 0, sizeof *ov);
 }
 
-int rm_config_effective(const struct rm_app *app, const struct rm_config_override *ov,
+int rm_config_effective(const struct rm_app *app, const struct rm_config_override *ov, int flags,
                         struct rm_cfg **out, struct rm_error *err)
 {
     static const struct rm_config_spec no_spec = {.type = RM_CONFIG_MAP};
@@ -563,7 +565,9 @@ int rm_config_effective(const struct rm_app *app, const struct rm_config_overrid
     char where[200], who[120];
     snprintf(where, sizeof where, "application '%s' version '%s'", app->name, app->version);
     snprintf(who, sizeof who, "application '%s': ", app->name);
-    struct budget b = {.app = app->name, .who = who};
+    struct budget b = {.app = app->name,
+                       .who = who,
+                       .skip_unknown = (flags & RM_CONFIG_SKIP_UNKNOWN) != 0};
     struct rm_cfg over = {0}, merged;
     int rc = convert(&c, spec, set, "", 0, &b, where, &over);
     if (rc == 0)

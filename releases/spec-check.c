@@ -175,7 +175,7 @@ int rm__release_config_check(const char *dir, const struct rm_release *rel, cons
         if (rc == 0)
             rc = rm__app_read(dir, rpath, &app, err);
         if (rc == 0)
-            rc = rm_config_effective(&app, &ov, &cfg, err);
+            rc = rm_config_effective(&app, &ov, 0, &cfg, err);
         free(cfg);
         rm_app_free(&app);
     }

@@ -284,9 +284,16 @@ void rm_config_override_free(struct rm_config_override *ov);
  * integer, not the string \"80\"", "config.yaml:4:5: unknown key 'prot' in
  * the configuration of application 'counter' version '2'". Returns 0, or
  * -1 with `err` set (RM_EPARSE, RM_ELIMIT, RM_ENOMEM) and *out untouched.
+ * `flags`: 0 or RM_CONFIG_SKIP_UNKNOWN.
  */
-int rm_config_effective(const struct rm_app *app, const struct rm_config_override *ov,
+int rm_config_effective(const struct rm_app *app, const struct rm_config_override *ov, int flags,
                         struct rm_cfg **out, struct rm_error *err);
+
+/* A flag of rm_config_effective(): keys the application does not declare
+   are left out rather than refused (a node booting its permanent release
+   while the override file already serves a newer one). Types are checked
+   all the same. */
+#define RM_CONFIG_SKIP_UNKNOWN 1
 
 /* ---- boot file -------------------------------------------------------- */
 
