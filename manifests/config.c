@@ -140,9 +140,16 @@ static int check_key(struct rm__yctx *c, const struct rm__ynode *k, const char *
     return 0;
 }
 
-/* Checks the keys of mapping `n` (valid, each once). */
+/* Checks the keys of mapping `n` (valid, each once). The map is bounded
+   first: finding a key twice costs the square of their number. */
 static int check_keys(struct rm__yctx *c, const struct rm__ynode *n, const char *path)
 {
+    if (n->n / 2 > RM_CONFIG_MAX_VALUES) {
+        rm__yerr(c->doc, n, c->err, "'%s' has more than %d keys (RM_CONFIG_MAX_VALUES)",
+                 *path ? path : "config", RM_CONFIG_MAX_VALUES);
+        c->err->code = RM_ELIMIT;
+        return -1;
+    }
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         if (check_key(c, n->items[i], path) < 0)
             return -1;
@@ -482,6 +489,13 @@ static int convert_override(struct rm__yctx *c, const struct rm__ynode *root, vo
                         "the override file must be a mapping from application names to their "
                         "configuration");
     size_t n = root->n / 2;
+    if (n > RM_CONFIG_MAX_VALUES) {
+        rm__yerr(c->doc, root, c->err,
+                 "the override file names more than %d applications (RM_CONFIG_MAX_VALUES)",
+                 RM_CONFIG_MAX_VALUES);
+        c->err->code = RM_ELIMIT;
+        return -1;
+    }
     ov->apps = rm__arena_array(c->arena, n ? n : 1, sizeof *ov->apps);
     ov->values = rm__arena_array(c->arena, n ? n : 1, sizeof *ov->values);
     if (!ov->apps || !ov->values)
