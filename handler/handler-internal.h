@@ -1,10 +1,12 @@
 /*
  * Private to the release handler: what its files share. Each name says its
  * file: rm__plan_source_* in plan-source.c, rm__exec_* in exec.c, rm__rel_*
- * in rel.c, rm__describe_* in describe.c. Files call downwards only:
- * requests.c (the requests) over handler.c (the handler and its
- * operations) over plan-source.c (where a plan comes from) and exec.c (the
- * executor), over rel.c (a release and its applications) and describe.c.
+ * in rel.c, rm__describe_* in describe.c, rm__app_config_* in
+ * app-config.c. Files call downwards only: requests.c (the requests) over
+ * handler.c (the handler and its operations) over plan-source.c (where a
+ * plan comes from), exec.c (the executor) and app-config.c (the
+ * applications' configuration), over rel.c (a release and its
+ * applications) and describe.c.
  */
 #ifndef RELMAN_HANDLER_INTERNAL_H
 #define RELMAN_HANDLER_INTERNAL_H
@@ -12,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relman/fsutil.h"
 #include "relman/handler.h"
 
 /* Finds the application manifest of `name` in `r`; NULL when not there. */
@@ -40,6 +43,36 @@ int rm__rel_app_start(struct rm_node *node, const char *root, const struct rm_ha
    runs: registered names from the manifest. *count receives the number. */
 int rm__rel_app_stop(struct rm_node *node, const struct rm_app *app, size_t *count,
                      struct rm_error *err);
+
+/*
+ * The effective configuration of each application of `r` (its manifest's
+ * defaults with ROOT/config.yaml over them, checked against the declared
+ * types), into a new array *out of r->rel.n_apps trees, in release order.
+ * `flags` as rm_config_effective's (boot skips keys the release does not
+ * declare). Returns 0, or -1 with `err` naming the file, line and column
+ * at fault. Free with rm__app_config_free(*out, r->rel.n_apps).
+ */
+int rm__app_config_load(const char *root, const struct rm_handler_rel *r, int flags,
+                        struct rm_cfg ***out, struct rm_error *err);
+void rm__app_config_free(struct rm_cfg **v, size_t n);
+
+/* Gives the node the configuration `cfg` of application `app`, for the
+   processes of its modules. 0 or -1. */
+int rm__app_config_set(struct rm_node *node, const struct rm_app *app, const struct rm_cfg *cfg,
+                       struct rm_error *err);
+
+/*
+ * After an install from `from` to `to` committed: forgets the
+ * configuration of the applications `to` no longer holds, sets each of
+ * `to`'s to cfg[i], and for each application the node already had whose
+ * configuration differs, sends a config_change with the keys changed, new
+ * and removed to its processes and appends a step to `rep` ("config_change
+ * counter [changed: port; new: ; removed: ]", with the processes told).
+ * 0 or -1.
+ */
+int rm__app_config_commit(struct rm_node *node, const struct rm_handler_rel *from,
+                          const struct rm_handler_rel *to, struct rm_cfg *const *cfg,
+                          struct rm_report *rep, struct rm_error *err);
 
 /* A plan to run: the target release, the plan, and the relup whose entry
    it is (plan.v then points into relup; zeroed when it comes from the

@@ -131,16 +131,23 @@ int rm_handler_boot(struct rm_handler *rh, struct rm_error *err)
     }
     struct rm_handler_rel r = {0};
     size_t *order = NULL;
+    struct rm_cfg **cfg = NULL;
     int rc = rm_handler_rel_load(rh->root, perm->version, &r, err);
     if (rc == 0 && !(order = calloc(r.rel.n_apps + 1, sizeof *order)))
         rc = rm_error_nomem(err);
     if (rc == 0)
         rc = rm_release_start_order(&r.rel, r.apps, order, err);
+    if (rc == 0)
+        rc = rm__app_config_load(rh->root, &r, RM_CONFIG_SKIP_UNKNOWN, &cfg, err);
+    /* Every application's configuration is in place before any starts. */
+    for (size_t i = 0; rc == 0 && i < r.rel.n_apps; i++)
+        rc = rm__app_config_set(rh->node, &r.apps[i], cfg[i], err);
     if (rc < 0)
         rm_error_prefix(err, "boot release '%s'", perm->version);
     for (size_t i = 0; rc == 0 && i < r.rel.n_apps; i++) /* dependencies first */
         if (rm__rel_app_start(rh->node, rh->root, &r, &r.rel.apps[order[i]], err) < 0)
             rc = rm_error_prefix(err, "boot release '%s'", perm->version);
+    rm__app_config_free(cfg, r.rel.n_apps);
     free(order);
     rm_store_close(st);
     if (rc < 0) {
@@ -190,9 +197,11 @@ static void record_installed(struct rm_handler *rh, const char *vsn, struct rm_r
     rm_store_close(st);
 }
 
-/* Runs (or checks) the plan to `vsn` (lock held). */
+/* Runs (or checks) the plan to `vsn` (lock held); `cfg_flags` says how the
+   override file is read (rm_config_effective). */
 static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_relup *given,
-               int check, int timeout_ms, struct rm_report *rep, struct rm_error *err)
+               int check, int timeout_ms, int cfg_flags, struct rm_report *rep,
+               struct rm_error *err)
 {
     struct rm__plan_source p;
     memset(rep, 0, sizeof *rep);
@@ -201,7 +210,9 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
     size_t nsums;
     if (rm__plan_source_choose(rh->root, &rh->running, vsn, given, &p, err) < 0)
         return rm_error_prefix(err, "%s '%s'", op, vsn);
-    if (rm_release_verify(rh->root, vsn, &nsums, err) < 0) {
+    struct rm_cfg **cfg = NULL;
+    if (rm_release_verify(rh->root, vsn, &nsums, err) < 0 ||
+        rm__app_config_load(rh->root, &p.to, cfg_flags, &cfg, err) < 0) {
         rm__plan_source_free(&p);
         if (check)
             return rm_error_prefix(err, "check '%s'", vsn);
@@ -215,7 +226,12 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
             snprintf(what, sizeof what, "verify SHA256SUMS [%zu files]", nsums);
         else
             snprintf(what, sizeof what, "verify SHA256SUMS [no list: recorded by hand]");
-        if (rm_report_add(rep, what, 0, rm__exec_now_ns() - t0, err) < 0) {
+        int rc = rm_report_add(rep, what, 0, rm__exec_now_ns() - t0, err);
+        snprintf(what, sizeof what, "check configuration [%zu applications]", p.to.rel.n_apps);
+        if (rc == 0)
+            rc = rm_report_add(rep, what, 0, 0, err);
+        if (rc < 0) {
+            rm__app_config_free(cfg, p.to.rel.n_apps);
             rm__plan_source_free(&p);
             return -1;
         }
@@ -230,11 +246,34 @@ static int run(struct rm_handler *rh, const char *vsn, const struct rm_handler_r
                                       .timeout_ms = timeout_ms,
                                       .check_only = check};
     enum rm_handler_fail fail;
-    int rc = rm_handler_exec_plan(&env, &p.plan, rep, &fail, err);
+    size_t ncfg = p.to.rel.n_apps; /* p.to is taken over when the install commits */
+    /* An application the node does not run yet may be started by the plan
+       (add_application): its configuration must be there first. */
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && !check && i < p.to.rel.n_apps; i++)
+        if (!rm__rel_app(&rh->running, p.to.rel.apps[i].name))
+            rc = rm__app_config_set(rh->node, &p.to.apps[i], cfg[i], err);
+    if (rc == 0)
+        rc = rm_handler_exec_plan(&env, &p.plan, rep, &fail, err);
+    else
+        fail = RM_HANDLER_FAIL_UNDONE;
+    if (rc < 0 && !check && fail == RM_HANDLER_FAIL_UNDONE)
+        for (size_t i = 0; i < p.to.rel.n_apps; i++)
+            if (!rm__rel_app(&rh->running, p.to.rel.apps[i].name))
+                rm_config_unset(rh->node, p.to.rel.apps[i].name);
     if (rc == 0 && !check) {
+        /* The install stands: a failure to tell of the new configuration
+           shows as the report's last step. */
+        struct rm_error e;
+        if (rm__app_config_commit(rh->node, &rh->running, &p.to, cfg, rep, &e) < 0) {
+            char what[sizeof rep->steps[0].what];
+            snprintf(what, sizeof what, "configuration not delivered: %.160s", e.msg);
+            rm_report_add(rep, what, 0, 0, NULL);
+        }
         set_running(rh, &p.to);
         record_installed(rh, vsn, rep);
     }
+    rm__app_config_free(cfg, ncfg);
     rm__plan_source_free(&p);
     if (rc < 0 && check)
         rm_error_prefix(err, "check '%s'", vsn);
@@ -265,7 +304,7 @@ int rm_handler_check(struct rm_handler *rh, const char *vsn, const struct rm_han
                      struct rm_report *rep, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
-    int rc = run(rh, vsn, relup, 1, -1, rep, err);
+    int rc = run(rh, vsn, relup, 1, -1, 0, rep, err);
     pthread_mutex_unlock(&rh->lock);
     return rc;
 }
@@ -274,7 +313,7 @@ int rm_handler_install(struct rm_handler *rh, const char *vsn, const struct rm_h
                        int timeout_ms, struct rm_report *rep, struct rm_error *err)
 {
     pthread_mutex_lock(&rh->lock);
-    int rc = run(rh, vsn, relup, 0, timeout_ms, rep, err);
+    int rc = run(rh, vsn, relup, 0, timeout_ms, 0, rep, err);
     pthread_mutex_unlock(&rh->lock);
     return rc;
 }
@@ -297,7 +336,9 @@ int rm_handler_rollback(struct rm_handler *rh, int timeout_ms, struct rm_report 
         rc = rm_error_set(err, RM_ESTATE,
                           "rollback: nothing to roll back, release '%s' is current and permanent",
                           perm);
-    else if ((rc = run(rh, perm, NULL, 0, timeout_ms, rep, err)) < 0)
+    /* Back to the permanent release: the override file may already set
+       keys only the newer release declares (as at boot, they are left out). */
+    else if ((rc = run(rh, perm, NULL, 0, timeout_ms, RM_CONFIG_SKIP_UNKNOWN, rep, err)) < 0)
         rm_error_prefix(err, "rollback to permanent release '%s'", perm);
     pthread_mutex_unlock(&rh->lock);
     return rc;

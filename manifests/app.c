@@ -11,7 +11,8 @@ static const struct rm__field app_fields[] = {
     {"modules", RM__F_SEQ, RM__REQUIRED, 0, NULL},
     {"processes", RM__F_SEQ, 0, 0, NULL},
     {"applications", RM__F_NAMES, 0, offsetof(struct rm_app, applications), NULL},
-    {"config", RM__F_CONFIG, 0, offsetof(struct rm_app, config), NULL},
+    {"config", RM__F_MAP, 0, 0, NULL},
+    {"config_schema", RM__F_MAP, 0, 0, NULL},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -44,7 +45,7 @@ static int has_module(const void *owner, const char *name)
 static int convert_app(struct rm__yctx *c, const struct rm__ynode *root, void *out)
 {
     struct rm_app *app = out;
-    const struct rm__ynode *found[8];
+    const struct rm__ynode *found[9];
     app->description = "";
     if (rm__yfill(c, root, "application", app_fields, app, found) < 0)
         return -1;
@@ -67,7 +68,7 @@ static int convert_app(struct rm__yctx *c, const struct rm__ynode *root, void *o
     if (found[4] &&
         rm__yprocs(c, found[4], has_module, app, &app->processes, &app->n_processes) < 0)
         return -1;
-    return 0;
+    return rm__yconfig(c, app, found[6], found[7]);
 }
 
 int rm_app_parse(const char *file, const char *data, size_t len, struct rm_app *out,

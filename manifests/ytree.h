@@ -158,6 +158,15 @@ extern const char *const rm__policy_names[];
 typedef int (*rm__has_module_fn)(const void *owner, const char *name);
 
 /*
+ * Converts an application's `config:` (`config`, a mapping or NULL) and
+ * `config_schema:` (`schema`, a mapping or NULL) into app->config,
+ * app->config_spec and app->config_defaults (config.c), checking each
+ * default against its declared type and the limits (RM_CONFIG_MAX_*).
+ */
+int rm__yconfig(struct rm__yctx *c, struct rm_app *app, const struct rm__ynode *config,
+                const struct rm__ynode *schema);
+
+/*
  * Converts the list of processes `seq` (the value of key "processes") into
  * a new array *out of *n entries, checking each against the process schema,
  * refusing a name used twice and a module `has_module` does not know.

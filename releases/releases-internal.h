@@ -161,6 +161,15 @@ int rm__release_check(const char *dir, const char *vsn, struct rm_release *rel,
                       struct rm_error *err);
 
 /*
+ * Checks the node's override file, `root`/config.yaml (when there is one),
+ * against the declared configuration of each application of `rel` laid
+ * out under `dir` (rm_config_effective). Messages name the override file
+ * by its path. 0, or -1 with `err` set.
+ */
+int rm__release_config_check(const char *dir, const struct rm_release *rel, const char *root,
+                             struct rm_error *err);
+
+/*
  * When `dir`/`rel` exists (*found set to 1, else 0 and nothing checked),
  * loads it as the appup of application `app` version `vsn` (when `app` is
  * not NULL) or as the relup of release `vsn`, naming it `rel` in messages,

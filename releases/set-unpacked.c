@@ -19,7 +19,8 @@ int rm_release_set_unpacked(const char *root, const char *vsn, struct rm_error *
     if (rm_store_find(store, vsn))
         rc = rm_error_set(err, RM_EEXIST, "release '%s' is already known", vsn);
     struct rm_release rel = {0};
-    if (rc == 0 && rm__release_check(root, vsn, &rel, err) < 0)
+    if (rc == 0 && (rm__release_check(root, vsn, &rel, err) < 0 ||
+                    rm__release_config_check(root, &rel, root, err) < 0))
         rc = rm_error_prefix(err, "set-unpacked '%s' in '%s'", vsn, root);
     struct rm_store_app *apps = NULL;
     if (rc == 0 && !(apps = calloc(rel.n_apps + 1, sizeof *apps)))

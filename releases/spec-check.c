@@ -155,3 +155,30 @@ int rm__release_check(const char *dir, const char *vsn, struct rm_release *rel,
     *rel = tmp;
     return 0;
 }
+
+int rm__release_config_check(const char *dir, const struct rm_release *rel, const char *root,
+                             struct rm_error *err)
+{
+    char path[PATH_MAX], rpath[PATH_MAX];
+    if (rm_fs_path(path, sizeof path, err, "%s/%s", root, RM_CONFIG_FILE) < 0)
+        return -1;
+    struct rm_config_override ov;
+    if (rm_config_override_load(path, &ov, err) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < rel->n_apps; i++) {
+        const struct rm_release_app *ra = &rel->apps[i];
+        struct rm_app app = {0};
+        struct rm_cfg *cfg = NULL;
+        rc = rm_fs_path(rpath, sizeof rpath, err, "lib/%s-%s/%s%s", ra->name, ra->version,
+                        ra->name, RM_APP_FILE_SUFFIX);
+        if (rc == 0)
+            rc = rm__app_read(dir, rpath, &app, err);
+        if (rc == 0)
+            rc = rm_config_effective(&app, &ov, 0, &cfg, err);
+        free(cfg);
+        rm_app_free(&app);
+    }
+    rm_config_override_free(&ov);
+    return rc;
+}

@@ -263,6 +263,9 @@ static int run(struct rm__unpack *u, struct rm_store *store, struct rm_unpack_re
     if (rm__release_check(u->staging, u->vsn, &rel, err) < 0)
         return rm_error_prefix(err, "archive '%s'", u->file);
     int rc = check_lib_dirs(u, &rel, err);
+    /* The node's own configuration must suit the release (its types). */
+    if (rc == 0)
+        rc = rm__release_config_check(u->staging, &rel, u->root, err);
     if (rc == 0 && !u->opts->no_sync)
         rc = sync_staging(u, err);
     if (rc == 0)

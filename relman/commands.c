@@ -26,6 +26,7 @@ extern const struct cmd_entry cmd_permanent_entry;
 extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_reboot_old_entry;
 extern const struct cmd_entry cmd_history_entry;
+extern const struct cmd_entry cmd_config_entry;
 
 /* One line per command, in the order `relman help` lists them: the node,
    its processes, then releases. */
@@ -46,6 +47,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_pack_entry,
     &cmd_unpack_entry,
     &cmd_releases_entry,
+    &cmd_config_entry,
     &cmd_plan_entry,
     &cmd_check_entry,
     &cmd_install_entry,

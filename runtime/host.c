@@ -287,6 +287,58 @@ static int h_accept(struct rm_ctx *ctx, int fd)
     return adopt(c, rm__rel_accept(fd));
 }
 
+/* ---- configuration (ABI 2) -------------------------------------------- */
+
+/* The configuration of the process's application, taken once per callback
+   and kept until it returns, so the strings handed out stay valid. */
+static const struct rm_cfg *config_of(struct rm__host_ctx *c)
+{
+    if (!c->cfg)
+        c->cfg = rm__config_take(c->node, c->proc->module->name);
+    return c->cfg ? c->cfg->value : NULL;
+}
+
+static int h_config_get(struct rm_ctx *ctx, const char *path, struct rm_config_item *out)
+{
+    const struct rm_cfg *v = path ? rm_cfg_lookup(config_of(host(ctx)), path) : NULL;
+    memset(out, 0, sizeof *out);
+    if (!v)
+        return -1;
+    out->type = v->type;
+    out->str = v->type == RM_CONFIG_STRING ? v->s : NULL;
+    out->integer = v->type == RM_CONFIG_INTEGER ? v->i : 0;
+    out->boolean = v->type == RM_CONFIG_BOOLEAN ? (int)v->i : 0;
+    out->count = v->type == RM_CONFIG_LIST || v->type == RM_CONFIG_MAP ? v->n : 0;
+    return 0;
+}
+
+static const char *h_config_key(struct rm_ctx *ctx, const char *path, size_t index)
+{
+    const struct rm_cfg *v = path ? rm_cfg_lookup(config_of(host(ctx)), path) : NULL;
+    return v && v->type == RM_CONFIG_MAP && index < v->n ? v->keys[index] : NULL;
+}
+
+/* Hands a config_change message to the module; RM_CONTINUE when it has no
+   such callback or the message cannot be read. */
+static int config_change(struct rm__host_ctx *c, const struct rm_module_desc *d,
+                         const struct rm_msg *m, void **state)
+{
+    int (*fn)(struct rm_ctx *, const struct rm_config_change *, void **) =
+        RM__CODE_CALLBACK(d, config_change);
+    struct rm_config_change ch;
+    const char **keys;
+    if (!fn)
+        return RM_CONTINUE;
+    if (rm__config_change_decode(m->data, m->len, &ch, &keys) < 0) {
+        rm__rt_log(c->node, RM_LOG_ERROR, "%s: config_change dropped (out of memory)",
+                   self_label(c));
+        return RM_CONTINUE;
+    }
+    int rc = fn(&c->pub, &ch, state);
+    free(keys);
+    return rc;
+}
+
 static const struct rm_host_api host_api = {
     .abi_version = RM_MODULE_ABI_VERSION,
     .size = sizeof(struct rm_host_api),
@@ -315,6 +367,8 @@ static const struct rm_host_api host_api = {
     .listen = h_listen,
     .connect = h_connect,
     .accept = h_accept,
+    .config_get = h_config_get,
+    .config_key = h_config_key,
 };
 
 void rm__host_ctx_init(struct rm__host_ctx *c, struct rm_node *node, struct rm_proc *p)
@@ -329,6 +383,7 @@ void rm__host_ctx_init(struct rm__host_ctx *c, struct rm_node *node, struct rm_p
     c->tracing = false;
     c->trace_reply = NULL;
     c->trace_reply_len = 0;
+    c->cfg = NULL;
     c->reason[0] = '\0';
     c->self[0] = '\0';
 }
@@ -337,6 +392,8 @@ void rm__host_ctx_done(struct rm__host_ctx *c)
 {
     free(c->trace_reply);
     c->trace_reply = NULL;
+    rm__config_put(c->cfg);
+    c->cfg = NULL;
 }
 
 const char *rm__host_ctx_reason(const struct rm__host_ctx *c)
@@ -362,6 +419,8 @@ static void trace_in(struct rm__host_ctx *c, const struct rm_msg *m)
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got %s fd %d events %u from %s %s", self,
                    names[e->kind >= 1 && e->kind <= 4 ? e->kind : 0], e->fd, e->events,
                    e->who[0] ? e->who : "-", e->reason);
+    } else if (m->kind == RM__MBOX_CONFIG) {
+        rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got config_change", self);
     } else {
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got %s", self, text);
     }
@@ -430,6 +489,8 @@ int rm__host_dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m,
         rc = d->handle_call(&c->pub, m->data, m->len, &p->state);
     else if (m->kind == RM__MBOX_CAST)
         rc = d->handle_cast ? d->handle_cast(&c->pub, m->data, m->len, &p->state) : RM_CONTINUE;
+    else if (m->kind == RM__MBOX_CONFIG)
+        rc = config_change(c, d, m, &p->state);
     else
         rc = d->handle_info ? d->handle_info(&c->pub, m->data, m->len, &p->state) : RM_CONTINUE;
     if (c->tracing && rc == RM_CONTINUE)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "relman/module.h"
-#include "rel.h"
+#include "config.h"
 
 /* The host side of a callback's context. */
 struct rm__host_ctx {
@@ -23,6 +23,7 @@ struct rm__host_ctx {
     bool failed;
     bool tracing;
     char *trace_reply; /* the answer to `caller`, kept for the trace line */
+    struct rm__config_snap *cfg; /* the configuration read, until the callback returns */
     size_t trace_reply_len;
     char reason[256];
     char self[RM_NAME_MAX + 24];

@@ -14,10 +14,16 @@
 
 #include "rt.h"
 
-/* What a message is; EVENT carries what the relations layer (rel.h)
-   tells a process: readiness, a descriptor handed over, DOWN or an exit
-   signal. */
-enum rm__mbox_kind { RM__MBOX_CALL = 0, RM__MBOX_CAST = 1, RM__MBOX_INFO = 2, RM__MBOX_EVENT = 3 };
+/* What a message is. EVENT carries what the relations layer (rel.h) tells
+   a process: readiness, a descriptor handed over, DOWN or an exit signal;
+   CONFIG a config_change (config.c encodes it, host.c hands it over). */
+enum rm__mbox_kind {
+    RM__MBOX_CALL = 0,
+    RM__MBOX_CAST = 1,
+    RM__MBOX_INFO = 2,
+    RM__MBOX_EVENT = 3,
+    RM__MBOX_CONFIG = 4
+};
 
 /* One message in a mailbox: payload inline, NUL-terminated. */
 struct rm_msg {

@@ -31,6 +31,7 @@ struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *er
     atomic_store(&rm__call_of(node)->next_from, 1);
     rm__sched_init(node);
     rm__code_init(node);
+    rm__config_init(node);
     pthread_mutex_init(&rm__sys_of(node)->sys_lock, NULL);
     /* the hooks: lower layers reach these upper ones only through them */
     rm__load_of(node)->in_upgrade = rm__txn_in_upgrade;
@@ -50,6 +51,7 @@ fail:
     rm__proc_free(node);
     rm__code_free(node);
     rm__sched_free(node);
+    rm__config_free(node);
     pthread_mutex_destroy(&rm__sys_of(node)->sys_lock);
     free(node);
     return NULL;
@@ -95,6 +97,7 @@ void rm_node_free(struct rm_node *node)
     rm__code_free(node);
     rm__proc_free(node);
     rm__sched_free(node);
+    rm__config_free(node);
     pthread_mutex_destroy(&Y->sys_lock);
     free(node);
 }

@@ -21,7 +21,8 @@
  *   proc   p->mbox.lock     one process's mailbox, and whether it is queued (spinlock)
  *   sched  node->rq_lock    the run queue and the job queue
  * Leaves: proc's susp_lock (waits for processes to leave their callbacks),
- * call's shard locks, the timer lock, sched's pool_lock.
+ * call's shard locks, the timer lock, sched's pool_lock, config's
+ * config_lock.
  */
 #ifndef RELMAN_RT_H
 #define RELMAN_RT_H

@@ -13,7 +13,7 @@
 #include "life.h"
 
 struct rm__sys_node {
-    struct rm__rel_node rel;
+    struct rm__config_node config;
     pthread_mutex_t sys_lock;
     /* The transaction layer's hook (node.c): when the open transaction has
        changed p's state, sets *state and *code to the state p had before

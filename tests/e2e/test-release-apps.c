@@ -16,36 +16,6 @@
 
 TestSuite(release_apps, .fini = e2e_cleanup, .timeout = 120);
 
-/* Application `name` `vsn` whose modules (and one process each, named
-   p<module>) are `mods` ("a b c") at version `modvsn`. */
-static void app(struct e2e_node *n, const char *name, const char *vsn, const char *mods,
-                const char *modvsn)
-{
-    char text[2048], rel[256], list[64];
-    size_t len = (size_t)snprintf(text, sizeof text, "application: %s\nversion: \"%s\"\nmodules:\n",
-                                  name, vsn);
-    snprintf(list, sizeof list, "%s", mods);
-    for (char *m = strtok(list, " "); m; m = strtok(NULL, " ")) {
-        len += (size_t)snprintf(text + len, sizeof text - len,
-                                "  - name: %s\n    version: \"%s\"\n", m, modvsn);
-        rh_module(n, name, vsn, m, modvsn);
-    }
-    len += (size_t)snprintf(text + len, sizeof text - len, "processes:\n");
-    snprintf(list, sizeof list, "%s", mods);
-    for (char *m = strtok(list, " "); m; m = strtok(NULL, " "))
-        len +=
-            (size_t)snprintf(text + len, sizeof text - len, "  - {name: p%s, module: %s}\n", m, m);
-    snprintf(rel, sizeof rel, "lib/%s-%s/%s.app.yaml", name, vsn, name);
-    e2e_write(n, rel, text);
-}
-
-static void appup(struct e2e_node *n, const char *name, const char *vsn, const char *entries)
-{
-    char rel[256];
-    snprintf(rel, sizeof rel, "lib/%s-%s/%s.appup.yaml", name, vsn, name);
-    rh_file(n, rel, "application: %s\nversion: \"%s\"\n%s", name, vsn, entries);
-}
-
 /* The instruction names of a plan printed as YAML, one per line, space
    separated, into buf. */
 static void plan_names(const char *yaml, char *buf, size_t size)
@@ -83,10 +53,10 @@ Test(release_apps, three_modules_with_dependencies_run_as_planned)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "trio", "1", "a b c", "1");
+    rh_app(&n, "trio", "1", "a b c", "1", NULL);
     rh_release(&n, "trio", "1", "trio 1", NULL);
-    app(&n, "trio", "2", "a b c", "2");
-    appup(&n, "trio", "2",
+    rh_app(&n, "trio", "2", "a b c", "2", NULL);
+    rh_appup(&n, "trio", "2",
           "up:\n  - from: \"1\"\n    instructions:\n"
           "      - update: {module: a, change: advanced, deps: [b]}\n"
           "      - update: {module: b, change: advanced, deps: [c]}\n"
@@ -118,12 +88,12 @@ Test(release_apps, add_remove_and_restart_application)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "base", "1", "a", "1");
-    app(&n, "old", "1", "b", "1");
+    rh_app(&n, "base", "1", "a", "1", NULL);
+    rh_app(&n, "old", "1", "b", "1", NULL);
     rh_release(&n, "apps", "1", "base 1", "old 1", NULL);
-    app(&n, "base", "2", "a", "2");
-    appup(&n, "base", "2", "up:\n  - from: \"1\"\n    instructions: [restart_application: base]\n");
-    app(&n, "new", "1", "c", "1");
+    rh_app(&n, "base", "2", "a", "2", NULL);
+    rh_appup(&n, "base", "2", "up:\n  - from: \"1\"\n    instructions: [restart_application: base]\n");
+    rh_app(&n, "new", "1", "c", "1", NULL);
     rh_release(&n, "apps", "2", "base 2", "new 1", NULL);
     e2e_start(&n);
     rh_call_is(&n, "pa", "get", "0");
@@ -147,9 +117,9 @@ Test(release_apps, failure_after_irreversible_step_restarts_into_permanent)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "base", "1", "a", "1");
+    rh_app(&n, "base", "1", "a", "1", NULL);
     rh_release(&n, "apps", "1", "base 1", NULL);
-    app(&n, "base", "2", "a", "2");
+    rh_app(&n, "base", "2", "a", "2", NULL);
     char mark[4200], entries[8400];
     snprintf(mark, sizeof mark, "%s/applied", n.root);
     snprintf(entries, sizeof entries,
@@ -157,7 +127,7 @@ Test(release_apps, failure_after_irreversible_step_restarts_into_permanent)
              "      - apply: {module: a, function: mark, args: [\"%s\", \"done\"]}\n"
              "      - update: {module: a, change: advanced, extra: fail}\n",
              mark);
-    appup(&n, "base", "2", entries);
+    rh_appup(&n, "base", "2", entries);
     rh_release(&n, "apps", "2", "base 2", NULL);
     e2e_start(&n);
     rh_call_is(&n, "pa", "get", "0");
@@ -186,10 +156,10 @@ Test(release_apps, remove_keeps_application_directories_still_used)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "base", "1", "a", "1");
-    app(&n, "old", "1", "b", "1");
+    rh_app(&n, "base", "1", "a", "1", NULL);
+    rh_app(&n, "old", "1", "b", "1", NULL);
     rh_release(&n, "apps", "1", "base 1", "old 1", NULL);
-    app(&n, "new", "1", "c", "1");
+    rh_app(&n, "new", "1", "c", "1", NULL);
     rh_release(&n, "apps", "2", "base 1", "new 1", NULL);
     e2e_start(&n);
     free(rh_ok(&n, "install", "2", NULL));
@@ -211,10 +181,10 @@ Test(release_apps, load_module_upgrade_and_downgrade_keep_the_state)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "lm", "1", "a", "1");
+    rh_app(&n, "lm", "1", "a", "1", NULL);
     rh_release(&n, "lm", "1", "lm 1", NULL);
-    app(&n, "lm", "2", "a", "2");
-    appup(&n, "lm", "2",
+    rh_app(&n, "lm", "2", "a", "2", NULL);
+    rh_appup(&n, "lm", "2",
           "up:\n  - from: \"1\"\n    instructions: [load_module: a]\n"
           "down:\n  - to: \"1\"\n    instructions: [load_module: a]\n");
     rh_release(&n, "lm", "2", "lm 2", NULL);
@@ -252,10 +222,10 @@ Test(release_apps, low_level_stop_and_start)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "ss", "1", "a", "1");
+    rh_app(&n, "ss", "1", "a", "1", NULL);
     rh_release(&n, "ss", "1", "ss 1", NULL);
-    app(&n, "ss", "2", "a", "2");
-    appup(&n, "ss", "2",
+    rh_app(&n, "ss", "2", "a", "2", NULL);
+    rh_appup(&n, "ss", "2",
           "up:\n  - from: \"1\"\n    instructions:\n"
           "      - load_object_code: {application: ss, version: \"2\", modules: [a]}\n"
           "      - point_of_no_return\n      - stop: [a]\n      - load: a\n"
@@ -280,7 +250,7 @@ Test(release_apps, boot_starts_dependencies_first)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "y", "1", "b", "1");
+    rh_app(&n, "y", "1", "b", "1", NULL);
     rh_module(&n, "x", "1", "a", "1");
     e2e_write(&n, "lib/x-1/x.app.yaml",
               "application: x\nversion: \"1\"\napplications: [y]\nmodules:\n"
@@ -319,10 +289,10 @@ Test(release_apps, apply_before_point_of_no_return_runs_in_check_and_never_resta
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "base", "1", "a", "1");
+    rh_app(&n, "base", "1", "a", "1", NULL);
     rh_release(&n, "apps", "1", "base 1", NULL);
-    app(&n, "base", "2", "a", "2");
-    appup(&n, "base", "2",
+    rh_app(&n, "base", "2", "a", "2", NULL);
+    rh_appup(&n, "base", "2",
           "up:\n  - from: \"1\"\n    instructions:\n"
           "      - update: {module: a, change: advanced}\n");
     rh_release(&n, "apps", "2", "base 2", NULL);
@@ -374,7 +344,7 @@ Test(release_apps, node_stop_stops_a_node_that_crashes_while_stopping)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "base", "1", "a", "1");
+    rh_app(&n, "base", "1", "a", "1", NULL);
     rh_release(&n, "apps", "1", "base 1", NULL);
     e2e_start(&n);
     rh_call_is(&n, "pa", "thread", "1");
@@ -400,7 +370,7 @@ Test(release_apps, node_stop_timeout_kills_a_node_stuck_in_a_callback)
 {
     static struct e2e_node n;
     e2e_root_new(&n, 0);
-    app(&n, "base", "1", "a", "1");
+    rh_app(&n, "base", "1", "a", "1", NULL);
     rh_release(&n, "apps", "1", "base 1", NULL);
     e2e_start(&n);
     pid_t node = e2e_node_pid(&n), watchdog = e2e_parent_of(node);

@@ -25,6 +25,37 @@ void rh_file(struct e2e_node *n, const char *rel, const char *fmt, ...)
     free(text);
 }
 
+void rh_app(struct e2e_node *n, const char *name, const char *vsn, const char *mods,
+            const char *modvsn, const char *more)
+{
+    char text[8192], rel[256], list[64];
+    size_t len = (size_t)snprintf(text, sizeof text, "application: %s\nversion: \"%s\"\nmodules:\n",
+                                  name, vsn);
+    snprintf(list, sizeof list, "%s", mods);
+    for (char *m = strtok(list, " "); m; m = strtok(NULL, " ")) {
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "  - name: %s\n    version: \"%s\"\n", m, modvsn);
+        rh_module(n, name, vsn, m, modvsn);
+    }
+    len += (size_t)snprintf(text + len, sizeof text - len, "processes:\n");
+    snprintf(list, sizeof list, "%s", mods);
+    for (char *m = strtok(list, " "); m; m = strtok(NULL, " "))
+        len +=
+            (size_t)snprintf(text + len, sizeof text - len, "  - {name: p%s, module: %s}\n", m, m);
+    if (more)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s", more);
+    cr_assert_lt(len, sizeof text, "application manifest too long for the test's buffer");
+    snprintf(rel, sizeof rel, "lib/%s-%s/%s.app.yaml", name, vsn, name);
+    e2e_write(n, rel, text);
+}
+
+void rh_appup(struct e2e_node *n, const char *name, const char *vsn, const char *entries)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "lib/%s-%s/%s.appup.yaml", name, vsn, name);
+    rh_file(n, rel, "application: %s\nversion: \"%s\"\n%s", name, vsn, entries);
+}
+
 void rh_module(struct e2e_node *n, const char *app, const char *appvsn, const char *mod,
                const char *modvsn)
 {

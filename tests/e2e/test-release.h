@@ -26,6 +26,17 @@ void rh_file(struct e2e_node *n, const char *rel, const char *fmt, ...)
 void rh_module(struct e2e_node *n, const char *app, const char *appvsn, const char *mod,
                const char *modvsn);
 
+/* Writes ROOT/lib/<name>-<vsn>/<name>.app.yaml for application `name`
+   `vsn` whose modules (and one process each, named p<module>) are `mods`
+   ("a b c") at version `modvsn`, copying the built modules there; `more`
+   (when not NULL) is appended to the manifest (config: ..., say). */
+void rh_app(struct e2e_node *n, const char *name, const char *vsn, const char *mods,
+            const char *modvsn, const char *more);
+
+/* Writes ROOT/lib/<name>-<vsn>/<name>.appup.yaml with the `up:`/`down:`
+   entries `entries`. */
+void rh_appup(struct e2e_node *n, const char *name, const char *vsn, const char *entries);
+
 /* Writes ROOT/releases/<vsn>/release.yaml for release `name` with the
    applications given as "app vsn [start]" strings, NULL-terminated, and
    records it (`relman set-unpacked`: the first one becomes permanent). */

@@ -1,7 +1,9 @@
 /*
  * libFuzzer target for the manifest loaders: every input goes through the
  * release, application, boot, appup and relup loaders; an appup that loads
- * is planned both ways, printed, and the printed plan must load back.
+ * is planned both ways, printed, and the printed plan must load back. An
+ * application's configuration is copied and printed; the input read as a
+ * node's override file is applied to a fixed application.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,8 +42,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rm_release_parse("f", s, size, &rel, &err) == 0)
         rm_release_free(&rel);
     struct rm_app app;
-    if (rm_app_parse("f", s, size, &app, &err) == 0)
+    if (rm_app_parse("f", s, size, &app, &err) == 0) {
+        struct rm_cfg *cfg;
+        if (rm_config_effective(&app, NULL, 0, &cfg, &err) < 0)
+            abort(); /* the defaults alone always make a configuration */
+        for (int json = 0; json < 2; json++)
+            free(rm_cfg_format(cfg, json));
+        if (!rm_cfg_equal(cfg, app.config_defaults))
+            abort(); /* a copy equals its original */
+        free(cfg);
         rm_app_free(&app);
+    }
+    static const char fixed[] = "application: web\nversion: \"1\"\nmodules: [w]\n"
+                                "config: {port: 1, db: {host: h}, peers: [a]}\n"
+                                "config_schema: {labels: {\"*\": [integer]}, on: boolean}\n";
+    struct rm_config_override ov;
+    if (rm_app_parse("web", fixed, strlen(fixed), &app, &err) == 0) {
+        if (rm_config_override_parse("f", s, size, &ov, &err) == 0) {
+            struct rm_cfg *cfg;
+            for (int flags = 0; flags < 2; flags++)
+                if (rm_config_effective(&app, &ov, flags, &cfg, &err) == 0)
+                    free(cfg);
+            rm_config_override_free(&ov);
+        }
+        rm_app_free(&app);
+    }
     struct rm_boot boot;
     if (rm_boot_parse("d/f", s, size, &boot, &err) == 0)
         rm_boot_free(&boot);

@@ -36,8 +36,9 @@ extern "C" {
 
 /*
  * The module ABI version. Version 2 added descriptors as messages,
- * processes that start and watch processes (rm_spawn, rm_monitor, rm_link)
- * and the handle_event callback, all appended to the version-1 layouts: the
+ * processes that start and watch processes (rm_spawn, rm_monitor, rm_link),
+ * configuration (rm_config_*) and the handle_event and config_change
+ * callbacks, all appended to the version-1 layouts: the
  * host loads modules built for version 1 (RM_MODULE_ABI_MIN) unchanged and
  * never reads a field past the descriptor's `size`. The host refuses any
  * other number. Bump this if the layout or meaning of struct rm_module_desc,
@@ -122,6 +123,50 @@ struct rm_spawn_spec {
 struct rm_ctx;
 
 /*
+ * The type of a configuration value. An application declares the type of
+ * each of its configuration keys (docs/manifests.md); a process reads the
+ * configuration of its module's application with rm_config_get() and the
+ * typed accessors below.
+ */
+enum rm_config_type {
+    RM_CONFIG_NONE = 0,    /* no value at that path */
+    RM_CONFIG_STRING = 1,  /* text */
+    RM_CONFIG_INTEGER = 2, /* a signed 64-bit integer */
+    RM_CONFIG_BOOLEAN = 3, /* true or false */
+    RM_CONFIG_LIST = 4,    /* items reached by index: "peers.0" */
+    RM_CONFIG_MAP = 5      /* values reached by key: "db.host" */
+};
+
+/*
+ * One configuration value, as rm_config_get() fills it. A string stays
+ * valid until the callback that read it returns: copy what you keep.
+ */
+struct rm_config_item {
+    int type;        /* enum rm_config_type; RM_CONFIG_NONE when not set */
+    const char *str; /* RM_CONFIG_STRING: the text, NUL-terminated */
+    int64_t integer; /* RM_CONFIG_INTEGER */
+    int boolean;     /* RM_CONFIG_BOOLEAN: 0 or 1 */
+    size_t count;    /* RM_CONFIG_LIST, RM_CONFIG_MAP: items or keys */
+};
+
+/*
+ * What changed in an application's configuration, as the config_change
+ * callback receives it (OTP's config_change/3): the top-level keys whose
+ * value changed, the keys that are new, and the keys that are gone. Each
+ * list is in no particular order and may be empty (n 0, v NULL); at least
+ * one is not. The new values are read with the accessors, in the callback
+ * or later.
+ */
+struct rm_config_change {
+    const char *const *changed;
+    size_t n_changed;
+    const char *const *added;
+    size_t n_added;
+    const char *const *removed;
+    size_t n_removed;
+};
+
+/*
  * The services the host offers, reached through a context. Modules call the
  * inline wrappers below rather than these pointers. Every function that
  * names another process takes its registered name or its pid written as
@@ -157,6 +202,9 @@ struct rm_host_api {
     int (*listen)(struct rm_ctx *ctx, const char *addr, int backlog, int flags);
     int (*connect)(struct rm_ctx *ctx, const char *addr);
     int (*accept)(struct rm_ctx *ctx, int fd);
+    /* ---- configuration (ABI 2) ---- */
+    int (*config_get)(struct rm_ctx *ctx, const char *path, struct rm_config_item *out);
+    const char *(*config_key)(struct rm_ctx *ctx, const char *path, size_t index);
 };
 
 /*
@@ -224,6 +272,19 @@ struct rm_ctx {
  *     traps exits (struct rm_event). Returns as handle_info does. When NULL,
  *     events are dropped (a linked process's abnormal exit still ends this
  *     one unless it traps exits).
+ *
+ * config_change(ctx, change, &state)                               (ABI 2)
+ *     The configuration of the process's application changed: an install
+ *     (or rollback) committed with other configuration values for it, from
+ *     the application's manifest or the node's override file. Called once
+ *     on every process of the application's modules whose code has this
+ *     callback, as a message in its mailbox (after the messages already
+ *     queued, so never while suspended and never during a code_change).
+ *     `change` names the top-level keys changed, added and removed; the
+ *     accessors already give the new values. Returns like handle_info:
+ *     RM_FAIL exits the process (its restart policy then starts it again,
+ *     and its init reads the new configuration). When NULL, nothing is
+ *     called: the process reads the new values when it next asks.
  */
 struct rm_module_desc {
     uint32_t abi_version; /* RM_MODULE_ABI_VERSION the module was built for */
@@ -241,6 +302,7 @@ struct rm_module_desc {
     int (*format_state)(const void *state, char *buf, size_t size);
     /* ---- ABI 2 ---- */
     int (*handle_event)(struct rm_ctx *ctx, const struct rm_event *ev, void **state);
+    int (*config_change)(struct rm_ctx *ctx, const struct rm_config_change *change, void **state);
 };
 
 /*
@@ -480,6 +542,93 @@ static inline int rm_connect(struct rm_ctx *ctx, const char *addr)
 static inline int rm_accept(struct rm_ctx *ctx, int fd)
 {
     return ctx->host->accept(ctx, fd);
+}
+
+/* ---- configuration (ABI 2) -------------------------------------------
+ *
+ * A process reads the configuration of the application its module belongs
+ * to: the application manifest's defaults merged with the node's override
+ * file (ROOT/config.yaml), checked against the types the application
+ * declares (docs/manifests.md). A path names a value: "" is the whole
+ * configuration (a map of the top-level keys), "port" a top-level key,
+ * "db.host" a key of a map, "peers.0" the first item of a list, and
+ * "peers.0.host" goes on from there. Keys are letters, digits, '_' and '-'.
+ * A module of no application (a boot file's, or one started by hand) has an
+ * empty configuration. The accessors work in every callback but
+ * free_state and format_state (which have no context).
+ */
+
+/* 1 when the host offers the configuration functions (an ABI 2 host),
+   0 in an older host, where the accessors below find nothing. */
+static inline int rm_config_available(struct rm_ctx *ctx)
+{
+    return ctx->host->size >= offsetof(struct rm_host_api, config_key) + sizeof(void *);
+}
+
+/*
+ * Reads the configuration value at `path` into *out. Returns 0, or -1 with
+ * out->type RM_CONFIG_NONE when nothing is set there (a key the application
+ * declares without a default and the node does not set, a key it does not
+ * declare, an index past the end of a list, a path through a string).
+ */
+static inline int rm_config_get(struct rm_ctx *ctx, const char *path, struct rm_config_item *out)
+{
+    if (!rm_config_available(ctx)) {
+        out->type = RM_CONFIG_NONE;
+        return -1;
+    }
+    return ctx->host->config_get(ctx, path, out);
+}
+
+/* The string at `path` into *value (valid until the callback returns).
+   0, or -1 when it is not set or not a string (*value untouched). */
+static inline int rm_config_str(struct rm_ctx *ctx, const char *path, const char **value)
+{
+    struct rm_config_item it;
+    if (rm_config_get(ctx, path, &it) < 0 || it.type != RM_CONFIG_STRING)
+        return -1;
+    *value = it.str;
+    return 0;
+}
+
+/* The integer at `path` into *value. 0, or -1 when it is not set or not an
+   integer (*value untouched). */
+static inline int rm_config_int(struct rm_ctx *ctx, const char *path, int64_t *value)
+{
+    struct rm_config_item it;
+    if (rm_config_get(ctx, path, &it) < 0 || it.type != RM_CONFIG_INTEGER)
+        return -1;
+    *value = it.integer;
+    return 0;
+}
+
+/* The boolean at `path` into *value (0 or 1). 0, or -1 when it is not set
+   or not a boolean (*value untouched). */
+static inline int rm_config_bool(struct rm_ctx *ctx, const char *path, int *value)
+{
+    struct rm_config_item it;
+    if (rm_config_get(ctx, path, &it) < 0 || it.type != RM_CONFIG_BOOLEAN)
+        return -1;
+    *value = it.boolean;
+    return 0;
+}
+
+/* The number of items of the list, or keys of the map, at `path`; 0 when
+   it is empty, not set, or neither a list nor a map. */
+static inline size_t rm_config_count(struct rm_ctx *ctx, const char *path)
+{
+    struct rm_config_item it;
+    if (rm_config_get(ctx, path, &it) < 0)
+        return 0;
+    return it.type == RM_CONFIG_LIST || it.type == RM_CONFIG_MAP ? it.count : 0;
+}
+
+/* The key number `index` (from 0, in the order written) of the map at
+   `path` ("" for the top-level keys), valid until the callback returns;
+   NULL when there is no such map or key. */
+static inline const char *rm_config_key(struct rm_ctx *ctx, const char *path, size_t index)
+{
+    return rm_config_available(ctx) ? ctx->host->config_key(ctx, path, index) : NULL;
 }
 
 #ifdef __cplusplus

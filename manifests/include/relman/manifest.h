@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "relman/config.h"
 #include "relman/error.h"
 #include "relman/vocab.h"
 
@@ -45,6 +46,7 @@ extern "C" {
 #define RM_TIMEOUT_INFINITY (-1L) /* no limit */
 
 struct rm__arena;
+struct rm__ynode;
 
 /* Where a node of a manifest was written: 1-based line and column. */
 struct rm_loc {
@@ -58,7 +60,9 @@ struct rm_names {
     size_t n;
 };
 
-/* One configuration entry: a key and its value, both as written. */
+/* One configuration entry: a top-level key of an application's `config:`
+   and its value as written (a scalar's text, "" for null), or NULL when
+   the value is a list or a map (read those from rm_app.config_defaults). */
 struct rm_kv {
     const char *key;
     const char *value;
@@ -68,6 +72,22 @@ struct rm_kv {
 struct rm_config {
     struct rm_kv *v;
     size_t n;
+};
+
+/*
+ * The type an application declares for a configuration value (its
+ * `config_schema:`, or else the type of its default in `config:`; see
+ * docs/manifests.md).
+ */
+struct rm_config_spec {
+    enum rm_config_type type;          /* what a value must be */
+    const struct rm_config_spec *item; /* RM_CONFIG_LIST: each item's type;
+                                          RM_CONFIG_MAP with any_key: each value's */
+    int any_key;                       /* RM_CONFIG_MAP: any key ({"*": TYPE}) */
+    const char **keys;                 /* RM_CONFIG_MAP without any_key: its keys */
+    const struct rm_config_spec *fields; /* ... and their types (n of each) */
+    size_t n;
+    struct rm_loc loc; /* where it was declared (or its default written) */
 };
 
 /* ---- release ---------------------------------------------------------- */
@@ -150,7 +170,12 @@ struct rm_app {
     size_t n_processes;
     struct rm_names applications; /* applications it depends on: each must be
                                      in the same release, and starts first */
-    struct rm_config config;
+    struct rm_config config; /* the top-level keys of `config:` as written */
+    /* The declared configuration: a map of the top-level keys, from
+       `config_schema:` and the defaults' own types; never NULL. */
+    const struct rm_config_spec *config_spec;
+    /* The defaults (`config:`), typed: a map, never NULL. */
+    const struct rm_cfg *config_defaults;
     struct rm_loc loc;
     struct rm__arena *arena;
 };
@@ -212,6 +237,63 @@ void rm_release_apps_free(struct rm_app *apps, size_t n);
  */
 int rm_release_start_order(const struct rm_release *rel, const struct rm_app *apps, size_t *order,
                            struct rm_error *err);
+
+/* ---- configuration: the node's override file ---------------------------- */
+
+/*
+ * The per-node override file, ROOT/config.yaml (OTP's sys.config): a
+ * mapping from application names to mappings of configuration keys. What
+ * it sets wins over an application manifest's defaults: a map merges key
+ * by key, anything else is replaced. An application the file names but a
+ * release does not hold is left alone (the file serves every release of
+ * the node).
+ */
+struct rm_config_override {
+    const char *file; /* the name in messages; NULL when there is no file */
+    size_t n_apps;
+    const char **apps;                   /* the applications it sets, in order */
+    const struct rm__ynode **values;     /* private: each one's mapping */
+    struct rm__arena *arena;
+};
+
+/*
+ * Reads the override file at `path` into *out. A file that does not exist
+ * is an empty override (out->file NULL). Refuses, with file, line and
+ * column: a document that is not a mapping, an application name that is
+ * not a name, one given twice, a value that is not a mapping (or null).
+ * Keys and types are checked per application by rm_config_effective().
+ * Returns 0, or -1 with `err` set and *out untouched. Free with
+ * rm_config_override_free().
+ */
+int rm_config_override_load(const char *path, struct rm_config_override *out,
+                            struct rm_error *err);
+
+/* The same from `len` bytes at `data`; `file` is the name in messages. */
+int rm_config_override_parse(const char *file, const char *data, size_t len,
+                             struct rm_config_override *out, struct rm_error *err);
+
+/* Frees what `ov` holds and zeroes it. Accepts a zeroed struct. */
+void rm_config_override_free(struct rm_config_override *ov);
+
+/*
+ * The effective configuration of application `app`: its defaults with what
+ * `ov` (NULL: none) sets for it, into a new tree *out (a map; free() it).
+ * Every value the override sets is checked against the declared types and
+ * the limits (RM_CONFIG_MAX_*); refused with the override file's line and
+ * column: "config.yaml:3:11: application 'counter': 'port' must be an
+ * integer, not the string \"80\"", "config.yaml:4:5: unknown key 'prot' in
+ * the configuration of application 'counter' version '2'". Returns 0, or
+ * -1 with `err` set (RM_EPARSE, RM_ELIMIT, RM_ENOMEM) and *out untouched.
+ * `flags`: 0 or RM_CONFIG_SKIP_UNKNOWN.
+ */
+int rm_config_effective(const struct rm_app *app, const struct rm_config_override *ov, int flags,
+                        struct rm_cfg **out, struct rm_error *err);
+
+/* A flag of rm_config_effective(): keys the application does not declare
+   are left out rather than refused (a node booting its permanent release
+   while the override file already serves a newer one). Types are checked
+   all the same. */
+#define RM_CONFIG_SKIP_UNKNOWN 1
 
 /* ---- boot file -------------------------------------------------------- */
 

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relman/config.h"
 #include "relman/error.h"
 #include "relman/module.h"
 #include "relman/vocab.h"
@@ -307,6 +308,47 @@ int rm_proc_format_state(struct rm_node *node, rm_pid pid, char *buf, size_t siz
  * The trace line of an answer is written after the callback returns.
  */
 int rm_proc_trace(struct rm_node *node, rm_pid pid, int on, struct rm_error *err);
+
+/* ---- configuration ------------------------------------------------------ */
+
+/*
+ * The node keeps each application's configuration (a map, struct rm_cfg of
+ * relman/config.h) for the processes of its modules to read through the
+ * module API (rm_config_get() in relman/module.h). The release handler sets
+ * it at boot, before the application's processes start, and again after an
+ * install commits. The runtime knows nothing of YAML or manifests: it keeps
+ * what it is given.
+ */
+
+/*
+ * Sets the configuration of application `app` to a copy of `value` (a
+ * map), read from then on by the processes of the `n` modules `modules`
+ * (a module belongs to one application: one that another application
+ * claimed before moves to this one). A callback that already read the
+ * previous configuration keeps it until it returns. Returns 0, or -1 with
+ * RM_ENOMEM, or RM_EINVAL when `value` is not a map; nothing changes then.
+ */
+int rm_config_set(struct rm_node *node, const char *app, const char *const *modules, size_t n,
+                  const struct rm_cfg *value, struct rm_error *err);
+
+/* Forgets the configuration of application `app` (an application removed
+   by an install); its modules' processes then read nothing. */
+void rm_config_unset(struct rm_node *node, const char *app);
+
+/* A copy of the configuration of `app` (free() it), or NULL when it has
+   none or out of memory. */
+struct rm_cfg *rm_config_get_copy(struct rm_node *node, const char *app);
+
+/*
+ * Sends a config_change to every live process of the modules of `app`: a
+ * message queued behind the ones waiting, handled by the module's
+ * config_change callback (relman/module.h) with the keys of `change`, or
+ * dropped for a module without one. *notified (when not NULL) receives the
+ * number of processes it was sent to. Returns 0, or -1 with RM_ENOENT (no
+ * configuration set for `app`) or RM_ENOMEM.
+ */
+int rm_config_notify(struct rm_node *node, const char *app, const struct rm_config_change *change,
+                     size_t *notified, struct rm_error *err);
 
 /* ---- upgrade transactions --------------------------------------------- */
 

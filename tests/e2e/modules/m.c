@@ -18,6 +18,14 @@
  *                   dlsym, as a module bent on breaking the rule would,
  *                   since the node refuses one that imports it
  * apply function "mark" (path, text): writes text into the file at path.
+ * Configuration (module API 2):
+ *   call "cfg PATH"   the value at PATH of its application's configuration:
+ *                     a string as is, an integer, true/false, "list N",
+ *                     "map N: k1 k2 ...", or "unset"
+ *   call "cfgchange"  how many config_change callbacks it had, then the
+ *                     keys of the last: "N changed=[a,b] new=[] removed=[]"
+ *   init "cfg-fail"   fails unless key "port" is set (read at boot)
+ *   config_change     records the keys; a changed key "crash" makes it fail
  */
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <stdio.h>
@@ -32,6 +40,8 @@
 struct mstate {
     long count;
     long changes;
+    long cfg_changes;
+    char last_change[400]; /* "changed=[..] new=[..] removed=[..]" */
 };
 
 static int m_init(struct rm_ctx *ctx, const char *arg, void **state)
@@ -39,6 +49,12 @@ static int m_init(struct rm_ctx *ctx, const char *arg, void **state)
     struct mstate *s = calloc(1, sizeof *s);
     if (!s)
         return RM_FAIL;
+    int64_t port;
+    if (arg && strcmp(arg, "cfg-fail") == 0 && rm_config_int(ctx, "port", &port) < 0) {
+        free(s);
+        rm_fail(ctx, "no port configured");
+        return RM_FAIL;
+    }
     s->count = arg && *arg ? strtol(arg, NULL, 10) : 0;
     *state = s;
     return RM_CONTINUE;
@@ -49,6 +65,60 @@ static int reply_num(struct rm_ctx *ctx, long v)
     char buf[32];
     int k = snprintf(buf, sizeof buf, "%ld", v);
     rm_reply(ctx, buf, (size_t)k);
+    return RM_CONTINUE;
+}
+
+/* Answers the configuration value at `path`. */
+static int reply_cfg(struct rm_ctx *ctx, const char *path)
+{
+    struct rm_config_item it;
+    char buf[512];
+    int k = 0;
+    if (rm_config_get(ctx, path, &it) < 0) {
+        k = snprintf(buf, sizeof buf, "unset");
+    } else if (it.type == RM_CONFIG_STRING) {
+        k = snprintf(buf, sizeof buf, "%s", it.str);
+    } else if (it.type == RM_CONFIG_INTEGER) {
+        k = snprintf(buf, sizeof buf, "%lld", (long long)it.integer);
+    } else if (it.type == RM_CONFIG_BOOLEAN) {
+        k = snprintf(buf, sizeof buf, "%s", it.boolean ? "true" : "false");
+    } else if (it.type == RM_CONFIG_LIST) {
+        k = snprintf(buf, sizeof buf, "list %zu", rm_config_count(ctx, path));
+    } else {
+        k = snprintf(buf, sizeof buf, "map %zu:", rm_config_count(ctx, path));
+        const char *key;
+        for (size_t i = 0; (key = rm_config_key(ctx, path, i)) && k < 400; i++)
+            k += snprintf(buf + k, sizeof buf - (size_t)k, " %s", key);
+    }
+    rm_reply(ctx, buf, (size_t)k);
+    return RM_CONTINUE;
+}
+
+/* "a,b" of the keys into buf. */
+static void keys(const char *const *v, size_t n, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        int k = snprintf(buf + used, size - used, "%s%s", i ? "," : "", v[i]);
+        used += k > 0 ? (size_t)k : 0;
+    }
+}
+
+static int m_config_change(struct rm_ctx *ctx, const struct rm_config_change *ch, void **state)
+{
+    struct mstate *s = *state;
+    char c[100], a[100], r[100];
+    keys(ch->changed, ch->n_changed, c, sizeof c);
+    keys(ch->added, ch->n_added, a, sizeof a);
+    keys(ch->removed, ch->n_removed, r, sizeof r);
+    s->cfg_changes++;
+    snprintf(s->last_change, sizeof s->last_change, "changed=[%s] new=[%s] removed=[%s]", c, a, r);
+    for (size_t i = 0; i < ch->n_changed; i++)
+        if (strcmp(ch->changed[i], "crash") == 0) {
+            rm_fail(ctx, "config_change refused");
+            return RM_FAIL;
+        }
     return RM_CONTINUE;
 }
 
@@ -81,6 +151,14 @@ static int m_call(struct rm_ctx *ctx, const void *msg, size_t len, void **state)
         return reply_num(ctx, s->changes);
     if (len == 3 && memcmp(m, "vsn", 3) == 0) {
         rm_reply(ctx, RM_MODULE_BUILD_VERSION, strlen(RM_MODULE_BUILD_VERSION));
+        return RM_CONTINUE;
+    }
+    if (len > 4 && memcmp(m, "cfg ", 4) == 0)
+        return reply_cfg(ctx, m + 4);
+    if (len == 9 && memcmp(m, "cfgchange", 9) == 0) {
+        char buf[460];
+        int k = snprintf(buf, sizeof buf, "%ld %s", s->cfg_changes, s->last_change);
+        rm_reply(ctx, buf, (size_t)k);
         return RM_CONTINUE;
     }
     if (len > 6 && memcmp(m, "sleep ", 6) == 0) {
@@ -148,4 +226,4 @@ int mark(const char *const *args, size_t nargs, char *why, size_t size)
 
 RM_MODULE(.name = RH_MOD_NAME, .version = RM_MODULE_BUILD_VERSION, .init = m_init,
           .handle_call = m_call, .handle_cast = m_cast, .code_change = m_code_change,
-          .format_state = m_format);
+          .format_state = m_format, .config_change = m_config_change);
