@@ -170,8 +170,13 @@ static int h_spawn(struct rm_ctx *ctx, const struct rm_spawn_spec *spec, char *w
         return -1;
     }
     if (rm__rel_of(c->node)->spawn(c->node, c->proc, spec, &pid, &err) < 0) {
+        if (err.xcode == RM_XUPGRADING) { /* the caller tries again later */
+            errno = EAGAIN;
+            return -1;
+        }
         rm__rt_log(c->node, RM_LOG_ERROR, "%s (%s): spawn of '%s' failed: %s", self_label(c),
                    c->proc->module->name, spec->module, err.msg);
+        errno = err.code == RM_ENOENT ? ENOENT : EINVAL;
         return -1;
     }
     if (who && size)
