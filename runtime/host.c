@@ -419,11 +419,13 @@ static void trace_in(struct rm__host_ctx *c, const struct rm_msg *m)
     } else if (m->kind == RM__MBOX_CAST) {
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got cast %s", self, text);
     } else if (m->kind == RM__MBOX_EVENT) {
-        const struct rm__rel_msg *e = (const void *)m->data;
+        struct rm__rel_msg e;
+        const char *why;
+        rm__rel_msg_read(m, &e, &why);
         static const char *const names[] = {"?", "ready", "fd_given", "DOWN", "EXIT"};
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got %s fd %d events %u from %s %s", self,
-                   names[e->kind >= 1 && e->kind <= 4 ? e->kind : 0], e->fd, e->events,
-                   e->who[0] ? e->who : "-", e->reason);
+                   names[e.kind >= 1 && e.kind <= 4 ? e.kind : 0], e.fd, e.events,
+                   e.who[0] ? e.who : "-", why);
     } else if (m->kind == RM__MBOX_CONFIG) {
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got config_change", self);
     } else {
@@ -451,13 +453,17 @@ static void trace_after(struct rm__host_ctx *c, struct rm_proc *p, rm_pid caller
 /* An event message: an exit signal ends p unless it traps it; an event
    about a descriptor p no longer owns (closed or handed on since) is
    dropped; the rest go to handle_event, when the module has one. */
-static int dispatch_event(struct rm__host_ctx *c, struct rm_proc *p, const struct rm__rel_msg *e)
+static int dispatch_event(struct rm__host_ctx *c, struct rm_proc *p, const struct rm_msg *m)
 {
+    struct rm__rel_msg head;
+    const char *reason;
+    rm__rel_msg_read(m, &head, &reason);
+    const struct rm__rel_msg *e = &head;
     if (e->kind == RM__REL_EXIT && (e->kill || !rm__rel_trapping(c->node, p))) {
-        if (!e->kill && strcmp(e->reason, "normal") == 0)
+        if (!e->kill && strcmp(reason, "normal") == 0)
             return RM_CONTINUE;
         c->failed = true;
-        snprintf(c->reason, sizeof c->reason, "%s", e->reason);
+        snprintf(c->reason, sizeof c->reason, "%s", reason);
         return RM_FAIL;
     }
     if ((e->kind == RM__REL_READY || e->kind == RM__REL_GIVEN) &&
@@ -472,7 +478,7 @@ static int dispatch_event(struct rm__host_ctx *c, struct rm_proc *p, const struc
                           .events = e->events,
                           .ref = e->ref,
                           .who = e->who,
-                          .reason = e->reason};
+                          .reason = reason};
     return handle(&c->pub, &ev, &p->state);
 }
 
@@ -489,7 +495,7 @@ int rm__host_dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m,
         trace_in(c, m);
     int rc;
     if (m->kind == RM__MBOX_EVENT)
-        rc = dispatch_event(c, p, (const struct rm__rel_msg *)(const void *)m->data);
+        rc = dispatch_event(c, p, m);
     else if (m->kind == RM__MBOX_CALL)
         rc = d->handle_call(&c->pub, m->data, m->len, &p->state);
     else if (m->kind == RM__MBOX_CAST)
