@@ -22,3 +22,11 @@ target_include_directories(test-node-log PRIVATE ${PROJECT_SOURCE_DIR}/relman)
 if(SYSTEMD_FOUND)
   target_compile_definitions(test-node-log PRIVATE RELMAN_HAVE_SYSTEMD=1)
 endif()
+
+# cmake --install, the runtime library, the embedding example against the
+# installed prefix, uninstall and the .deb. It and cmake-helpers install
+# from the same build directory (one install_manifest.txt): one at a time.
+add_test(NAME install
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/install.sh ${PROJECT_SOURCE_DIR}
+          ${PROJECT_BINARY_DIR} ${CMAKE_INSTALL_PREFIX} ${CMAKE_INSTALL_LIBDIR})
+set_tests_properties(install cmake-helpers PROPERTIES RESOURCE_LOCK build-install)
