@@ -60,8 +60,13 @@ grep -q rm_node_new "$work/app/main.c" || fail "no embedding example in docs/run
 cp "$build/examples/counter/lib/counter-1/z.so" "$work/app/lib/counter-1/"
 cp "$build/examples/counter/lib/counter-2/z.so" "$work/app/lib/counter-2/"
 export PKG_CONFIG_PATH=$p/$libdir/pkgconfig
+# A library built with the sanitizers needs them in the program too.
+san=()
+if readelf -d "$lib" | grep -q 'libasan'; then
+  san=(-fsanitize=address,undefined)
+fi
 # shellcheck disable=SC2046
-cc -o "$work/app/with-pkg-config" "$work/app/main.c" $(pkg-config --cflags --libs relman-runtime) ||
+cc "${san[@]}" -o "$work/app/with-pkg-config" "$work/app/main.c" $(pkg-config --cflags --libs relman-runtime) ||
   fail "the embedding example does not build with pkg-config relman-runtime"
 cat >"$work/app/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.18)
@@ -70,7 +75,8 @@ find_package(relman REQUIRED)
 add_executable(with-cmake main.c)
 target_link_libraries(with-cmake PRIVATE relman::runtime)
 CMAKE
-if ! cmake -S "$work/app" -B "$work/app/build" -DCMAKE_PREFIX_PATH="$p" >"$work/log" 2>&1 ||
+if ! cmake -S "$work/app" -B "$work/app/build" -DCMAKE_PREFIX_PATH="$p" \
+     -DCMAKE_C_FLAGS="${san[*]}" >"$work/log" 2>&1 ||
    ! cmake --build "$work/app/build" >>"$work/log" 2>&1; then
   cat "$work/log"
   fail "the embedding example does not build with find_package(relman)"

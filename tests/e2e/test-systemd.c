@@ -191,6 +191,7 @@ Test(logs, sighup_reopens_the_log_and_loses_no_line, .fini = e2e_cleanup)
     cr_assert(kill(e2e_node_pid(&n), SIGHUP) == 0);
     rh_caller_join(&c);
     cr_assert_eq(c.done, 600);
+    rh_caller_free(&c);
     char *fresh = e2e_read(&n, "log/node.log");
     cr_assert(fresh, "no new log after SIGHUP");
     cr_expect(strstr(fresh, "log reopened (SIGHUP)"), "%s", fresh);

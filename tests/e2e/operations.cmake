@@ -1,3 +1,4 @@
+# The operations suites (issue 13): systemd, logs, install, templates.
 # The node under systemd (a datagram socket stands in for NOTIFY_SOCKET) and
 # logrotate (SIGHUP), and the journal's fields (test-node-log, which links
 # the node's objects to call the field builder itself).
@@ -30,3 +31,8 @@ add_test(NAME install
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/install.sh ${PROJECT_SOURCE_DIR}
           ${PROJECT_BINARY_DIR} ${CMAKE_INSTALL_PREFIX} ${CMAKE_INSTALL_LIBDIR})
 set_tests_properties(install cmake-helpers PROPERTIES RESOURCE_LOCK build-install)
+
+# relman new: skeletons that build and pack against the installed relman.
+add_test(NAME templates
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/templates.sh ${PROJECT_BINARY_DIR})
+set_tests_properties(templates PROPERTIES RESOURCE_LOCK build-install)
