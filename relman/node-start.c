@@ -188,7 +188,8 @@ int node_start(const char *root, int detach, int supervised)
         return start_detached(root, lock_fd);
     if (supervised)
         return start_supervised(root, lock_fd);
-    node_log_init(NODE_SINK_STDERR, root, NULL);
+    /* Under systemd without Type=notify, stderr may be the journal. */
+    node_log_init(node_log_journal_wanted() ? NODE_SINK_JOURNAL : NODE_SINK_STDERR, root, NULL);
     rc = node_watchdog(root, -1);
     close(lock_fd);
     return rc == 0 ? CMD_OK : CMD_FAILED;
