@@ -89,7 +89,7 @@ int node_watchdog(const char *root, int ready_fd)
             siginfo_t si;
             if (sigwaitinfo(&set, &si) < 0)
                 continue;
-            if (si.si_signo == SIGHUP && node_log_sink() == NODE_SINK_FILE) {
+            if (si.si_signo == SIGHUP && node_log_sink() != NODE_SINK_STDERR) {
                 /* logrotate: this process's log, then the node's, unless
                    the node itself passed the signal on. */
                 struct rm_error err;

@@ -47,8 +47,9 @@ int node_start(const char *root, int detach, int supervised);
  * The watchdog: starts the node in a child process, restarts it when it
  * dies abnormally (within the restart intensity), forwards SIGTERM and
  * SIGINT to it as a stop, and returns once the node has stopped (0) or
- * cannot be kept up (1). SIGHUP reopens its log and is forwarded to the node
- * (which does the same) when the log is a file; else it stops the node.
+ * cannot be kept up (1). SIGHUP reopens its log file and is forwarded to the
+ * node (which does the same) unless the log is stderr (a terminal's
+ * hangup), when it stops the node.
  * `ready_fd` (or -1) goes to the node, see node_main.
  */
 int node_watchdog(const char *root, int ready_fd);
