@@ -2,9 +2,12 @@
 # RelmanHelpers.cmake in relman's own build only; never installed itself).
 #
 #   find_package(relman)   gives relman::module_api (the module header),
-#                          relman::relman (the program) and the helpers
+#                          relman::relman (the program), relman::runtime
+#                          (the embeddable runtime, exported by
+#                          RelmanInstall.cmake) and the helpers
 #                          relman_add_module() and relman_pack_release()
 #   pkg-config relman-module   the header and the flags a module needs
+#   (pkg-config relman-runtime: RelmanInstall.cmake)
 include(CMakePackageConfigHelpers)
 
 set(RELMAN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/relman)

@@ -27,6 +27,9 @@ extern const struct cmd_entry cmd_rollback_entry;
 extern const struct cmd_entry cmd_reboot_old_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_new_module_entry;
+extern const struct cmd_entry cmd_new_app_entry;
+extern const struct cmd_entry cmd_new_release_entry;
 
 /* One line per command, in the order `relman help` lists them: the node,
    its processes, then releases. */
@@ -57,6 +60,9 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_remove_entry,
     &cmd_set_unpacked_entry,
     &cmd_history_entry,
+    &cmd_new_app_entry,
+    &cmd_new_module_entry,
+    &cmd_new_release_entry,
     &cmd_version_entry,
     NULL,
 };

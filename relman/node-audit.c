@@ -6,7 +6,9 @@
  * line to ROOT/log/audit.log: who asked (the peer's uid and command line),
  * the release running before, the release it was about, the outcome, and
  * the pause of an install or rollback. The line is written when the
- * request completes, before its reply, also when it failed.
+ * request completes, before its reply, also when it failed. A service
+ * manager is told (STATUS=) when such a request starts and how it ended,
+ * and the journal's RELMAN_RELEASE follows the release the node runs.
  */
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +62,7 @@ static int serve_audited(void *ud, struct rm_node *node, struct rm_proto_reader 
             rec.to[0] = '\0';
     }
     size_t mark = reply->len;
+    node_sd_status("%s '%s' under way (running '%s')", rec.op, rec.to, rec.from);
     int rc = a->fn(a->rh, node, req, reply, err);
     if (rc == 0 && a->report) {
         struct rm_proto_reader rd;
@@ -80,6 +83,10 @@ static int serve_audited(void *ud, struct rm_node *node, struct rm_proto_reader 
     node_logf(rc == 0 ? RM_LOG_INFO : RM_LOG_WARNING, "%s '%s' (from '%s') by uid %ld: %s%s%s",
               rec.op, rec.to, rec.from, rec.uid, rec.result, rc == 0 ? "" : ": ",
               rc == 0 ? "" : rec.error);
+    char now[RM_NAME_MAX + 1];
+    rm_handler_current(a->rh, now, sizeof now);
+    node_log_release(now);
+    node_sd_status("running release '%s' (last: %s '%s' %s)", now, rec.op, rec.to, rec.result);
     return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "node.h"
@@ -23,6 +24,15 @@ static void request_restart(void *ud, const char *why)
 {
     node_logf(RM_LOG_WARNING, "restart into the permanent release requested: %s", why);
     kill(getpid(), SIGUSR1);
+}
+
+/* The runtime's log sink: the line and, for the journal, its process. */
+static void log_about(void *ud, int level, const char *line, const struct rm_log_about *about)
+{
+    struct node_log_subject subj;
+    if (about)
+        subj = (struct node_log_subject){about->process, about->module, about->version};
+    node_log_about(level, line, about ? &subj : NULL);
 }
 
 /* Boots the permanent release when ROOT/releases/RELEASES exists (*rh is
@@ -76,6 +86,57 @@ static void raise_nofile(void)
     }
 }
 
+/* Tells whether the node still serves: its process table can be read
+   (what a service manager's watchdog keep-alive vouches for). */
+static int node_alive(struct rm_node *node)
+{
+    struct rm_proc_info *list;
+    size_t n;
+    if (rm_proc_list(node, NULL, &list, &n, NULL) < 0)
+        return 0;
+    free(list);
+    return 1;
+}
+
+/* Waits for the signal that stops the node, into *si. On the way: SIGHUP
+   reopens a log file (and stops a node logging to a terminal), also the
+   watchdog's when the signal came from elsewhere (logrotate may signal
+   either process), and a service manager's watchdog is pinged at half its
+   interval. */
+static void wait_for_stop(struct rm_node *node, pid_t watchdog_pid, const sigset_t *set,
+                          siginfo_t *si)
+{
+    uint64_t wd_usec = node_sd_watchdog_usec();
+    struct timespec tick = {.tv_sec = (time_t)(wd_usec / 2 / 1000000),
+                            .tv_nsec = (long)(wd_usec / 2 % 1000000) * 1000};
+    if (wd_usec) {
+        node_logf(RM_LOG_INFO, "service manager watchdog: every %llu ms",
+                  (unsigned long long)wd_usec / 1000);
+        node_sd_watchdog_ping();
+    }
+    for (;;) {
+        int sig = wd_usec ? sigtimedwait(set, si, &tick) : sigwaitinfo(set, si);
+        if (sig < 0) {
+            if (errno == EAGAIN && node_alive(node))
+                node_sd_watchdog_ping();
+            continue;
+        }
+        /* In the foreground under the watchdog, SIGHUP is a terminal's
+           hangup; supervised, a service manager's reload. */
+        if (sig != SIGHUP || (node_log_sink() == NODE_SINK_STDERR && watchdog_pid > 0))
+            return;
+        struct rm_error err;
+        if (node_log_sink() != NODE_SINK_FILE)
+            node_logf(RM_LOG_INFO, "SIGHUP: no log file to reopen");
+        else if (node_log_reopen(&err) < 0)
+            node_logf(RM_LOG_ERROR, "SIGHUP: %s", err.msg);
+        else
+            node_logf(RM_LOG_INFO, "log reopened (SIGHUP)");
+        if (node_log_sink() == NODE_SINK_FILE && watchdog_pid > 0 && si->si_pid != watchdog_pid)
+            kill(watchdog_pid, SIGHUP);
+    }
+}
+
 int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
 {
     raise_nofile();
@@ -93,7 +154,7 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
     rm_error_clear(&err);
     char pid_path[4096];
     snprintf(pid_path, sizeof pid_path, "%s/%s/%s", root, RM_NODE_RUN_DIR, RM_NODE_PID_NAME);
-    struct rm_node_opts nopts = {.log = node_log_line};
+    struct rm_node_opts nopts = {.log_about = log_about};
     struct rm_node *node = rm_node_new(&nopts, &err);
     struct rm_ctl *ctl = NULL;
     struct rm_handler *rh = NULL;
@@ -113,10 +174,17 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
         node_logf(RM_LOG_WARNING, "pid file: %s", err.msg);
     node_logf(RM_LOG_INFO, "node started at '%s' (pid %ld)", root, (long)getpid());
     report_ready(ready_fd, NULL);
+    char vsn[RM_NAME_MAX + 1] = "";
+    if (rh)
+        rm_handler_current(rh, vsn, sizeof vsn);
+    node_log_release(vsn);
+    if (rh)
+        node_sd_ready("running release '%s'", vsn);
+    else
+        node_sd_ready("running boot.yaml");
 
     siginfo_t si;
-    while (sigwaitinfo(&stop_set, &si) < 0 && errno == EINTR)
-        ;
+    wait_for_stop(node, watchdog_pid, &stop_set, &si);
     node_logf(RM_LOG_INFO, "node stopping (signal %d)", si.si_signo);
     /* A stop that did not come from the watchdog (`relman node stop`, or a
        signal sent to the node itself): the watchdog learns of it first, so
@@ -127,6 +195,7 @@ int node_main(const char *root, int ready_fd, pid_t watchdog_pid)
        pending here: the node is stopping already. */
     if (si.si_signo != SIGUSR1 && watchdog_pid > 0 && si.si_pid != watchdog_pid)
         kill(watchdog_pid, SIGTERM);
+    node_sd_stopping();
     rm_ctl_shutdown(ctl);
     stop_processes(node);
     rm_ctl_free(ctl);

@@ -1,6 +1,7 @@
 /*
  * `relman node start`: one node per root (a lock in ROOT/run), the watchdog
- * in the foreground or detached into its own session.
+ * in the foreground or detached into its own session, or the node alone
+ * under a service manager (--supervised).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -136,6 +137,9 @@ static int start_detached(const char *root, int lock_fd)
     if (child == 0) {
         close(ready[0]);
         setsid();
+        /* Detached, the node is nobody's service: it notifies no manager. */
+        unsetenv("NOTIFY_SOCKET");
+        unsetenv("WATCHDOG_USEC");
         pid_t wd = fork();
         if (wd != 0)
             _exit(wd < 0 ? 1 : 0);
@@ -143,7 +147,9 @@ static int start_detached(const char *root, int lock_fd)
             _exit(1);
         if (chdir("/") < 0)
             _exit(1);
-        node_log_init(1);
+        char log_path[4096 + 16];
+        snprintf(log_path, sizeof log_path, "%s/%s/%s", root, NODE_LOG_DIR, NODE_LOG_FILE);
+        node_log_init(NODE_SINK_FILE, root, log_path);
         exit(node_watchdog(root, ready[1]));
     }
     close(ready[1]);
@@ -156,7 +162,18 @@ static int start_detached(const char *root, int lock_fd)
     return rc;
 }
 
-int node_start(const char *root, int detach)
+/* Under a service manager: the node in this process, no watchdog; the
+   manager restarts it (exit status RM_HANDLER_EXIT_RESTART, or a crash)
+   and is told of readiness, status and liveness (node-systemd.c). */
+static int start_supervised(const char *root, int lock_fd)
+{
+    node_log_init(node_log_journal_wanted() ? NODE_SINK_JOURNAL : NODE_SINK_STDERR, root, NULL);
+    int rc = node_main(root, -1, 0);
+    close(lock_fd);
+    return rc;
+}
+
+int node_start(const char *root, int detach, int supervised)
 {
     struct stat st;
     if (stat(root, &st) < 0)
@@ -169,7 +186,10 @@ int node_start(const char *root, int detach)
         return rc;
     if (detach)
         return start_detached(root, lock_fd);
-    node_log_init(0);
+    if (supervised)
+        return start_supervised(root, lock_fd);
+    /* Under systemd without Type=notify, stderr may be the journal. */
+    node_log_init(node_log_journal_wanted() ? NODE_SINK_JOURNAL : NODE_SINK_STDERR, root, NULL);
     rc = node_watchdog(root, -1);
     close(lock_fd);
     return rc == 0 ? CMD_OK : CMD_FAILED;

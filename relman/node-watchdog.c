@@ -89,6 +89,16 @@ int node_watchdog(const char *root, int ready_fd)
             siginfo_t si;
             if (sigwaitinfo(&set, &si) < 0)
                 continue;
+            if (si.si_signo == SIGHUP && node_log_sink() != NODE_SINK_STDERR) {
+                /* logrotate: this process's log, then the node's, unless
+                   the node itself passed the signal on. */
+                struct rm_error err;
+                if (node_log_reopen(&err) < 0)
+                    node_logf(RM_LOG_ERROR, "watchdog: SIGHUP: %s", err.msg);
+                if (si.si_pid != child)
+                    kill(child, SIGHUP);
+                continue;
+            }
             if (si.si_signo != SIGCHLD) {
                 stopping = 1;
                 kill(child, SIGTERM);

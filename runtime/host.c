@@ -143,7 +143,9 @@ static int h_cancel_timer(struct rm_ctx *ctx, rm_tref tref)
 static void h_log(struct rm_ctx *ctx, int level, const char *msg)
 {
     struct rm__host_ctx *c = host(ctx);
-    rm__rt_log(c->node, level, "%s (%s): %s", self_label(c), c->proc->module->name, msg);
+    const char *label = self_label(c);
+    struct rm_log_about about = {label, c->proc->module->name, c->proc->code->desc->version};
+    rm__rt_log_about(c->node, &about, level, "%s (%s): %s", label, c->proc->module->name, msg);
 }
 
 static void h_fail(struct rm_ctx *ctx, const char *reason)

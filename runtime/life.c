@@ -368,9 +368,12 @@ void rm__life_exit(struct rm_node *node, struct rm_proc *p, const char *reason, 
     }
 
     bool bad = abnormal(reason);
-    if (bad)
-        rm__rt_log(node, RM_LOG_ERROR, "process '%s' (module '%s' version '%s') exited: %s", label,
-                   code->module->name, code->desc->version, reason);
+    if (bad) {
+        struct rm_log_about about = {label, code->module->name, code->desc->version};
+        rm__rt_log_about(node, &about, RM_LOG_ERROR,
+                         "process '%s' (module '%s' version '%s') exited: %s", label,
+                         code->module->name, code->desc->version, reason);
+    }
     struct rm_module *mod = p->module;
     struct rm__proc_ext *x = p->ext;
     p->ext = NULL;

@@ -32,7 +32,8 @@ struct rm_msg {
     rm_pid sender; /* calling process; 0 for a client outside the node */
     size_t len;
     uint8_t kind;
-    char data[];
+    /* Aligned: EVENT and CONFIG payloads are structs (rel.h, config.c). */
+    _Alignas(max_align_t) char data[];
 };
 
 /* A mailbox: 24 bytes, meant to sit in the first cache line of what

@@ -28,6 +28,7 @@ struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *er
         rt->nworkers = RM__NODE_MAX_WORKERS;
     rt->log = opts ? opts->log : NULL;
     rt->log_ud = opts ? opts->log_ud : NULL;
+    rt->log_about = opts ? opts->log_about : NULL;
     atomic_store(&rm__call_of(node)->next_from, 1);
     rm__sched_init(node);
     rm__code_init(node);

@@ -6,16 +6,33 @@
 
 #include "rt.h"
 
-void rm__rt_log(struct rm_node *node, int level, const char *fmt, ...)
+static void emit(struct rm_node *node, const struct rm_log_about *about, int level, const char *fmt,
+                 va_list ap)
 {
     struct rm__rt_node *rt = rm__rt_of(node);
     char line[2048];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (rt->log)
+    if (rt->log_about)
+        rt->log_about(rt->log_ud, level, line, about);
+    else if (rt->log)
         rt->log(rt->log_ud, level, line);
     else
         fprintf(stderr, "%s\n", line);
+}
+
+void rm__rt_log(struct rm_node *node, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit(node, NULL, level, fmt, ap);
+    va_end(ap);
+}
+
+void rm__rt_log_about(struct rm_node *node, const struct rm_log_about *about, int level,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit(node, about, level, fmt, ap);
+    va_end(ap);
 }

@@ -103,6 +103,7 @@ static inline uint64_t rm__rt_deadline(int timeout_ms)
 struct rm__rt_node {
     unsigned nworkers;
     rm_log_fn log;
+    rm_log_about_fn log_about;
     void *log_ud;
 };
 
@@ -114,5 +115,9 @@ static inline struct rm__rt_node *rm__rt_of(struct rm_node *node)
 /* Logs one line through the node's sink. */
 void rm__rt_log(struct rm_node *node, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Logs one line about a process (`about`, may be NULL). */
+void rm__rt_log_about(struct rm_node *node, const struct rm_log_about *about, int level,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -6,7 +6,7 @@ relman_add_test(test-help
   SOURCES e2e/test-help.c e2e/harness.c $<TARGET_OBJECTS:relman_cli>
           $<TARGET_OBJECTS:relman_node>
   LIBS relman_handler relman_control relman_releases relman_manifests relman_runtime
-       relman_protocol relman_common)
+       relman_protocol relman_common relman_systemd)
 target_include_directories(test-help PRIVATE ${PROJECT_SOURCE_DIR}/relman)
 add_dependencies(test-help relman relman-docs)
 

@@ -39,11 +39,27 @@ struct rm_node;
 /* Receives each line the node logs (trace lines included), without newline. */
 typedef void (*rm_log_fn)(void *ud, int level, const char *line);
 
+/* The process a log line is about: its registered name or "<N>", its
+   module and the module's version (any may be NULL when not known). */
+struct rm_log_about {
+    const char *process;
+    const char *module;
+    const char *version;
+};
+
+/* Receives each line as rm_log_fn does, with the process it is about
+   (`about` is NULL for a line about no process in particular: a journal
+   wants such fields apart from the text). */
+typedef void (*rm_log_about_fn)(void *ud, int level, const char *line,
+                                const struct rm_log_about *about);
+
 /* How a node is built. Zeroed fields take their defaults. */
 struct rm_node_opts {
-    unsigned workers; /* worker threads; 0: one per online core */
-    rm_log_fn log;    /* log sink; NULL: lines go to stderr */
-    void *log_ud;     /* passed to `log` */
+    unsigned workers;          /* worker threads; 0: one per online core */
+    rm_log_fn log;             /* log sink; NULL: lines go to stderr */
+    void *log_ud;              /* passed to `log` and `log_about` */
+    rm_log_about_fn log_about; /* when not NULL, the sink instead of `log` (a module's own
+                                  lines and a process's abnormal exit name it) */
 };
 
 /*
