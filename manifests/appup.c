@@ -74,7 +74,9 @@ static size_t bracket_end(const char *s, size_t i)
 
 /* How many nodes an extended regex expands to when every repetition is
    copied out, saturated at RM_REGEX_MAX_SIZE + 1; a rough but safe upper
-   bound. Returns the nesting depth reached in *depth. */
+   bound. Returns the nesting depth reached in *depth, and sets *stacked for
+   a repetition of a repetition or a ')' closing no '(' (which would close
+   the group the whole-string anchoring wraps around the regex). */
 static unsigned long regex_size(const char *s, int *depth, bool *stacked)
 {
     unsigned long total[RM_REGEX_MAX_DEPTH + 1] = {0}, last[RM_REGEX_MAX_DEPTH + 1] = {0};
@@ -100,7 +102,11 @@ static unsigned long regex_size(const char *s, int *depth, bool *stacked)
             i++;
             continue;
         }
-        if (s[i] == ')' && d > 0) {
+        if (s[i] == ')' && d == 0) {
+            *stacked = true;
+            return 0;
+        }
+        if (s[i] == ')') {
             unsigned long group = total[d] + 1;
             d--;
             total[d] += group;
@@ -154,8 +160,8 @@ static int compile_regex(struct rm__yctx *c, const struct rm__ynode *n, struct r
     unsigned long size = regex_size(n->str, &depth, &stacked);
     if (stacked)
         return rm__yerr(c->doc, n, c->err,
-                        "regular expression '%.40s' repeats a repetition ('x++', 'x*{2}'): POSIX "
-                        "leaves that undefined; write the repetition once",
+                        "regular expression '%.40s' repeats a repetition ('x++', 'x*{2}') or "
+                        "closes a group it never opened: POSIX leaves both undefined",
                         n->str);
     if (depth > RM_REGEX_MAX_DEPTH)
         return rm__yerr(c->doc, n, c->err,
