@@ -1,6 +1,7 @@
 /* Appup and relup documents: version, `up` entries from a version or a
    whole-string regex, `down` entries to one, each a list of instructions. */
 #include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static const struct rm__field down_fields[] = {
    (25 '+') asks regcomp for 2^25 nodes and gigabytes. A version regex
    needs a few dozen; RM_REGEX_MAX_SIZE bounds what one may expand to. */
 #define RM_REGEX_MAX_LEN 1024
-#define RM_REGEX_MAX_SIZE 4096u
+#define RM_REGEX_MAX_SIZE 1024u
 #define RM_REGEX_MAX_DEPTH 32
 
 static unsigned long sat_mul(unsigned long a, unsigned long b)
@@ -74,13 +75,21 @@ static size_t bracket_end(const char *s, size_t i)
 /* How many nodes an extended regex expands to when every repetition is
    copied out, saturated at RM_REGEX_MAX_SIZE + 1; a rough but safe upper
    bound. Returns the nesting depth reached in *depth. */
-static unsigned long regex_size(const char *s, int *depth)
+static unsigned long regex_size(const char *s, int *depth, bool *stacked)
 {
     unsigned long total[RM_REGEX_MAX_DEPTH + 1] = {0}, last[RM_REGEX_MAX_DEPTH + 1] = {0};
     int d = 0;
+    bool after_repeat = false;
     *depth = 0;
+    *stacked = false;
     for (size_t i = 0; s[i];) {
         unsigned long mult = 0;
+        bool repeat = s[i] == '*' || s[i] == '?' || s[i] == '+' || s[i] == '{';
+        if (repeat && after_repeat) {
+            *stacked = true; /* "x++", "x*{2}": undefined in POSIX, costly in glibc */
+            return 0;
+        }
+        after_repeat = repeat;
         if (s[i] == '(') {
             if (++d > RM_REGEX_MAX_DEPTH) {
                 *depth = d;
@@ -137,11 +146,17 @@ static int compile_regex(struct rm__yctx *c, const struct rm__ynode *n, struct r
 {
     size_t len = strlen(n->str);
     int depth;
+    bool stacked;
     if (len > RM_REGEX_MAX_LEN)
         return rm__yerr(c->doc, n, c->err,
                         "regular expression is %zu bytes long; the limit is %d (RM_REGEX_MAX_LEN)",
                         len, RM_REGEX_MAX_LEN);
-    unsigned long size = regex_size(n->str, &depth);
+    unsigned long size = regex_size(n->str, &depth, &stacked);
+    if (stacked)
+        return rm__yerr(c->doc, n, c->err,
+                        "regular expression '%.40s' repeats a repetition ('x++', 'x*{2}'): POSIX "
+                        "leaves that undefined; write the repetition once",
+                        n->str);
     if (depth > RM_REGEX_MAX_DEPTH)
         return rm__yerr(c->doc, n, c->err,
                         "regular expression '%.40s' nests groups deeper than %d (RM_REGEX_MAX_DEPTH)",

@@ -52,23 +52,13 @@ static void print_row(const struct audit_rec *r)
 
 static int exec_history(const struct cmd_entry *self, int argc, char **argv)
 {
-    const char *root = NULL;
+    const char *root;
     int json = 0;
-    argc = cmd_common_opts(self, argc, argv, &root, &json, 0);
-    if (argc < 0)
-        return CMD_USAGE;
-    if (argc != 1)
-        return cmd_usage(self, "unexpected argument '%s'", argv[1]);
-    root = cmd_root(root);
-    if (!root)
-        return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
+    int rc = cmd_offline_root(self, argc, argv, &root, &json);
+    if (rc != 0)
+        return rc;
     struct rm_error err;
-    struct stat st;
     char path[4200];
-    if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        rm_error_set(&err, RM_ENOENT, "node root '%s' is not a directory", root);
-        return cmd_fail(&err);
-    }
     if (audit_path(root, path, sizeof path, &err) < 0)
         return cmd_fail(&err);
     FILE *f = fopen(path, "r");

@@ -50,23 +50,14 @@ static void print_table(const struct rm_store *st)
 
 static int exec_releases(const struct cmd_entry *self, int argc, char **argv)
 {
-    const char *root = NULL;
+    const char *root;
     int json = 0;
-    argc = cmd_common_opts(self, argc, argv, &root, &json, 0);
-    if (argc < 0)
-        return CMD_USAGE;
-    if (argc != 1)
-        return cmd_usage(self, "unexpected argument '%s'", argv[1]);
-    root = cmd_root(root);
-    if (!root)
-        return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
+    int rc = cmd_offline_root(self, argc, argv, &root, &json);
+    if (rc != 0)
+        return rc;
     struct rm_error err;
     struct stat sb;
     char list[4096];
-    if (stat(root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-        rm_error_set(&err, RM_ENOENT, "node root '%s' is not a directory", root);
-        return cmd_fail(&err);
-    }
     if (snprintf(list, sizeof list, "%s/releases/RELEASES", root) >= (int)sizeof list ||
         stat(list, &sb) < 0) {
         rm_error_set(&err, RM_ENOENT,

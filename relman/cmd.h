@@ -129,4 +129,14 @@ const char *cmd_root(const char *opt);
 int cmd_common_opts(const struct cmd_entry *self, int argc, char **argv, const char **root,
                     int *json, int keep_unknown);
 
+/*
+ * The start of a command that reads ROOT's files and takes no argument but
+ * --root and --json: parses them, then finds the root (cmd_root) and checks
+ * that it is a directory. Returns 0 with *root set, or the exit status
+ * after printing why (CMD_USAGE, or CMD_FAILED for a root that is no
+ * directory).
+ */
+int cmd_offline_root(const struct cmd_entry *self, int argc, char **argv, const char **root,
+                     int *json);
+
 #endif

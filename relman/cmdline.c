@@ -72,6 +72,27 @@ int cmd_common_opts(const struct cmd_entry *self, int argc, char **argv, const c
     return out;
 }
 
+int cmd_offline_root(const struct cmd_entry *self, int argc, char **argv, const char **root,
+                     int *json)
+{
+    *root = NULL;
+    argc = cmd_common_opts(self, argc, argv, root, json, 0);
+    if (argc < 0)
+        return CMD_USAGE;
+    if (argc != 1)
+        return cmd_usage(self, "unexpected argument '%s'", argv[1]);
+    *root = cmd_root(*root);
+    if (!*root)
+        return cmd_usage(self, "no node root: give --root DIR or set RELMAN_ROOT");
+    struct stat st;
+    if (stat(*root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        struct rm_error err;
+        rm_error_set(&err, RM_ENOENT, "node root '%s' is not a directory", *root);
+        return cmd_fail(&err);
+    }
+    return 0;
+}
+
 void cmd_audit(const char *root, const char *op, const char *to, const struct rm_error *failed)
 {
     struct stat st;

@@ -34,6 +34,11 @@ struct rm_module {
     char name[RM_NAME_MAX + 1];
     struct rm_code *_Atomic current;
     struct rm_code *old;
+    /* set while the open upgrade transaction has prepared or loaded code of
+       it (the transaction layer's): a process of it started from a module
+       (rm_spawn) meanwhile would run code whose state layout the upgrade is
+       changing under it, so such starts are refused until the end */
+    _Atomic uint32_t upgrading;
 };
 
 struct rm__code_node {

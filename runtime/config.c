@@ -237,7 +237,7 @@ int rm_config_notify(struct rm_node *node, const char *app, const struct rm_conf
                 rc = rm_error_nomem(err);
     }
     pthread_mutex_unlock(&G->config_lock);
-    size_t len, sent = 0;
+    size_t len = 0, sent = 0;
     char *payload = rc == 0 ? encode(change, &len) : NULL;
     if (rc == 0 && !payload)
         rc = rm_error_nomem(err);

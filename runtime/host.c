@@ -170,8 +170,13 @@ static int h_spawn(struct rm_ctx *ctx, const struct rm_spawn_spec *spec, char *w
         return -1;
     }
     if (rm__rel_of(c->node)->spawn(c->node, c->proc, spec, &pid, &err) < 0) {
+        if (err.xcode == RM_XUPGRADING) { /* the caller tries again later */
+            errno = EAGAIN;
+            return -1;
+        }
         rm__rt_log(c->node, RM_LOG_ERROR, "%s (%s): spawn of '%s' failed: %s", self_label(c),
                    c->proc->module->name, spec->module, err.msg);
+        errno = err.code == RM_ENOENT ? ENOENT : EINVAL;
         return -1;
     }
     if (who && size)
@@ -448,11 +453,13 @@ static void trace_in(struct rm__host_ctx *c, const struct rm_msg *m)
     } else if (m->kind == RM__MBOX_CAST) {
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got cast %s", self, text);
     } else if (m->kind == RM__MBOX_EVENT) {
-        const struct rm__rel_msg *e = (const void *)m->data;
+        struct rm__rel_msg e;
+        const char *why;
+        rm__rel_msg_read(m, &e, &why);
         static const char *const names[] = {"?", "ready", "fd_given", "DOWN", "EXIT"};
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got %s fd %d events %u from %s %s", self,
-                   names[e->kind >= 1 && e->kind <= 4 ? e->kind : 0], e->fd, e->events,
-                   e->who[0] ? e->who : "-", e->reason);
+                   names[e.kind >= 1 && e.kind <= 4 ? e.kind : 0], e.fd, e.events,
+                   e.who[0] ? e.who : "-", why);
     } else if (m->kind == RM__MBOX_CONFIG) {
         rm__rt_log(c->node, RM_LOG_DEBUG, "*DBG* %s got config_change", self);
     } else {
@@ -480,13 +487,17 @@ static void trace_after(struct rm__host_ctx *c, struct rm_proc *p, rm_pid caller
 /* An event message: an exit signal ends p unless it traps it; an event
    about a descriptor p no longer owns (closed or handed on since) is
    dropped; the rest go to handle_event, when the module has one. */
-static int dispatch_event(struct rm__host_ctx *c, struct rm_proc *p, const struct rm__rel_msg *e)
+static int dispatch_event(struct rm__host_ctx *c, struct rm_proc *p, const struct rm_msg *m)
 {
+    struct rm__rel_msg head;
+    const char *reason;
+    rm__rel_msg_read(m, &head, &reason);
+    const struct rm__rel_msg *e = &head;
     if (e->kind == RM__REL_EXIT && (e->kill || !rm__rel_trapping(c->node, p))) {
-        if (!e->kill && strcmp(e->reason, "normal") == 0)
+        if (!e->kill && strcmp(reason, "normal") == 0)
             return RM_CONTINUE;
         c->failed = true;
-        snprintf(c->reason, sizeof c->reason, "%s", e->reason);
+        snprintf(c->reason, sizeof c->reason, "%s", reason);
         return RM_FAIL;
     }
     if ((e->kind == RM__REL_READY || e->kind == RM__REL_GIVEN) &&
@@ -501,7 +512,7 @@ static int dispatch_event(struct rm__host_ctx *c, struct rm_proc *p, const struc
                           .events = e->events,
                           .ref = e->ref,
                           .who = e->who,
-                          .reason = e->reason,
+                          .reason = reason,
                           .pid = e->pid};
     return handle(&c->pub, &ev, &p->state);
 }
@@ -519,7 +530,7 @@ int rm__host_dispatch(struct rm_node *node, struct rm_proc *p, struct rm_msg *m,
         trace_in(c, m);
     int rc;
     if (m->kind == RM__MBOX_EVENT)
-        rc = dispatch_event(c, p, (const struct rm__rel_msg *)(const void *)m->data);
+        rc = dispatch_event(c, p, m);
     else if (m->kind == RM__MBOX_CALL)
         rc = d->handle_call(&c->pub, m->data, m->len, &p->state);
     else if (m->kind == RM__MBOX_CAST)

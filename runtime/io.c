@@ -161,15 +161,11 @@ int rm__rel_fd_arm(struct rm_node *node, struct rm_proc *p, int fd, uint32_t eve
 /* Posts GIVEN to `to`; the descriptor is already its own. */
 static void post_given(struct rm_node *node, rm_pid to, struct rm_proc *from, int fd, uint32_t gen)
 {
-    struct rm_msg *m = rm__mbox_msg_alloc(RM__MBOX_EVENT, sizeof(struct rm__rel_msg) + 1);
+    struct rm__rel_msg e = {.kind = RM__REL_GIVEN, .fd = fd, .gen = gen, .pid = from->pid};
+    rm__proc_label_of(from, e.who, sizeof e.who);
+    struct rm_msg *m = rm__rel_msg_new(&e, NULL);
     if (!m)
         return; /* the descriptor is `to`'s all the same, and closed at its exit */
-    struct rm__rel_msg *e = (struct rm__rel_msg *)(void *)m->data;
-    memset(e, 0, sizeof *e + 1);
-    e->kind = RM__REL_GIVEN;
-    e->fd = fd;
-    e->gen = gen;
-    rm__proc_label_of(from, e->who, sizeof e->who);
     if (rm__proc_deliver(node, to, m) < 0)
         free(m);
 }
@@ -294,18 +290,14 @@ static void io_poll(struct rm_node *node, int timeout_ms)
     }
     pthread_mutex_unlock(&R->lock);
     for (size_t i = 0; i < k; i++) {
-        struct rm_msg *m = rm__mbox_msg_alloc(RM__MBOX_EVENT, sizeof(struct rm__rel_msg) + 1);
+        struct rm__rel_msg e = {
+            .kind = RM__REL_READY, .fd = out[i].fd, .gen = out[i].gen, .events = out[i].events};
+        struct rm_msg *m = rm__rel_msg_new(&e, NULL);
         if (!m) {
             rm__rt_log(node, RM_LOG_ERROR, "descriptor %d ready, but out of memory to say so",
                        out[i].fd);
             continue;
         }
-        struct rm__rel_msg *e = (struct rm__rel_msg *)(void *)m->data;
-        memset(e, 0, sizeof *e + 1);
-        e->kind = RM__REL_READY;
-        e->fd = out[i].fd;
-        e->gen = out[i].gen;
-        e->events = out[i].events;
         if (rm__proc_deliver(node, out[i].to, m) < 0)
             free(m);
     }

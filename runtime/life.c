@@ -116,12 +116,23 @@ static void proc_discard(struct rm_node *node, struct rm_proc *p)
     free(p);
 }
 
+static int upgrading_error(struct rm_module *m, struct rm_error *err)
+{
+    return rm_error_about(err, RM_EBUSY, RM_XUPGRADING, 0, "spawn", m->name,
+                          ": the module is part of the upgrade in progress; try again when it "
+                          "ends");
+}
+
 /* Starts one process of module m with `ext` (consumed on success) and
    init argument `arg`, linked to `parent` before it can run when that is
-   not NULL. */
+   not NULL. A start from a module (`from_module`) is refused when an
+   upgrade has begun changing m's code by the time the process would join
+   the tables: the upgrade's suspend collects the processes from the tables
+   after marking the module, so a process either is collected (and
+   migrated with the others) or is refused here. */
 static int proc_start(struct rm_node *node, struct rm_module *m, struct rm__proc_ext *ext,
-                      const char *arg, struct rm_proc *parent, rm_pid *pid_out,
-                      struct rm_error *err)
+                      const char *arg, struct rm_proc *parent, bool from_module,
+                      rm_pid *pid_out, struct rm_error *err)
 {
     struct rm__proc_node *P = rm__proc_of(node);
     const char *name = ext ? ext->name : NULL;
@@ -140,7 +151,8 @@ static int proc_start(struct rm_node *node, struct rm_module *m, struct rm__proc
     }
     pthread_rwlock_wrlock(&P->tab_lock);
     bool taken = name && rm__proc_ntable_get(&P->names, name);
-    if (taken || rm__proc_ptable_reserve(&P->pids, 1) < 0 ||
+    bool upgrading = from_module && atomic_load(&m->upgrading);
+    if (taken || upgrading || rm__proc_ptable_reserve(&P->pids, 1) < 0 ||
         (name && rm__proc_ntable_reserve(&P->names, 1) < 0) ||
         (parent && rm__rel_link_new(node, p, parent) < 0)) {
         pthread_rwlock_unlock(&P->tab_lock);
@@ -151,6 +163,8 @@ static int proc_start(struct rm_node *node, struct rm_module *m, struct rm__proc
         rm__code_release(node, code, 1);
         if (taken)
             return rm_error_set(err, RM_EEXIST, "name '%s' is already registered", name);
+        if (upgrading)
+            return upgrading_error(m, err);
         return rm_error_nomem(err);
     }
     rm__proc_ptable_put(&P->pids, p);
@@ -190,7 +204,7 @@ int rm_proc_spawn(struct rm_node *node, const struct rm_spawn_opts *opts, rm_pid
     struct rm__proc_ext *ext = ext_new(opts);
     if (!ext)
         return rm_error_nomem(err);
-    if (proc_start(node, m, ext, ext->arg, NULL, pid, err) < 0) {
+    if (proc_start(node, m, ext, ext->arg, NULL, false, pid, err) < 0) {
         ext_free(ext);
         return -1;
     }
@@ -209,11 +223,13 @@ int rm__life_spawn(struct rm_node *node, struct rm_proc *parent, const struct rm
     struct rm_module *m = find_module(node, o.module, err);
     if (!m)
         return -1;
+    if (atomic_load(&m->upgrading)) /* checked again as it joins the tables */
+        return upgrading_error(m, err);
     /* A temporary process without a name needs no extension record. */
     struct rm__proc_ext *ext = o.name || o.restart != RM_RESTART_TEMPORARY ? ext_new(&o) : NULL;
     if ((o.name || o.restart != RM_RESTART_TEMPORARY) && !ext)
         return rm_error_nomem(err);
-    if (proc_start(node, m, ext, o.arg, spec->link ? parent : NULL, pid, err) < 0) {
+    if (proc_start(node, m, ext, o.arg, spec->link ? parent : NULL, true, pid, err) < 0) {
         ext_free(ext);
         return -1;
     }
@@ -314,7 +330,7 @@ static void restart(struct rm_node *node, struct rm_module *m, struct rm__proc_e
         x->hist[x->nhist++] = now;
         struct rm_error e;
         rm_pid pid;
-        if (proc_start(node, m, x, x->arg, NULL, &pid, &e) == 0) {
+        if (proc_start(node, m, x, x->arg, NULL, false, &pid, &e) == 0) {
             rm__rt_log(node, RM_LOG_INFO, "process '%s' (module '%s') restarted as <%llu>", label,
                        m->name, (unsigned long long)pid);
             return;

@@ -142,13 +142,9 @@ int rm__rel_unlink(struct rm_node *node, struct rm_proc *p, rm_pid to)
 static int post_event(struct rm_node *node, rm_pid to, const struct rm__rel_msg *ev,
                       const char *reason)
 {
-    size_t rlen = strlen(reason);
-    struct rm_msg *m = rm__mbox_msg_alloc(RM__MBOX_EVENT, sizeof *ev + rlen + 1);
+    struct rm_msg *m = rm__rel_msg_new(ev, reason);
     if (!m)
         return -1;
-    struct rm__rel_msg *e = (struct rm__rel_msg *)(void *)m->data;
-    memcpy(e, ev, sizeof *ev);
-    memcpy(e->reason, reason, rlen + 1);
     if (rm__proc_deliver(node, to, m) < 0) {
         free(m);
         return -1;

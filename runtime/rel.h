@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "timer.h"
 
@@ -32,7 +33,9 @@ enum rm__rel_kind {
     RM__REL_EXIT = RM_EVENT_EXIT
 };
 
-/* The payload of an RM__MBOX_EVENT message. */
+/* What an RM__MBOX_EVENT message says: this record, then the reason as a
+   string. A message's bytes are not aligned for it: it is copied in and
+   out (rm__rel_msg_new, rm__rel_msg_read), never read in place. */
 struct rm__rel_msg {
     int kind;
     int fd;
@@ -42,8 +45,29 @@ struct rm__rel_msg {
     rm_mref ref;     /* DOWN */
     rm_pid pid;      /* GIVEN, DOWN, EXIT: the other process's pid (0: unknown) */
     char who[RM_LABEL_MAX]; /* GIVEN, DOWN, EXIT: the other process's label */
-    char reason[];   /* NUL-terminated */
 };
+
+/* A new event message of *ev and `reason` (NULL: ""); NULL when out of
+   memory. */
+static inline struct rm_msg *rm__rel_msg_new(const struct rm__rel_msg *ev, const char *reason)
+{
+    size_t rlen = reason ? strlen(reason) : 0;
+    struct rm_msg *m = rm__mbox_msg_alloc(RM__MBOX_EVENT, sizeof *ev + rlen + 1);
+    if (!m)
+        return NULL;
+    memcpy(m->data, ev, sizeof *ev);
+    memcpy(m->data + sizeof *ev, reason ? reason : "", rlen + 1);
+    return m;
+}
+
+/* Reads an event message back: its record into *ev, and its reason (in
+   the message) into *reason. */
+static inline void rm__rel_msg_read(const struct rm_msg *m, struct rm__rel_msg *ev,
+                                    const char **reason)
+{
+    memcpy(ev, m->data, sizeof *ev);
+    *reason = m->data + sizeof *ev;
+}
 
 struct rm__rel_fd;
 

@@ -62,6 +62,15 @@ static int unix_addr(const char *path, struct sockaddr_un *sa)
     return 0;
 }
 
+/* A non-blocking unix stream socket and the address of `path` for it;
+   -1 with errno. */
+static int unix_socket(const char *path, struct sockaddr_un *sa)
+{
+    if (unix_addr(path, sa) < 0)
+        return -1;
+    return socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
 static int fail_close(int fd)
 {
     int e = errno;
@@ -129,9 +138,7 @@ int rm__rel_listen(const char *addr, int backlog, int flags)
     if (strncmp(addr, "unix:", 5) != 0)
         return each_addr(addr, true, backlog, flags);
     struct sockaddr_un sa;
-    if (unix_addr(addr + 5, &sa) < 0)
-        return -1;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = unix_socket(addr + 5, &sa);
     if (fd < 0)
         return -1;
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
@@ -154,9 +161,7 @@ int rm__rel_connect(const char *addr)
     if (strncmp(addr, "unix:", 5) != 0)
         return each_addr(addr, false, 0, 0);
     struct sockaddr_un sa;
-    if (unix_addr(addr + 5, &sa) < 0)
-        return -1;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = unix_socket(addr + 5, &sa);
     if (fd < 0)
         return -1;
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS &&

@@ -58,6 +58,8 @@ struct rm_txn {
     size_t touched;   /* entries the suspend engine may have written */
     uint64_t t_first; /* first suspend, 0 before */
     /* Touched only by the transaction's caller, so without sys_lock. */
+    struct rm_module **marked; /* modules whose `upgrading` it set */
+    size_t nmarked, capmarked;
     rm_pid *spawned; /* processes started in it, oldest first */
     size_t nspawned, capspawned;
     struct txn_defer *defers;
@@ -144,6 +146,17 @@ struct rm_txn *rm_txn_begin(struct rm_node *node, struct rm_error *err)
     return t;
 }
 
+/* Marks m as part of this upgrade until it ends (sys_lock held). Out of
+   memory leaves it unmarked: module spawns then go on as before. */
+static void mark_upgrading(struct rm_txn *t, struct rm_module *m)
+{
+    if (!m || atomic_load(&m->upgrading) ||
+        grow((void **)&t->marked, &t->capmarked, t->nmarked, sizeof *t->marked, 1) < 0)
+        return;
+    t->marked[t->nmarked++] = m;
+    atomic_store(&m->upgrading, 1);
+}
+
 static struct txn_prep *find_prep(struct rm_txn *t, const char *module)
 {
     for (size_t i = 0; i < t->nprep; i++)
@@ -214,6 +227,8 @@ static int txn_prepare(struct rm_txn *t, const char *path, const char *expect_na
         r = rm_error_nomem(err);
     else
         t->preps[t->nprep++] = (struct txn_prep){code, false};
+    if (r == 0)
+        mark_upgrading(t, m);
     pthread_mutex_unlock(&C->code_lock);
     if (r != 0) /* refused, or deferred: prepared again at its load */
         rm__code_unref(node, code, false);
@@ -397,6 +412,7 @@ int rm_txn_load(struct rm_txn *t, const char *module, struct rm_error *err)
         m->old = cur;
         atomic_store(&m->current, pr->code);
         t->loads[t->nload++] = (struct txn_load){m, cur, pr->code};
+        mark_upgrading(t, m);
     }
     pthread_mutex_unlock(&C->code_lock);
     /* The transaction's own processes need no mark: those not migrated are
@@ -795,6 +811,9 @@ void rm__txn_drop_spare(struct rm_node *node)
 
 static void txn_free(struct rm_txn *t)
 {
+    for (size_t i = 0; i < t->nmarked; i++)
+        atomic_store(&t->marked[i]->upgrading, 0);
+    free(t->marked);
     for (size_t i = 0; i < t->nproc; i++)
         rm__proc_put(t->procs[i].p);
     keep_spare(t);

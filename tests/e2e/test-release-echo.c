@@ -1,7 +1,8 @@
 /*
  * The echo service (examples/echo) on a live node: a listener and one
  * process per connection. 1,000 connections stay open and keep echoing
- * while the connection module is upgraded and downgraded under them;
+ * while the connection module is upgraded and rolled back under them, and
+ * new clients connect meanwhile;
  * bytes sent while the processes are suspended come back after the
  * resume; a connection process that crashes closes its socket.
  */
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "e2e/test-release.h"
@@ -132,6 +134,29 @@ static void raise_nofile(void)
                      (unsigned long long)rl.rlim_cur, NCONN);
 }
 
+/* New clients connect and echo while the install `pid` runs (at least
+   once, at most for 60 s): none is turned away, each gets its bytes back
+   (the listener waits for the upgrade to end before it starts their
+   processes). Returns how many connected. */
+static int connect_while(int port, pid_t pid)
+{
+    int k = 0;
+    for (int spins = 0; spins < 600; spins++) {
+        int fd = connect_to(port);
+        round_trip(&fd, 1, "new");
+        close(fd);
+        k++;
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "install failed (status %d)",
+                      status);
+            return k;
+        }
+    }
+    cr_assert_fail("the install did not end within 60 s");
+    return k;
+}
+
 /* Counts the lines of `relman status` naming module `mod`. */
 static int count_procs(struct e2e_node *n, const char *mod)
 {
@@ -155,20 +180,21 @@ Test(release_echo, thousand_connections_keep_echoing_through_upgrade_and_rollbac
     round_trip(fds, NCONN, "before");
     cr_assert_eq(count_procs(&n, " echo_conn "), NCONN);
 
-    /* Up to 2 while every connection is open; then each round again. */
+    /* Up to 2 while every connection is open and new clients come; then
+       each round again. */
     pid_t up = e2e_spawn(&n, "install-2.out", "install", "2", NULL);
     round_trip(fds, NCONN, "during-up");
-    cr_assert_eq(e2e_wait_exit(up, 60000), 0, "install 2 failed: %s", e2e_read(&n, "install-2.out"));
+    connect_while(port, up);
     round_trip(fds, NCONN, "after-up");
     char *st = rh_ok(&n, "status", NULL);
     cr_assert_null(strstr(st, "echo_conn        1 "), "a connection is still on version 1:\n%s", st);
     free(st);
 
-    /* Back down to 1: the same connections, the same bytes. */
-    pid_t down = e2e_spawn(&n, "install-1.out", "install", "1", NULL);
+    /* Rolled back to the permanent release 1, in place: the same
+       connections, the same bytes. */
+    pid_t down = e2e_spawn(&n, "rollback.out", "rollback", NULL);
     round_trip(fds, NCONN, "during-down");
-    cr_assert_eq(e2e_wait_exit(down, 60000), 0, "install 1 failed: %s",
-                 e2e_read(&n, "install-1.out"));
+    connect_while(port, down);
     round_trip(fds, NCONN, "after-down");
     cr_assert_eq(count_procs(&n, " echo_conn "), NCONN);
     for (int i = 0; i < NCONN; i++)

@@ -9,11 +9,16 @@
  *   pipe                 makes a pipe, owns both ends, arms the read end;
  *                        answers "R W"
  *   arm FD, close FD, give FD WHO, write FD TEXT, read FD (what is there)
+ *   listen ADDR          listens (rm_listen) and arms it; answers "FD PORT"
+ *   accept FD            answers the accepted descriptor, or -errno
+ *   connect ADDR         answers the descriptor of a connection under way
  *   events               answers the events so far, separated by '|'
  *
  * init with arg "trap" traps exits from the start; "fail" refuses to start.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +114,29 @@ static int r_call(struct rm_ctx *ctx, const void *msg, size_t len, void **state)
         if (k < 0)
             return answer_int(ctx, -errno);
         return rm_reply(ctx, buf, (size_t)k), RM_CONTINUE;
+    }
+    if (strncmp(m, "listen ", 7) == 0) {
+        int fd = rm_listen(ctx, a, 16, 0);
+        if (fd < 0)
+            return answer_int(ctx, -errno);
+        rm_fd_arm(ctx, fd, RM_FD_IN);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int port = 0;
+        if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family != AF_UNIX)
+            port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                                 : ((struct sockaddr_in6 *)&ss)->sin6_port);
+        char buf[32];
+        int k = snprintf(buf, sizeof buf, "%d %d", fd, port);
+        return rm_reply(ctx, buf, (size_t)k), RM_CONTINUE;
+    }
+    if (strncmp(m, "accept ", 7) == 0) {
+        int fd = rm_accept(ctx, atoi(a));
+        return answer_int(ctx, fd < 0 ? -errno : fd);
+    }
+    if (strncmp(m, "connect ", 8) == 0) {
+        int fd = rm_connect(ctx, a);
+        return answer_int(ctx, fd < 0 ? -errno : fd);
     }
     if (strcmp(m, "events") == 0)
         return rm_reply(ctx, r->events, strlen(r->events)), RM_CONTINUE;

@@ -1,9 +1,14 @@
 /* The common library: the error record's codes, subject and lead, and the
    vocabulary every layer shares. */
 #include <criterion/criterion.h>
+#include <elf.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "relman/elf.h"
 #include "relman/error.h"
 #include "relman/vocab.h"
 
@@ -154,4 +159,50 @@ Test(error, about_a_process_marks_lead_label_and_pid)
     cr_assert_str_eq(e.msg, "state 'nobody': no process 'nobody'");
     rm_error_relabel(&e, "x");
     cr_assert_str_eq(e.msg, "state 'nobody': no process 'x'");
+}
+
+/* ---- ELF imports ------------------------------------------------------ */
+
+static int collect(const char *name, void *ud)
+{
+    char *all = ud;
+    size_t n = strlen(all);
+    snprintf(all + n, 8192 - n, " %s", name);
+    return 0;
+}
+
+Test(elf, imports_of_a_real_object_and_refusals_of_broken_ones)
+{
+    static char all[8192];
+    struct rm_error err = {0};
+    /* this test program itself: it imports from the C library */
+    cr_assert_eq(rm_elf_imports("/proc/self/exe", collect, all, &err), 0, "%s", err.msg);
+    cr_expect(strstr(all, " strstr") || strstr(all, " snprintf"), "imports: %s", all);
+
+    const char *tmp = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/relman-elf-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    unsigned char junk[256];
+    /* not ELF; ELF with its section headers past the end; an empty file */
+    memset(junk, 0x41, sizeof junk);
+    cr_assert_eq(write(fd, junk, sizeof junk), (ssize_t)sizeof junk);
+    cr_expect_eq(rm_elf_imports(path, collect, all, &err), -1);
+    cr_expect(strstr(err.msg, "not an ELF object"), "%s", err.msg);
+    Elf64_Ehdr eh = {0};
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_shentsize = sizeof(Elf64_Shdr);
+    eh.e_shoff = 1u << 30;
+    eh.e_shnum = 40;
+    cr_assert_eq(pwrite(fd, &eh, sizeof eh, 0), (ssize_t)sizeof eh);
+    cr_expect_eq(rm_elf_imports(path, collect, all, &err), -1);
+    cr_expect(strstr(err.msg, "section headers out of the file"), "%s", err.msg);
+    cr_assert_eq(ftruncate(fd, 0), 0);
+    cr_expect_eq(rm_elf_imports(path, collect, all, &err), -1);
+    close(fd);
+    unlink(path);
+    cr_expect_eq(rm_elf_imports(path, collect, all, &err), -1);
+    cr_expect_eq(err.code, RM_ENOENT);
 }

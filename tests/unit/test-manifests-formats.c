@@ -121,12 +121,13 @@ Test(appup, version_regexes_bounded_before_compiling)
     rm_appup_free(&doc);
 
     static const char *bad[] = {"'(((((((((((((1+)+)+)+)+)+)+)+)+)+)+)+)+)+'",
-                                "'1{1000}{1000}'", "'x{32767}'", "'((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))'"};
-    for (size_t i = 0; i < 4; i++) {
+                                "'1{1000}{1000}'", "'(1{40}){40}'", "'x{32767}'", "'((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))'"};
+    for (size_t i = 0; i < 5; i++) {
         char text[512];
         snprintf(text, sizeof text, "application: c\nversion: \"2\"\nup:\n  - from_regex: %s\n"
                  "    instructions: [load_module: z]\n", bad[i]);
         cr_expect_eq(rm_appup_parse("a.appup.yaml", S(text), &doc, &err), -1, "%s accepted", bad[i]);
-        cr_expect(strstr(err.msg, "RM_REGEX_MAX_"), "%s: %s", bad[i], err.msg);
+        cr_expect(strstr(err.msg, "RM_REGEX_MAX_") || strstr(err.msg, "repeats a repetition"),
+                  "%s: %s", bad[i], err.msg);
     }
 }

@@ -6,7 +6,11 @@
  * exit, kept across a suspension; a version-1 module beside them.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,4 +296,75 @@ Test(rel, modules_that_start_threads_or_exit_handlers_are_refused_before_they_ru
     /* and the node goes on */
     rm_pid a = spawn_r("");
     rt_expect(node, a, "events", "");
+}
+
+/* A connection to the process's listener at `addr`, from this test. */
+static int dial(int family, const char *path, int port)
+{
+    int fd = socket(family, SOCK_STREAM, 0);
+    cr_assert_geq(fd, 0);
+    int rc;
+    if (family == AF_UNIX) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        cr_assert_lt(strlen(path), sizeof sa.sun_path);
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    } else {
+        struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                                  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    }
+    cr_assert_eq(rc, 0, "connect: %s", strerror(errno));
+    return fd;
+}
+
+Test(rel, listen_accept_and_connect_over_ipv6_unix_and_ipv4)
+{
+    rm_pid a = spawn_r("");
+    const char *tmp = getenv("TMPDIR");
+    char base[512];
+    snprintf(base, sizeof base, "%s/relman-rel-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    cr_assert_not_null(mkdtemp(base));
+    char sock[600], cmd[700];
+    snprintf(sock, sizeof sock, "%s/s", base);
+    const struct {
+        const char *addr;
+        int family;
+    } cases[] = {{"[::1]:0", AF_INET6}, {NULL, AF_UNIX}};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "listen %s%s", cases[i].addr ? "" : "unix:",
+                 cases[i].addr ? cases[i].addr : sock);
+        char *ans = rt_call(node, a, cmd);
+        int lfd, port;
+        cr_assert_eq(sscanf(ans, "%d %d", &lfd, &port), 2, "%s: %s", cmd, ans);
+        free(ans);
+        int c = dial(cases[i].family, sock, port);
+        char want[32];
+        snprintf(want, sizeof want, "ready %d", lfd);
+        events_has(a, want);
+        snprintf(cmd, sizeof cmd, "accept %d", lfd);
+        ans = rt_call(node, a, cmd);
+        cr_expect_gt(atoi(ans), 0, "accept on %s: %s", cases[i].addr ? cases[i].addr : sock, ans);
+        free(ans);
+        close(c);
+    }
+    /* IPv4 out: the process connects to a socket of this test */
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    cr_assert_eq(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+    cr_assert_eq(listen(l, 4), 0);
+    cr_assert_eq(getsockname(l, (struct sockaddr *)&sa, &sl), 0);
+    snprintf(cmd, sizeof cmd, "connect 127.0.0.1:%d", ntohs(sa.sin_port));
+    char *ans = rt_call(node, a, cmd);
+    cr_expect_gt(atoi(ans), 0, "%s: %s", cmd, ans);
+    free(ans);
+    int in = accept(l, NULL, NULL);
+    cr_expect_geq(in, 0, "the process's connection never came");
+    close(in);
+    close(l);
+    rt_expect(node, a, "connect nowhere", "-22"); /* EINVAL: no port */
+    rt_expect(node, a, "listen 127.0.0.1:notaport", "-22");
+    unlink(sock);
+    rmdir(base);
 }

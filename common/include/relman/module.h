@@ -418,7 +418,11 @@ static inline void rm_fail(struct rm_ctx *ctx, const char *reason)
  * bytes; RM_NAME_MAX + 24 always suffice). With spec->link it is linked to
  * the caller before it can run, so that neither can miss the other's exit.
  * 0, or -1 when the module is not loaded, the name is taken or its init
- * failed (the reason is logged).
+ * failed (the reason is logged; errno EINVAL or ENOENT), or -1 with errno
+ * EAGAIN while an upgrade in progress changes the module's code: a process
+ * started then would run code whose state layout is changing under it.
+ * Try again shortly (a timer); examples/echo's listener stops accepting
+ * until it can, so connections wait in the kernel's backlog.
  */
 static inline int rm_spawn(struct rm_ctx *ctx, const struct rm_spawn_spec *spec, char *who,
                            size_t size)
