@@ -275,9 +275,15 @@ static void io_poll(struct rm_node *node, int timeout_ms)
     for (int i = 0; i < n; i++) {
         uint64_t d = evs[i].data.u64;
         if (d == RM__IO_WAKE) {
-            uint64_t v;
-            ssize_t r = read(R->wakefd, &v, sizeof v);
-            (void)r;
+            /* Only the waiting poller takes the wake-up: a look without
+               waiting that took it could leave the poller (about to wait,
+               having seen no work and no stop) asleep for good. Until
+               then the others see it again, and skip it. */
+            if (timeout_ms != 0) {
+                uint64_t v;
+                ssize_t r = read(R->wakefd, &v, sizeof v);
+                (void)r;
+            }
             continue;
         }
         int fd = (int)(uint32_t)d;
