@@ -347,6 +347,9 @@ struct rm_proc_info {
     int suspended;
     int tracing;
     size_t queue_len;
+    size_t fds;      /* descriptors it owns (rm_fd_own, accepted, handed to it) */
+    size_t links;    /* processes linked to it */
+    size_t monitors; /* monitors it holds on other processes */
 };
 
 /*
