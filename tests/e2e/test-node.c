@@ -487,7 +487,7 @@ Test(node, stop_answers_a_call_waiting_on_a_suspended_process)
     struct e2e_out o;
     for (int i = 0; i < 1500; i++) {
         e2e_run(&n, &o, "status", NULL);
-        int queued = strstr(o.out, " yes       off     1\n") != NULL;
+        int queued = strstr(o.out, " yes       off     1       ") != NULL;
         e2e_out_free(&o);
         if (queued)
             break;
