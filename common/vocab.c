@@ -55,6 +55,13 @@ const char *rm_purge_mode_name(enum rm_purge_mode mode)
     return mode == RM_PURGE_SOFT ? "soft" : mode == RM_PURGE_BRUTAL ? "brutal" : "?";
 }
 
+const char *rm_sup_strategy_name(enum rm_sup_strategy s)
+{
+    static const char *const names[] = {"one_for_one", "one_for_all", "rest_for_one",
+                                        "simple_one_for_one"};
+    return (unsigned)s <= RM_SUP_SIMPLE_ONE_FOR_ONE ? names[s] : "?";
+}
+
 const char *rm_restart_name(enum rm_restart restart)
 {
     static const char *const names[] = {"temporary", "transient", "permanent"};

@@ -41,12 +41,19 @@ static int get_choice(struct rm_proto_reader *req, uint32_t max, uint32_t *v, co
 }
 
 /* A status row at its longest: pid, name, module, version, suspended,
-   tracing, queue length, each with its 4-byte length. A full page and the
-   reply's status, count and more fields must fit one frame. */
-#define STATUS_ROW_MAX (2 * (4 + 8) + 3 * (4 + RM_NAME_MAX) + 2 * (4 + 4))
-_Static_assert(STATUS_ROW_MAX == 241, "protocol.h gives the status row size");
+   tracing, queue length, descriptors, links, monitors, each with its 4-byte
+   length. A full page and the reply's status, count and more fields must
+   fit one frame. */
+#define STATUS_ROW_MAX (2 * (4 + 8) + 3 * (4 + RM_NAME_MAX) + 5 * (4 + 4))
+_Static_assert(STATUS_ROW_MAX == 265, "protocol.h gives the status row size");
 _Static_assert(3 * (4 + 4) + (size_t)RM_PROTO_STATUS_PAGE * STATUS_ROW_MAX <= RM_PROTO_MAX_PAYLOAD,
                "a page of status rows must fit one frame");
+
+/* A count as a u32 field (a count past it says UINT32_MAX). */
+static uint32_t count32(size_t n)
+{
+    return n < UINT32_MAX ? (uint32_t)n : UINT32_MAX;
+}
 
 /* status: one page of the process table, from the first pid after a given one. */
 int rm_ctl_serve_status(void *ud, struct rm_node *node, struct rm_proto_reader *req,
@@ -77,6 +84,9 @@ int rm_ctl_serve_status(void *ud, struct rm_node *node, struct rm_proto_reader *
         rm_proto_put_u32(reply, list[i].suspended != 0);
         rm_proto_put_u32(reply, list[i].tracing != 0);
         rm_proto_put_u64(reply, list[i].queue_len);
+        rm_proto_put_u32(reply, count32(list[i].fds));
+        rm_proto_put_u32(reply, count32(list[i].links));
+        rm_proto_put_u32(reply, count32(list[i].monitors));
     }
     free(list);
     if (rm_proto_writer_check(reply, err) < 0)

@@ -1,4 +1,5 @@
-/* relman status [--json]: the node's processes, one per line. */
+/* relman status [--json]: the node's processes, one per line, with the
+   descriptors each owns and its links and monitors. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,6 +11,7 @@ struct status_row {
     char name[256], module[256], version[256];
     uint32_t suspended, tracing;
     uint64_t queue;
+    uint32_t fds, links, monitors;
 };
 
 static int read_row(struct rm_proto_reader *rd, struct status_row *row, struct rm_error *err)
@@ -20,7 +22,10 @@ static int read_row(struct rm_proto_reader *rd, struct status_row *row, struct r
         rm_proto_get_str(rd, row->version, sizeof row->version, 0, "version", err) < 0 ||
         rm_proto_get_u32(rd, &row->suspended, "suspended", err) < 0 ||
         rm_proto_get_u32(rd, &row->tracing, "tracing", err) < 0 ||
-        rm_proto_get_u64(rd, &row->queue, "queue", err) < 0)
+        rm_proto_get_u64(rd, &row->queue, "queue", err) < 0 ||
+        rm_proto_get_u32(rd, &row->fds, "descriptors", err) < 0 ||
+        rm_proto_get_u32(rd, &row->links, "links", err) < 0 ||
+        rm_proto_get_u32(rd, &row->monitors, "monitors", err) < 0)
         return -1;
     return 0;
 }
@@ -34,16 +39,18 @@ static void print_row(const struct status_row *row, int json, int first)
         client_json_str(row->module);
         fputs(", \"version\": ", stdout);
         client_json_str(row->version);
-        printf(", \"suspended\": %s, \"tracing\": %s, \"queue\": %llu}",
+        printf(", \"suspended\": %s, \"tracing\": %s, \"queue\": %llu, \"fds\": %u, "
+               "\"links\": %u, \"monitors\": %u}",
                row->suspended ? "true" : "false", row->tracing ? "true" : "false",
-               (unsigned long long)row->queue);
+               (unsigned long long)row->queue, row->fds, row->links, row->monitors);
         return;
     }
     char pid[32];
     rm_label(NULL, row->pid, pid, sizeof pid);
-    printf("%-16s %-8s %-16s %-8s %-9s %-7s %llu\n", row->name[0] ? row->name : "-", pid,
-           row->module, row->version, row->suspended ? "yes" : "no", row->tracing ? "on" : "off",
-           (unsigned long long)row->queue);
+    printf("%-16s %-8s %-16s %-8s %-9s %-7s %-7llu %-5u %-5u %u\n", row->name[0] ? row->name : "-",
+           pid, row->module, row->version, row->suspended ? "yes" : "no",
+           row->tracing ? "on" : "off", (unsigned long long)row->queue, row->fds, row->links,
+           row->monitors);
 }
 
 static int exec_status(const struct cmd_entry *self, int argc, char **argv)
@@ -67,8 +74,8 @@ static int exec_status(const struct cmd_entry *self, int argc, char **argv)
         if (rc < 0)
             return cmd_fail(&err);
         if (after == 0 && !json) /* the heading, once the node has answered */
-            printf("%-16s %-8s %-16s %-8s %-9s %-7s %s\n", "NAME", "PID", "MODULE", "VERSION",
-                   "SUSPENDED", "TRACE", "QUEUE");
+            printf("%-16s %-8s %-16s %-8s %-9s %-7s %-7s %-5s %-5s %s\n", "NAME", "PID", "MODULE",
+                   "VERSION", "SUSPENDED", "TRACE", "QUEUE", "FDS", "LINKS", "MONITORS");
         else if (after == 0)
             putchar('[');
         uint32_t n;
@@ -105,7 +112,8 @@ static const struct cmd_option options[] = {
 const struct cmd_entry cmd_status_entry = {
     .name = "status",
     .args = "[--json]",
-    .summary = "list processes: name, pid, module, version, suspended, trace, queue length",
+    .summary = "list processes: name, pid, module, version, suspended, trace, queue length, "
+               "descriptors, links, monitors",
     .exec = exec_status,
     .options = options,
     .exits = CMD_EXITS_NODE,

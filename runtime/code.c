@@ -80,6 +80,10 @@ static void path_forget(struct rm_node *node, const char *path)
 /* Closes a code version nothing references (code_lock held). */
 static void code_destroy(struct rm_node *node, struct rm_code *code)
 {
+    if (!code->dl) { /* built in (rm__code_builtin) */
+        free(code);
+        return;
+    }
     dlclose(code->dl);
     /* Only an object really gone from memory may be loaded again from the
        same path (a downgrade does): dlopen would otherwise hand back the
@@ -252,6 +256,16 @@ struct rm_code *rm__code_open(struct rm_node *node, const char *path, const char
         dlclose(dl);
         return NULL;
     }
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_module *same = rm__code_module_find(node, d->name);
+    bool builtin = same && atomic_load(&same->current) && !atomic_load(&same->current)->dl;
+    pthread_mutex_unlock(&C->code_lock);
+    if (builtin) {
+        rm_error_about(err, RM_EEXIST, RM_XNONE, 0, "load", path,
+                       ": module '%s' is built into the node", d->name);
+        dlclose(dl);
+        return NULL;
+    }
     struct rm_code *code = calloc(1, sizeof *code);
     char *cp = strdup(canon);
     if (!code || !cp) {
@@ -267,6 +281,29 @@ struct rm_code *rm__code_open(struct rm_node *node, const char *path, const char
     code->gen = atomic_fetch_add(&C->next_gen, 1) + 1;
     atomic_store(&code->refs, 1);
     return code;
+}
+
+int rm__code_builtin(struct rm_node *node, const struct rm_module_desc *desc, struct rm_error *err)
+{
+    struct rm__code_node *C = rm__code_of(node);
+    struct rm_code *code = calloc(1, sizeof *code);
+    if (!code)
+        return rm_error_nomem(err);
+    code->desc = desc;
+    code->gen = atomic_fetch_add(&C->next_gen, 1) + 1;
+    atomic_store(&code->refs, 1);
+    pthread_mutex_lock(&C->code_lock);
+    struct rm_module *m = rm__code_module_get(node, desc->name);
+    if (m) {
+        code->module = m;
+        atomic_store(&m->current, code);
+    }
+    pthread_mutex_unlock(&C->code_lock);
+    if (!m) {
+        free(code);
+        return rm_error_nomem(err);
+    }
+    return 0;
 }
 
 void rm__code_drop(struct rm_node *node, struct rm_code *code)
@@ -344,6 +381,14 @@ static int cmp_info(const void *a, const void *b)
                   ((const struct rm_module_info *)b)->name);
 }
 
+/* A module built into the node (rm__code_builtin): not listed with the
+   loaded ones. */
+static bool builtin(struct rm_module *m)
+{
+    struct rm_code *cur = atomic_load(&m->current);
+    return cur && !cur->dl;
+}
+
 int rm_module_list(struct rm_node *node, struct rm_module_info **out, size_t *n,
                    struct rm_error *err)
 {
@@ -351,7 +396,7 @@ int rm_module_list(struct rm_node *node, struct rm_module_info **out, size_t *n,
     pthread_mutex_lock(&C->code_lock);
     size_t k = 0;
     for (struct rm_module *m = C->modules; m; m = m->next)
-        if (atomic_load(&m->current) || m->old)
+        if ((atomic_load(&m->current) || m->old) && !builtin(m))
             k++;
     struct rm_module_info *v = calloc(k + 1, sizeof *v);
     if (!v) {
@@ -361,7 +406,7 @@ int rm_module_list(struct rm_node *node, struct rm_module_info **out, size_t *n,
     size_t i = 0;
     for (struct rm_module *m = C->modules; m; m = m->next) {
         struct rm_code *cur = atomic_load(&m->current);
-        if (!cur && !m->old)
+        if ((!cur && !m->old) || builtin(m))
             continue;
         struct rm_module_info *x = &v[i++];
         snprintf(x->name, sizeof x->name, "%s", m->name);

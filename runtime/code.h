@@ -67,6 +67,10 @@ void rm__code_unref(struct rm_node *node, struct rm_code *code, bool locked);
 /* Opens and checks `path` without attaching it to a module. */
 struct rm_code *rm__code_open(struct rm_node *node, const char *path, const char *expect_name,
                               const char *expect_vsn, struct rm_error *err);
+/* Registers a module built into the node: `desc` (static) is its current
+   code for good, with no object (dl NULL, path NULL); loading a module of
+   that name is refused. 0, or -1 with RM_ENOMEM. */
+int rm__code_builtin(struct rm_node *node, const struct rm_module_desc *desc, struct rm_error *err);
 /* Discards a code version that was never attached. */
 void rm__code_drop(struct rm_node *node, struct rm_code *code);
 /* Finds a module by name (code_lock held); NULL when unknown. */

@@ -226,7 +226,8 @@ static int h_exit(struct rm_ctx *ctx, const char *who, const char *reason)
         return -1;
     reason = reason && *reason ? reason : "normal";
     bool kill = strcmp(reason, "kill") == 0;
-    return rm__rel_signal(c->node, self_label(c), pid, kill ? "killed" : reason, kill);
+    return rm__rel_signal(c->node, self_label(c), c->self_pid, pid, kill ? "killed" : reason,
+                          kill);
 }
 
 /* ---- descriptors (ABI 2) ---------------------------------------------- */
@@ -346,6 +347,38 @@ static int config_change(struct rm__host_ctx *c, const struct rm_module_desc *d,
     return rc;
 }
 
+/* ---- supervisors (ABI 2) ---------------------------------------------- */
+
+static int h_supervisor_start_child(struct rm_ctx *ctx, const char *sup, const char *arg,
+                                    char *who, size_t size)
+{
+    struct rm__host_ctx *c = host(ctx);
+    rm_pid pid = sup ? rm__proc_resolve(c->node, sup) : 0;
+    if (!pid || pid == c->self_pid || !who || size == 0)
+        return -1;
+    size_t plen = strlen(RM__HOST_START_CHILD), alen = arg ? strlen(arg) : 0;
+    char *msg = malloc(plen + alen + 1);
+    if (!msg)
+        return -1;
+    memcpy(msg, RM__HOST_START_CHILD, plen);
+    memcpy(msg + plen, arg ? arg : "", alen + 1);
+    char *r;
+    size_t rlen;
+    int rc = rm__call_call(c->node, c->self_pid, pid, msg, plen + alen, RM__HOST_START_CHILD_MS,
+                           &r, &rlen, NULL);
+    free(msg);
+    if (rc < 0)
+        return -1;
+    /* "ok <label>" or "error <reason>" */
+    rc = rlen > 3 && memcmp(r, "ok ", 3) == 0 && rlen - 3 < size ? 0 : -1;
+    if (rc == 0) {
+        memcpy(who, r + 3, rlen - 3);
+        who[rlen - 3] = 0;
+    }
+    free(r);
+    return rc;
+}
+
 static const struct rm_host_api host_api = {
     .abi_version = RM_MODULE_ABI_VERSION,
     .size = sizeof(struct rm_host_api),
@@ -376,6 +409,7 @@ static const struct rm_host_api host_api = {
     .accept = h_accept,
     .config_get = h_config_get,
     .config_key = h_config_key,
+    .supervisor_start_child = h_supervisor_start_child,
 };
 
 void rm__host_ctx_init(struct rm__host_ctx *c, struct rm_node *node, struct rm_proc *p)
@@ -480,7 +514,8 @@ static int dispatch_event(struct rm__host_ctx *c, struct rm_proc *p, const struc
                           .events = e->events,
                           .ref = e->ref,
                           .who = e->who,
-                          .reason = reason};
+                          .reason = reason,
+                          .pid = e->pid};
     return handle(&c->pub, &ev, &p->state);
 }
 

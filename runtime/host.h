@@ -29,6 +29,12 @@ struct rm__host_ctx {
     char self[RM_NAME_MAX + 24];
 };
 
+/* The request rm_supervisor_start_child sends a supervisor (the init
+   argument follows), and how long it waits for the answer: "ok <label>"
+   or "error <reason>". */
+#define RM__HOST_START_CHILD    "\001start_child "
+#define RM__HOST_START_CHILD_MS 5000
+
 /* Prepares a context for running a callback of process p. */
 void rm__host_ctx_init(struct rm__host_ctx *c, struct rm_node *node, struct rm_proc *p);
 void rm__host_ctx_done(struct rm__host_ctx *c);

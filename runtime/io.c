@@ -161,7 +161,7 @@ int rm__rel_fd_arm(struct rm_node *node, struct rm_proc *p, int fd, uint32_t eve
 /* Posts GIVEN to `to`; the descriptor is already its own. */
 static void post_given(struct rm_node *node, rm_pid to, struct rm_proc *from, int fd, uint32_t gen)
 {
-    struct rm__rel_msg e = {.kind = RM__REL_GIVEN, .fd = fd, .gen = gen};
+    struct rm__rel_msg e = {.kind = RM__REL_GIVEN, .fd = fd, .gen = gen, .pid = from->pid};
     rm__proc_label_of(from, e.who, sizeof e.who);
     struct rm_msg *m = rm__rel_msg_new(&e, NULL);
     if (!m)
@@ -275,9 +275,15 @@ static void io_poll(struct rm_node *node, int timeout_ms)
     for (int i = 0; i < n; i++) {
         uint64_t d = evs[i].data.u64;
         if (d == RM__IO_WAKE) {
-            uint64_t v;
-            ssize_t r = read(R->wakefd, &v, sizeof v);
-            (void)r;
+            /* Only the waiting poller takes the wake-up: a look without
+               waiting that took it could leave the poller (about to wait,
+               having seen no work and no stop) asleep for good. Until
+               then the others see it again, and skip it. */
+            if (timeout_ms != 0) {
+                uint64_t v;
+                ssize_t r = read(R->wakefd, &v, sizeof v);
+                (void)r;
+            }
             continue;
         }
         int fd = (int)(uint32_t)d;

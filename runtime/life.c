@@ -94,6 +94,9 @@ static struct rm_proc *proc_init(struct rm_node *node, struct rm_code *code,
         rm_error_set(err, RM_ESTATE, "init of '%s' (module '%s' version '%s') failed: %s",
                      ext && ext->name ? ext->name : "process", code->module->name,
                      code->desc->version, rm__host_ctx_reason(&c));
+        /* what init took (trap_exit, links, monitors, descriptors) goes
+           with it, as at any exit */
+        rm__rel_exit(node, p, rm__host_ctx_reason(&c));
         rm__host_ctx_done(&c);
         free(p);
         return NULL;
@@ -113,6 +116,7 @@ static void proc_discard(struct rm_node *node, struct rm_proc *p)
         rm__host_ctx_done(&c);
     }
     rm__code_state_free(p->code, p->state);
+    rm__rel_exit(node, p, "shutdown");
     free(p);
 }
 

@@ -38,8 +38,8 @@ struct rm_node *rm_node_new(const struct rm_node_opts *opts, struct rm_error *er
     rm__load_of(node)->in_upgrade = rm__txn_in_upgrade;
     rm__sys_of(node)->state_before = rm__txn_state_before;
     rm__rel_of(node)->spawn = rm__life_spawn;
-    if (rm__proc_init(node, err) < 0 || rm__timer_start(node, err) < 0 ||
-        rm__rel_start(node, err) < 0)
+    if (rm__sup_init(node, err) < 0 || rm__proc_init(node, err) < 0 ||
+        rm__timer_start(node, err) < 0 || rm__rel_start(node, err) < 0)
         goto fail;
     if (rm__sched_start(node, rm__life_run, err) < 0) {
         rm_node_free(node);
@@ -53,6 +53,7 @@ fail:
     rm__code_free(node);
     rm__sched_free(node);
     rm__config_free(node);
+    rm__sup_free(node);
     pthread_mutex_destroy(&rm__sys_of(node)->sys_lock);
     free(node);
     return NULL;
@@ -72,6 +73,7 @@ void rm_node_free(struct rm_node *node)
         rm_txn_abort(rm__txn_of(node)->txn);
     rm__txn_drop_spare(node);
     rm__timer_stop(node);
+    rm__sup_stopping(node);
 
     /* Stop every process, without restarts, until none is left. */
     pthread_mutex_lock(&Y->sys_lock);
@@ -99,6 +101,7 @@ void rm_node_free(struct rm_node *node)
     rm__proc_free(node);
     rm__sched_free(node);
     rm__config_free(node);
+    rm__sup_free(node);
     pthread_mutex_destroy(&Y->sys_lock);
     free(node);
 }

@@ -298,7 +298,11 @@ void rm__proc_release(struct rm_node *node, struct rm_proc *p, unsigned why, uns
         rm__sched_push(node, &p->rq);
 }
 
-size_t rm__proc_wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline)
+/* Waits until still() is false for every process of v[0..n-1] or the
+   deadline passes (woken by every callback's end and every death);
+   compacts v to the ones it is still true of and returns how many. */
+static size_t wait_until(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline,
+                         bool (*still)(struct rm_proc *p))
 {
     struct rm__proc_node *P = rm__proc_of(node);
     if (n == 0)
@@ -308,7 +312,7 @@ size_t rm__proc_wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, ui
     for (;;) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
-            if (rm__proc_busy(v[i]))
+            if (still(v[i]))
                 v[k++] = v[i];
         n = k;
         if (n == 0 || rm__rt_now_ns() >= deadline)
@@ -323,6 +327,21 @@ size_t rm__proc_wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, ui
     pthread_mutex_unlock(&P->susp_lock);
     atomic_fetch_sub(&P->susp_waiters, 1);
     return n;
+}
+
+size_t rm__proc_wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline)
+{
+    return wait_until(node, v, n, deadline, rm__proc_busy);
+}
+
+static bool alive(struct rm_proc *p)
+{
+    return !rm__proc_dead(p);
+}
+
+bool rm__proc_wait_dead(struct rm_node *node, struct rm_proc *p, uint64_t deadline)
+{
+    return wait_until(node, &p, 1, deadline, alive) == 0;
 }
 
 /* ---- exit ------------------------------------------------------------- */

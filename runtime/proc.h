@@ -216,6 +216,9 @@ void rm__proc_release(struct rm_node *node, struct rm_proc *p, unsigned why, uns
 /* Waits until no process of v[0..n-1] is inside a callback or the deadline
    passes; compacts v to the ones still busy and returns how many are left. */
 size_t rm__proc_wait_idle(struct rm_node *node, struct rm_proc **v, size_t n, uint64_t deadline);
+/* Waits until p (referenced) is dead or the deadline passes (UINT64_MAX:
+   none); whether it is dead. */
+bool rm__proc_wait_dead(struct rm_node *node, struct rm_proc *p, uint64_t deadline);
 
 /* Event "exit", first half: p leaves the tables (EXITING); no message can
    reach it from then on. */

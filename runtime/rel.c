@@ -153,9 +153,9 @@ static int post_event(struct rm_node *node, rm_pid to, const struct rm__rel_msg 
 }
 
 static void post_down(struct rm_node *node, rm_pid watcher, rm_mref ref, const char *who,
-                      const char *reason)
+                      rm_pid who_pid, const char *reason)
 {
-    struct rm__rel_msg ev = {.kind = RM__REL_DOWN, .fd = -1, .ref = ref};
+    struct rm__rel_msg ev = {.kind = RM__REL_DOWN, .fd = -1, .ref = ref, .pid = who_pid};
     snprintf(ev.who, sizeof ev.who, "%s", who);
     post_event(node, watcher, &ev, reason);
 }
@@ -183,7 +183,7 @@ rm_mref rm__rel_monitor(struct rm_node *node, struct rm_proc *p, rm_pid to, cons
     if (q)
         rm__proc_put(q);
     if (ref && down)
-        post_down(node, p->pid, ref, label, "noproc");
+        post_down(node, p->pid, ref, label, to, "noproc");
     return ref;
 }
 
@@ -227,9 +227,10 @@ bool rm__rel_trapping(struct rm_node *node, struct rm_proc *p)
     return on;
 }
 
-int rm__rel_signal(struct rm_node *node, const char *from, rm_pid to, const char *reason, bool kill)
+int rm__rel_signal(struct rm_node *node, const char *from, rm_pid from_pid, rm_pid to,
+                   const char *reason, bool kill)
 {
-    struct rm__rel_msg ev = {.kind = RM__REL_EXIT, .fd = -1, .kill = kill};
+    struct rm__rel_msg ev = {.kind = RM__REL_EXIT, .fd = -1, .kill = kill, .pid = from_pid};
     snprintf(ev.who, sizeof ev.who, "%s", from);
     return post_event(node, to, &ev, reason);
 }
@@ -274,7 +275,7 @@ void rm__rel_exit(struct rm_node *node, struct rm_proc *p, const char *reason)
         pthread_mutex_unlock(&R->lock);
         rm__proc_put(q);
         if (linked)
-            rm__rel_signal(node, label, r->links[i], reason, false);
+            rm__rel_signal(node, label, p->pid, r->links[i], reason, false);
     }
     for (size_t i = 0; i < r->nwatchers; i++) {
         struct rm_proc *q = rm__proc_get(node, r->watchers[i].pid, NULL);
@@ -286,7 +287,7 @@ void rm__rel_exit(struct rm_node *node, struct rm_proc *p, const char *reason)
         pthread_mutex_unlock(&R->lock);
         rm__proc_put(q);
         if (watching)
-            post_down(node, r->watchers[i].pid, r->watchers[i].ref, label, reason);
+            post_down(node, r->watchers[i].pid, r->watchers[i].ref, label, p->pid, reason);
     }
     for (size_t i = 0; i < r->nwatching; i++) {
         struct rm_proc *q = rm__proc_get(node, r->watching[i].pid, NULL);

@@ -43,6 +43,7 @@ struct rm__rel_msg {
     uint32_t events; /* READY */
     bool kill;       /* EXIT: untrappable (rm_exit with "kill") */
     rm_mref ref;     /* DOWN */
+    rm_pid pid;      /* GIVEN, DOWN, EXIT: the other process's pid (0: unknown) */
     char who[RM_LABEL_MAX]; /* GIVEN, DOWN, EXIT: the other process's label */
 };
 
@@ -139,9 +140,10 @@ int rm__rel_demonitor(struct rm_node *node, struct rm_proc *p, rm_mref ref);
 /* Sets whether p traps exits; returns the previous setting. */
 bool rm__rel_trap(struct rm_node *node, struct rm_proc *p, int on);
 bool rm__rel_trapping(struct rm_node *node, struct rm_proc *p);
-/* Posts an exit signal from the process labelled `from` to `to`. 0, or -1
-   when `to` is gone. */
-int rm__rel_signal(struct rm_node *node, const char *from, rm_pid to, const char *reason, bool kill);
+/* Posts an exit signal from the process `from_pid` labelled `from` to
+   `to`. 0, or -1 when `to` is gone. */
+int rm__rel_signal(struct rm_node *node, const char *from, rm_pid from_pid, rm_pid to,
+                   const char *reason, bool kill);
 /* p has left the tables and exits with `reason`: closes its descriptors,
    tells its monitors and its links, drops its own monitors. */
 void rm__rel_exit(struct rm_node *node, struct rm_proc *p, const char *reason);

@@ -22,7 +22,8 @@
  *   sched  node->rq_lock    the run queue and the job queue
  * Leaves: proc's susp_lock (waits for processes to leave their callbacks),
  * call's shard locks, the timer lock, sched's pool_lock, config's
- * config_lock.
+ * config_lock, rel's lock (links, monitors, descriptors; rm_proc_list takes
+ * it under tab_lock), sup's sup_lock.
  */
 #ifndef RELMAN_RT_H
 #define RELMAN_RT_H

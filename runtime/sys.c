@@ -427,6 +427,7 @@ int rm_proc_change_code_dir(struct rm_node *node, rm_pid pid, const char *module
 }
 
 struct list_ctx {
+    struct rm_node *node;
     const char *module;
     struct rm_proc_info *v;
     size_t n;
@@ -448,6 +449,11 @@ static int list_one(struct rm_proc *p, void *ud)
     rm__mbox_lock(&p->mbox);
     x->queue_len = p->mbox.qlen;
     rm__mbox_unlock(&p->mbox);
+    struct rm__rel_info ri;
+    rm__rel_info(lc->node, p, &ri); /* rel's lock is a leaf */
+    x->fds = ri.nfds;
+    x->links = ri.nlinks;
+    x->monitors = ri.nmonitors;
     return 0;
 }
 
@@ -464,7 +470,7 @@ int rm_proc_list(struct rm_node *node, const char *module, struct rm_proc_info *
     struct rm__code_node *C = rm__code_of(node);
     pthread_mutex_lock(&C->code_lock);
     pthread_rwlock_rdlock(&P->tab_lock);
-    struct list_ctx lc = {module, calloc(P->pids.n + 1, sizeof *lc.v), 0};
+    struct list_ctx lc = {node, module, calloc(P->pids.n + 1, sizeof *lc.v), 0};
     if (lc.v)
         rm__proc_foreach(node, list_one, &lc);
     pthread_rwlock_unlock(&P->tab_lock);

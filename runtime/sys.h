@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "life.h"
+#include "sup.h"
 
 struct rm__sys_node {
-    struct rm__config_node config;
+    struct rm__sup_node sup;
     pthread_mutex_t sys_lock;
     /* The transaction layer's hook (node.c): when the open transaction has
        changed p's state, sets *state and *code to the state p had before

@@ -155,7 +155,8 @@ Test(socket, wrong_version_is_refused)
     int fd = raw_connect();
     unsigned char h[RM_PROTO_HEADER_SIZE];
     rm_proto_header_encode(RM_MSG_PING, 0, 0, h);
-    h[4] = 0x7f; /* version 0x7f01 */
+    h[4] = 0x7f; /* version 0x7f01, whatever this side speaks */
+    h[5] = 0x01;
     send_raw(fd, h, sizeof h);
     expect_error(fd, "protocol version 32513 not supported");
     expect_closed(fd);

@@ -289,14 +289,17 @@ static int op_status(struct conn *c, struct rm_error *err)
         for (uint32_t i = 0; rc == 0 && i < count; i++) {
             char name[64], module[64], version[64];
             uint64_t pid, queue;
-            uint32_t suspended, tracing;
+            uint32_t suspended, tracing, fds, links, monitors;
             if (rm_proto_get_u64(&rd, &pid, "pid", err) < 0 ||
                 rm_proto_get_str(&rd, name, sizeof name, 0, "name", err) < 0 ||
                 rm_proto_get_str(&rd, module, sizeof module, 1, "module", err) < 0 ||
                 rm_proto_get_str(&rd, version, sizeof version, 1, "version", err) < 0 ||
                 rm_proto_get_u32(&rd, &suspended, "suspended", err) < 0 ||
                 rm_proto_get_u32(&rd, &tracing, "tracing", err) < 0 ||
-                rm_proto_get_u64(&rd, &queue, "queue", err) < 0) {
+                rm_proto_get_u64(&rd, &queue, "queue", err) < 0 ||
+                rm_proto_get_u32(&rd, &fds, "descriptors", err) < 0 ||
+                rm_proto_get_u32(&rd, &links, "links", err) < 0 ||
+                rm_proto_get_u32(&rd, &monitors, "monitors", err) < 0) {
                 rc = -1;
                 break;
             }

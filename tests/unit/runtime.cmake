@@ -21,6 +21,8 @@ relman_add_module(test_mod_threads NAME threads VERSION 1 SOURCES ${CMAKE_CURREN
 target_link_libraries(test_mod_threads PRIVATE Threads::Threads)
 relman_add_module(test_mod_exits NAME exits VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/exits.c
                   OUTPUT_DIRECTORY ${RT_MODDIR}/exits)
+relman_add_module(test_mod_w NAME w VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/w.c
+                  OUTPUT_DIRECTORY ${RT_MODDIR}/w)
 relman_add_module(test_mod_v1 NAME v1 VERSION 1 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/modules/v1.c
                   OUTPUT_DIRECTORY ${RT_MODDIR}/v1)
 
@@ -32,5 +34,5 @@ foreach(src ${RT_TEST_SOURCES})
                   LIBS relman_runtime relman_common)
   target_compile_definitions(${tname} PRIVATE RT_MODDIR="${RT_MODDIR}")
   add_dependencies(${tname} test_mod_t1 test_mod_t2 test_mod_t3 test_mod_slow1 test_mod_slow2 test_mod_nodesc
-                   test_mod_badabi test_mod_r test_mod_v1 test_mod_threads test_mod_exits counter_z0 counter_z1)
+                   test_mod_badabi test_mod_r test_mod_v1 test_mod_threads test_mod_exits test_mod_w counter_z0 counter_z1)
 endforeach()

@@ -368,3 +368,51 @@ Test(rel, listen_accept_and_connect_over_ipv6_unix_and_ipv4)
     unlink(sock);
     rmdir(base);
 }
+
+/* rm_proc_info of pid, from rm_proc_list. */
+static struct rm_proc_info info_of(rm_pid pid)
+{
+    struct rm_proc_info *v, got = {0};
+    size_t n;
+    struct rm_error err;
+    cr_assert_eq(rm_proc_list(node, NULL, &v, &n, &err), 0, "%s", err.msg);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid == pid)
+            got = v[i];
+    free(v);
+    cr_assert_eq(got.pid, pid, "<%llu> not listed", (unsigned long long)pid);
+    return got;
+}
+
+Test(rel, the_process_list_counts_descriptors_links_and_monitors)
+{
+    rm_pid a = spawn_r("trap"), b = spawn_r(""), c = spawn_r("");
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "link <%llu>", (unsigned long long)b);
+    rt_expect(node, a, cmd, "0");
+    snprintf(cmd, sizeof cmd, "link <%llu>", (unsigned long long)c);
+    rt_expect(node, a, cmd, "0");
+    snprintf(cmd, sizeof cmd, "monitor <%llu>", (unsigned long long)c);
+    free(rt_call(node, b, cmd));
+    free(rt_call(node, a, "pipe"));
+    struct rm_proc_info x = info_of(a);
+    cr_expect_eq(x.fds, 2);
+    cr_expect_eq(x.links, 2);
+    cr_expect_eq(x.monitors, 0);
+    x = info_of(b);
+    cr_expect_eq(x.fds, 0);
+    cr_expect_eq(x.links, 1);
+    cr_expect_eq(x.monitors, 1);
+    x = info_of(c);
+    cr_expect_eq(x.links, 1);
+    cr_expect_eq(x.monitors, 0, "being monitored is not holding a monitor");
+    /* c goes: a's link and b's monitor go with it */
+    rm_proc_call(node, c, "die bye", 7, 5000, NULL, NULL, NULL);
+    gone(c);
+    events_has(b, "down");
+    x = info_of(a);
+    cr_expect_eq(x.links, 1);
+    cr_expect_eq(x.fds, 2);
+    x = info_of(b);
+    cr_expect_eq(x.monitors, 0);
+}

@@ -104,6 +104,8 @@ struct rm_event {
     rm_mref ref;         /* DOWN: the monitor's reference */
     const char *who;     /* FD_GIVEN, DOWN, EXIT: the other process, "<N>" */
     const char *reason;  /* DOWN, EXIT: its exit reason; "" otherwise */
+    uint64_t pid;        /* DOWN, EXIT: the other process's pid, also when `who`
+                            is its registered name (0 when unknown) */
 };
 
 /* How rm_spawn() starts a process. Zeroed fields take their defaults. */
@@ -205,6 +207,9 @@ struct rm_host_api {
     /* ---- configuration (ABI 2) ---- */
     int (*config_get)(struct rm_ctx *ctx, const char *path, struct rm_config_item *out);
     const char *(*config_key)(struct rm_ctx *ctx, const char *path, size_t index);
+    /* ---- supervisors (ABI 2, appended later: check rm_supervisor_available) ---- */
+    int (*supervisor_start_child)(struct rm_ctx *ctx, const char *sup, const char *arg, char *who,
+                                  size_t size);
 };
 
 /*
@@ -633,6 +638,39 @@ static inline size_t rm_config_count(struct rm_ctx *ctx, const char *path)
 static inline const char *rm_config_key(struct rm_ctx *ctx, const char *path, size_t index)
 {
     return rm_config_available(ctx) ? ctx->host->config_key(ctx, path, index) : NULL;
+}
+
+/* ---- supervisors (ABI 2) ------------------------------------------------
+ *
+ * Supervisors are declared in the application manifest (docs/manifests.md)
+ * and run by the node; a module only asks one with the strategy
+ * simple_one_for_one to start a child of its one child spec.
+ */
+
+/* Whether the host offers rm_supervisor_start_child (a host older than the
+   call does not: the call then fails with -1). */
+static inline int rm_supervisor_available(struct rm_ctx *ctx)
+{
+    return ctx->host->size >=
+           offsetof(struct rm_host_api, supervisor_start_child) + sizeof(void *);
+}
+
+/*
+ * Asks the simple_one_for_one supervisor registered as `sup` to start one
+ * more child of its child spec with init argument `arg` (NULL is ""),
+ * linked to the supervisor, which restarts it per the spec's restart type,
+ * and writes the child's label ("<N>") into who (size bytes; RM_NAME_MAX +
+ * 24 always suffice). Blocks this process (not the node) until the child's
+ * init has run, at most 5 s. 0, or -1 when there is no such supervisor, it
+ * is not simple_one_for_one, or the child's init failed (the supervisor
+ * logs why).
+ */
+static inline int rm_supervisor_start_child(struct rm_ctx *ctx, const char *sup, const char *arg,
+                                            char *who, size_t size)
+{
+    if (!rm_supervisor_available(ctx))
+        return -1;
+    return ctx->host->supervisor_start_child(ctx, sup, arg, who, size);
 }
 
 #ifdef __cplusplus

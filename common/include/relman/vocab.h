@@ -75,6 +75,21 @@ enum rm_restart {
 /* The spelling of a restart policy ("permanent"); "?" for another value. */
 const char *rm_restart_name(enum rm_restart restart);
 
+/* A supervisor's restart strategy (OTP's). */
+enum rm_sup_strategy {
+    RM_SUP_ONE_FOR_ONE = 0,        /* a child that exits is restarted alone */
+    RM_SUP_ONE_FOR_ALL = 1,        /* ... and all its siblings with it */
+    RM_SUP_REST_FOR_ONE = 2,       /* ... and the siblings started after it */
+    RM_SUP_SIMPLE_ONE_FOR_ONE = 3  /* one_for_one over dynamic children of one spec */
+};
+
+/* The spelling of a strategy ("one_for_all"); "?" for another value. */
+const char *rm_sup_strategy_name(enum rm_sup_strategy s);
+
+/* A child's shutdown besides a timeout in milliseconds (above 0). */
+#define RM_SHUTDOWN_BRUTAL_KILL 0   /* killed at once, terminate not run */
+#define RM_SHUTDOWN_INFINITY    (-1) /* told to shut down, waited for without limit */
+
 /* The spelling of a direction ("up", "down"); "?" for another value. */
 const char *rm_direction_name(enum rm_direction dir);
 

@@ -47,7 +47,7 @@ extern "C" {
  * this if any of these change: the header layout, the field encoding, a
  * message type's number, or the fields of an existing message type.
  */
-#define RM_PROTOCOL_VERSION 1
+#define RM_PROTOCOL_VERSION 2
 
 /* First four bytes of every frame: "RMAN". */
 #define RM_PROTO_MAGIC 0x524d414eu
@@ -87,7 +87,8 @@ enum rm_msg_type {
     /* u64 after pid (0: from the start) -> u32 count, u32 more (1 when
        processes with higher pids remain: ask again after the last pid), then
        per process: u64 pid, str name, str module, str version, u32 suspended,
-       u32 tracing, u64 queue length. A page holds at most
+       u32 tracing, u64 queue length, u32 descriptors, u32 links, u32
+       monitors (counts). A page holds at most
        RM_PROTO_STATUS_PAGE processes, so any number of them fits in frames. */
     RM_MSG_STATUS = 3,
     /* str process, bytes message, u32 timeout ms -> bytes reply */
@@ -152,11 +153,12 @@ enum rm_msg_type {
 /* A timeout field (install, rollback) meaning "the manifest's own timeouts". */
 #define RM_PROTO_TIMEOUT_MANIFEST UINT32_MAX
 
-/* Most processes one status reply carries. Each is at most 241 bytes: every
+/* Most processes one status reply carries. Each is at most 265 bytes: every
    field has its 4-byte length, so pid and queue length take 12 bytes each,
-   the flags 8 each, and name, module and version 4 + RM_NAME_MAX (63) each;
-   4096 of them (987,136 bytes) fit RM_PROTO_MAX_PAYLOAD. */
-#define RM_PROTO_STATUS_PAGE 4096
+   the two flags and three counts 8 each, and name, module and version
+   4 + RM_NAME_MAX (63) each; 3840 of them (1,017,600 bytes) fit
+   RM_PROTO_MAX_PAYLOAD. */
+#define RM_PROTO_STATUS_PAGE 3840
 
 /* Longest timeout (ms) a request may carry: one hour. */
 #define RM_PROTO_MAX_TIMEOUT_MS 3600000u

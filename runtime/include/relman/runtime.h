@@ -224,6 +224,78 @@ int rm_proc_send(struct rm_node *node, rm_pid pid, const void *msg, size_t len,
  */
 int rm_proc_stop(struct rm_node *node, rm_pid pid, const char *reason, struct rm_error *err);
 
+/* ---- supervisors -------------------------------------------------------
+ *
+ * A supervisor is a process of the module "supervisor", built into the
+ * node (loading a module of that name is refused). It traps exits, starts
+ * its children linked to it in order and stops them in reverse, restarts
+ * them by its strategy and their restart types, and gives up (stops its
+ * children, exits "shutdown") after more than `intensity` restarts within
+ * `period` seconds. Its children run with restart type temporary as far as
+ * the node is concerned: only their supervisor restarts them.
+ */
+
+/* One child spec. */
+struct rm_sup_child {
+    const char *id;     /* unique among the supervisor's children */
+    const char *module; /* the module it runs; for a supervisor child, the
+                           name of a supervisor defined with rm_sup_define */
+    const char *arg;    /* init argument; NULL is "" */
+    const char *name;   /* registered name or NULL (a supervisor child is
+                           registered under its supervisor's name) */
+    enum rm_restart restart;
+    int shutdown_ms;    /* > 0: a timeout; RM_SHUTDOWN_BRUTAL_KILL, RM_SHUTDOWN_INFINITY */
+    int supervisor;     /* non-zero: a supervisor (OTP's type supervisor) */
+};
+
+/* A supervisor. */
+struct rm_sup_spec {
+    const char *name; /* registered name of its process */
+    const char *app;  /* the application it belongs to ("" for none) */
+    enum rm_sup_strategy strategy;
+    unsigned intensity; /* at most this many restarts ... */
+    unsigned period;    /* ... within this many seconds (above 0) */
+    const struct rm_sup_child *children; /* in start order; simple_one_for_one: exactly one */
+    size_t n_children;
+};
+
+/* Records (copies) supervisor spec->name's spec, replacing an earlier one:
+   a supervisor reads it when it starts, and again when told to
+   (rm_sup_change). 0, or -1 with err (RM_EINVAL: what is wrong). */
+int rm_sup_define(struct rm_node *node, const struct rm_sup_spec *spec, struct rm_error *err);
+/* Starts supervisor `name` (defined) with its children, not linked to any
+   process. 0 with *pid (may be NULL), or -1 with err (a child that fails
+   to start fails it, the ones started are stopped). */
+int rm_sup_start(struct rm_node *node, const char *name, rm_pid *pid, struct rm_error *err);
+/* Tells running supervisor `name` to take its spec as now defined (OTP's
+   supervisor code_change): strategy, intensity and child specs change,
+   running children keep their pids and follow their new restart type,
+   children no longer in the spec are stopped, new ones are not started.
+   0, or -1 with err. */
+int rm_sup_change(struct rm_node *node, const char *name, struct rm_error *err);
+
+/* What a supervisor reports of one child. */
+struct rm_sup_child_info {
+    char id[RM_NAME_MAX + 1];
+    char module[RM_NAME_MAX + 1]; /* for a supervisor child: the supervisor's name */
+    rm_pid pid;                   /* 0: not running */
+    int supervisor;
+};
+/* The children of running supervisor `name` in start order (dynamic ones
+   of a simple_one_for_one in the order they started), as a new array
+   (free()). 0, or -1 with err (RM_ENOENT: no such supervisor). */
+int rm_sup_children(struct rm_node *node, const char *name, struct rm_sup_child_info **out,
+                    size_t *n, struct rm_error *err);
+/* Whether process `pid` is a supervisor. */
+int rm_sup_is(struct rm_node *node, rm_pid pid);
+
+/* Told when a supervisor gives up (reason "reached_max_restart_intensity")
+   or exits abnormally (any reason but "normal" and "shutdown"), on the
+   thread where it exits; never while the node is being freed. */
+typedef void (*rm_sup_exit_fn)(void *ud, const char *sup, const char *app, const char *reason);
+/* Sets the hook (NULL: none). */
+void rm_sup_set_exit_hook(struct rm_node *node, rm_sup_exit_fn fn, void *ud);
+
 /* ---- sys: suspend, resume, change code, inspect ----------------------- */
 
 /*
@@ -291,6 +363,9 @@ struct rm_proc_info {
     int suspended;
     int tracing;
     size_t queue_len;
+    size_t fds;      /* descriptors it owns (rm_fd_own, accepted, handed to it) */
+    size_t links;    /* processes linked to it */
+    size_t monitors; /* monitors it holds on other processes */
 };
 
 /*
