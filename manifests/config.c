@@ -163,6 +163,36 @@ static int check_keys(struct rm__yctx *c, const struct rm__ynode *n, const char 
 
 /* ---- types -------------------------------------------------------------- */
 
+/* How the type of one node is read: declared (parse_type) or taken from
+   a default (infer_type). */
+typedef int (*type_fn)(struct rm__yctx *c, const struct rm__ynode *n, const char *path, int depth,
+                       struct budget *b, struct rm_config_spec *out);
+
+/* The fields of a map node, each typed by `each`, into out (keys, fields,
+   n); the keys are checked first. */
+static int map_fields(struct rm__yctx *c, const struct rm__ynode *n, const char *path, int depth,
+                      struct budget *b, struct rm_config_spec *out, type_fn each)
+{
+    char sub[512];
+    if (check_keys(c, n, path) < 0)
+        return -1;
+    size_t nk = n->n / 2;
+    const char **keys = rm__arena_array(c->arena, nk ? nk : 1, sizeof *keys);
+    struct rm_config_spec *fields = rm__arena_array(c->arena, nk ? nk : 1, sizeof *fields);
+    if (!keys || !fields)
+        return rm_error_nomem(c->err);
+    for (size_t k = 0; k < nk; k++) {
+        keys[k] = n->items[2 * k]->str;
+        if (each(c, n->items[2 * k + 1], sub_path(sub, sizeof sub, path, keys[k]), depth + 1, b,
+                 &fields[k]) < 0)
+            return -1;
+    }
+    out->keys = keys;
+    out->fields = fields;
+    out->n = nk;
+    return 0;
+}
+
 /* Parses a declared type (config_schema) at `n`. */
 static int parse_type(struct rm__yctx *c, const struct rm__ynode *n, const char *path, int depth,
                       struct budget *b, struct rm_config_spec *out)
@@ -209,23 +239,7 @@ static int parse_type(struct rm__yctx *c, const struct rm__ynode *n, const char 
         return parse_type(c, n->items[1], sub_path(sub, sizeof sub, path, "*"), depth + 1, b,
                           item);
     }
-    if (check_keys(c, n, path) < 0)
-        return -1;
-    size_t nk = n->n / 2;
-    const char **keys = rm__arena_array(c->arena, nk ? nk : 1, sizeof *keys);
-    struct rm_config_spec *fields = rm__arena_array(c->arena, nk ? nk : 1, sizeof *fields);
-    if (!keys || !fields)
-        return rm_error_nomem(c->err);
-    for (size_t k = 0; k < nk; k++) {
-        keys[k] = n->items[2 * k]->str;
-        if (parse_type(c, n->items[2 * k + 1], sub_path(sub, sizeof sub, path, keys[k]),
-                       depth + 1, b, &fields[k]) < 0)
-            return -1;
-    }
-    out->keys = keys;
-    out->fields = fields;
-    out->n = nk;
-    return 0;
+    return map_fields(c, n, path, depth, b, out, parse_type);
 }
 
 /* The type of a default without a declaration. */
@@ -257,24 +271,8 @@ static int infer_type(struct rm__yctx *c, const struct rm__ynode *n, const char 
         return infer_type(c, n->items[0], sub_path(sub, sizeof sub, path, "0"), depth + 1, b,
                           item);
     }
-    if (check_keys(c, n, path) < 0)
-        return -1;
-    size_t nk = n->n / 2;
-    const char **keys = rm__arena_array(c->arena, nk ? nk : 1, sizeof *keys);
-    struct rm_config_spec *fields = rm__arena_array(c->arena, nk ? nk : 1, sizeof *fields);
-    if (!keys || !fields)
-        return rm_error_nomem(c->err);
     out->type = RM_CONFIG_MAP;
-    for (size_t k = 0; k < nk; k++) {
-        keys[k] = n->items[2 * k]->str;
-        if (infer_type(c, n->items[2 * k + 1], sub_path(sub, sizeof sub, path, keys[k]),
-                       depth + 1, b, &fields[k]) < 0)
-            return -1;
-    }
-    out->keys = keys;
-    out->fields = fields;
-    out->n = nk;
-    return 0;
+    return map_fields(c, n, path, depth, b, out, infer_type);
 }
 
 /* ---- values --------------------------------------------------------------- */
