@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "relman/config.h"
+#include "relman/strbuf.h"
 
 int rm_cfg_key_ok(const char *key)
 {
@@ -199,38 +200,6 @@ void rm_cfg_diff_free(struct rm_cfg_diff *d)
 
 /* ---- print -------------------------------------------------------------- */
 
-struct out {
-    char *buf;
-    size_t len, cap;
-    int failed;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-    if (o->failed)
-        return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 64;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        char *b = realloc(o->buf, cap);
-        if (!b) {
-            o->failed = 1;
-            return;
-        }
-        o->buf = b;
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
-
 /* Whether YAML would read the plain scalar `s` as the string it is. */
 static int yaml_plain_ok(const char *s)
 {
@@ -252,69 +221,69 @@ static int yaml_plain_ok(const char *s)
     return !digits;
 }
 
-static void put_quoted(struct out *o, const char *s)
+static void put_quoted(struct rm_strbuf *o, const char *s)
 {
-    put(o, "\"", 1);
+    rm_strbuf_add(o, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char esc[8];
         if (*p == '"' || *p == '\\') {
             esc[0] = '\\';
             esc[1] = (char)*p;
-            put(o, esc, 2);
+            rm_strbuf_add(o, esc, 2);
         } else if (*p < 0x20) {
             snprintf(esc, sizeof esc, "\\u%04x", *p);
-            puts_(o, esc);
+            rm_strbuf_puts(o, esc);
         } else {
-            put(o, (const char *)p, 1);
+            rm_strbuf_add(o, (const char *)p, 1);
         }
     }
-    put(o, "\"", 1);
+    rm_strbuf_add(o, "\"", 1);
 }
 
-static void format_into(struct out *o, const struct rm_cfg *v, int json)
+static void format_into(struct rm_strbuf *o, const struct rm_cfg *v, int json)
 {
     char num[32];
     switch (v->type) {
     case RM_CONFIG_NONE:
-        puts_(o, "null");
+        rm_strbuf_puts(o, "null");
         return;
     case RM_CONFIG_STRING:
         if (!json && yaml_plain_ok(v->s))
-            puts_(o, v->s);
+            rm_strbuf_puts(o, v->s);
         else
             put_quoted(o, v->s);
         return;
     case RM_CONFIG_INTEGER:
         snprintf(num, sizeof num, "%lld", (long long)v->i);
-        puts_(o, num);
+        rm_strbuf_puts(o, num);
         return;
     case RM_CONFIG_BOOLEAN:
-        puts_(o, v->i ? "true" : "false");
+        rm_strbuf_puts(o, v->i ? "true" : "false");
         return;
     case RM_CONFIG_LIST:
     case RM_CONFIG_MAP:
-        put(o, v->type == RM_CONFIG_LIST ? "[" : "{", 1);
+        rm_strbuf_add(o, v->type == RM_CONFIG_LIST ? "[" : "{", 1);
         for (size_t k = 0; k < v->n; k++) {
             if (k)
-                puts_(o, ", ");
+                rm_strbuf_puts(o, ", ");
             if (v->type == RM_CONFIG_MAP) {
                 if (json)
                     put_quoted(o, v->keys[k]);
                 else
-                    puts_(o, v->keys[k]);
-                puts_(o, ": ");
+                    rm_strbuf_puts(o, v->keys[k]);
+                rm_strbuf_puts(o, ": ");
             }
             format_into(o, &v->items[k], json);
         }
-        put(o, v->type == RM_CONFIG_LIST ? "]" : "}", 1);
+        rm_strbuf_add(o, v->type == RM_CONFIG_LIST ? "]" : "}", 1);
         return;
     }
 }
 
 char *rm_cfg_format(const struct rm_cfg *v, int json)
 {
-    struct out o = {0};
-    put(&o, "", 0);
+    struct rm_strbuf o = {0};
+    rm_strbuf_add(&o, "", 0);
     format_into(&o, v, json);
     if (o.failed) {
         free(o.buf);

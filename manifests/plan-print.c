@@ -10,46 +10,21 @@
 #include <strings.h>
 
 #include "relman/plan.h"
+#include "relman/strbuf.h"
 
 struct out {
-    char *buf;
-    size_t len, cap;
+    struct rm_strbuf s;
     int json;
-    int failed;
 };
 
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void put(struct out *o, const char *fmt, ...)
 {
-    if (o->failed)
-        return;
-    if (!o->buf && !(o->buf = malloc(o->cap = 4096))) {
-        o->failed = 1;
-        return;
-    }
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            o->failed = 1;
-            return;
-        }
-        if ((size_t)n < o->cap - o->len) {
-            o->len += (size_t)n;
-            return;
-        }
-        size_t cap = (o->cap + (size_t)n + 1) * 2;
-        char *b = realloc(o->buf, cap);
-        if (!b) {
-            o->failed = 1;
-            return;
-        }
-        o->buf = b;
-        o->cap = cap;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rm_strbuf_vprintf(&o->s, fmt, ap);
+    va_end(ap);
 }
 
 /* A double-quoted string, escaped for both YAML and JSON. */
@@ -261,12 +236,12 @@ static char *print(const struct rm_plan *plan, enum rm_direction dir, const char
         instr(&o, &plan->v[i], i + 1 == plan->n);
     if (json)
         put(&o, "      ]\n    }\n  ]\n}\n");
-    if (o.failed || !o.buf) {
-        free(o.buf);
+    if (o.s.failed || !o.s.buf) {
+        free(o.s.buf);
         rm_error_nomem(err);
         return NULL;
     }
-    return o.buf;
+    return o.s.buf;
 }
 
 char *rm_plan_to_yaml(const struct rm_plan *plan, enum rm_direction dir, const char *from, const char *to,
